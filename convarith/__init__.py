@@ -1,0 +1,85 @@
+"""convarith: convolution arithmetic made exact, checkable and reusable.
+
+The formula core is importable without torch or matplotlib (and without sympy until a
+symbol is used):
+
+>>> from convarith import conv_output_size, same_padding
+>>> conv_output_size(224, kernel_size=11, stride=4, padding=2)
+55
+>>> same_padding(5)
+(4, 2, 2)
+"""
+
+from __future__ import annotations
+
+from convarith.counting import (
+    activation_bytes,
+    batch_norm_buffers,
+    batch_norm_params,
+    conv_macs,
+    conv_params,
+    conv_transpose_macs,
+    conv_transpose_params,
+    depthwise_separable_params,
+    flops,
+    linear_macs,
+    linear_params,
+)
+from convarith.errors import ConvArithError
+from convarith.explain import (
+    Derivation,
+    explain_conv,
+    explain_conv_transpose,
+    explain_pool,
+    symbolic_formula,
+)
+from convarith.notation import parse_layers, parse_size
+from convarith.output_size import (
+    adaptive_pool_bins,
+    conv_output_size,
+    conv_transpose_output_size,
+    effective_kernel,
+    lost_input,
+    pool_output_size,
+    unfold_blocks,
+)
+from convarith.receptive import RFLayer, RFRow, receptive_field
+from convarith.solve import check_output_size, padding_for, same_padding, valid_input_sizes
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConvArithError",
+    "Derivation",
+    "RFLayer",
+    "RFRow",
+    "activation_bytes",
+    "adaptive_pool_bins",
+    "batch_norm_buffers",
+    "batch_norm_params",
+    "check_output_size",
+    "conv_macs",
+    "conv_output_size",
+    "conv_params",
+    "conv_transpose_macs",
+    "conv_transpose_output_size",
+    "conv_transpose_params",
+    "depthwise_separable_params",
+    "effective_kernel",
+    "explain_conv",
+    "explain_conv_transpose",
+    "explain_pool",
+    "flops",
+    "linear_macs",
+    "linear_params",
+    "lost_input",
+    "padding_for",
+    "parse_layers",
+    "parse_size",
+    "pool_output_size",
+    "receptive_field",
+    "same_padding",
+    "symbolic_formula",
+    "unfold_blocks",
+    "valid_input_sizes",
+]
