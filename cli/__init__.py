@@ -1,0 +1,80 @@
+"""The ``convarith`` command line: thin click commands over the library.
+
+Commands are registered by name and imported only when used (or when ``--help`` lists
+them), so ``convarith size ...`` never pays for torch or matplotlib. Bad input becomes one
+line ``Error: ...`` on stderr with exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from convarith.errors import ConvArithError
+
+#: name -> "module:attribute" of every command, in the order ``--help`` lists them.
+COMMANDS: dict[str, str] = {
+    "size": "convarith.cli.size:size",
+    "solve": "convarith.cli.solve:solve",
+    "params": "convarith.cli.params:params",
+    "rf": "convarith.cli.rf:rf",
+}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when that command is needed, and turns
+    every bad-input error into one ``Error:`` line with exit status 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, _, attribute = target.partition(":")
+        return getattr(importlib.import_module(module), attribute)
+
+    def main(self, args: Any = None, prog_name: str | None = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        try:
+            code = super().main(args, prog_name or "convarith", complete_var,
+                                standalone_mode=False, **extra)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        except click.ClickException as error:
+            message = " ".join(error.format_message().split())
+            hint = ""
+            if isinstance(error, click.UsageError) and error.ctx is not None:
+                hint = f" (see '{error.ctx.command_path} --help')"
+            click.echo(f"Error: {message}{hint}", err=True)
+            sys.exit(2 if isinstance(error, click.UsageError) else error.exit_code)
+        except ConvArithError as error:
+            click.echo(f"Error: {one_line(error)}", err=True)
+            sys.exit(2)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def one_line(error: Exception) -> str:
+    """The error's message on one line, without the library's leading "Error " (the CLI
+    already says "Error:")."""
+    message = " ".join(str(error).split())
+    return message[len("Error "):] if message.startswith("Error ") else message
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="convarith", prog_name="convarith")
+def main() -> None:
+    """convarith: convolution arithmetic made exact, checkable and reusable.
+
+    \b
+    Examples:
+      convarith size conv --input 224 --kernel 11 --stride 4 --padding 2 --explain
+      convarith solve padding --input 32 --output 32 --kernel 5
+      convarith params conv --in-channels 3 --out-channels 96 --kernel 11 --input 224 --stride 4
+      convarith rf "conv k=11 s=4 p=2; pool k=3 s=2; conv k=5 p=2"
+    """

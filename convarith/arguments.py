@@ -14,7 +14,7 @@ from __future__ import annotations
 import operator
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 from convarith.choices import PADDING_MODES
 from convarith.errors import ConvArithError
@@ -22,7 +22,7 @@ from convarith.errors import ConvArithError
 #: An integer, or a sympy expression standing for one.
 Size = Any
 #: An int (or expression) or a tuple of them, one per spatial dimension.
-SizeArg = Union[int, Sequence[Any], Any]
+SizeArg = Any  # int, sympy expression, or a per-dimension sequence of them
 #: Canonical padding: one ``(left, right)`` pair per dimension.
 Pairs = tuple[tuple[Any, Any], ...]
 

@@ -152,6 +152,7 @@ def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: i
     steps.append(Step(f"{quotient} + 1", f"{quotient} + 1"))
     notes = []
     if ceil and quotient + 1 != o:
+        steps.append(Step(f"{quotient + 1} - 1", f"{quotient + 1} - 1"))
         notes.append(
             f"ceil mode: the last window would start at {(quotient) * s} >= i + p = "
             f"{i + p[0]}, inside the right padding, so PyTorch drops it: o = {o}."
@@ -185,7 +186,7 @@ def explain_pool(
     """How a pooling layer's output size comes about (floor or ceil mode).
 
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
-    ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 3
+    ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
     """
     a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
                        padding, dilation, what="pooling")

@@ -27,7 +27,6 @@ from typing import Any
 from convarith.arguments import (
     Pairs,
     SizeArg,
-    integer,
     known,
     ndim_of,
     padding_pairs,

@@ -1,0 +1,130 @@
+"""``convarith size``: the output size of one layer, with its derivation on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from convarith.cli.types import PADDING, SIZE, show
+
+from convarith.choices import SIZE_KINDS
+from convarith.errors import ConvArithError
+
+_SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+
+@click.command(context_settings={"show_default": True})
+@click.argument("kind", type=click.Choice(SIZE_KINDS))
+@click.option("--input", "input_size", type=SIZE, required=True,
+              help="Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).")
+@click.option("--kernel", "kernel_size", type=SIZE, help="Kernel size (not for adaptive).")
+@click.option("--stride", type=SIZE, help="Stride [conv: 1, pool: the kernel size].")
+@click.option("--padding", type=PADDING, default="0",
+              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@click.option("--dilation", type=SIZE, default="1", help="Dilation.")
+@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
+@click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
+@click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
+@click.option("--out-channels", type=click.IntRange(min=1),
+              help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
+@click.option("--explain", is_flag=True, help="Show the derivation with the numbers put in.")
+@click.option("--symbolic", is_flag=True, help="Give the size as an expression of H and W.")
+@click.option("--latex", is_flag=True, help="Give the derivation (or expression) in LaTeX.")
+@click.option("--strict", is_flag=True, help="Conv: reject input that no window covers.")
+def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
+         dilation: Any, output_padding: Any, ceil_mode: bool, output_size: Any,
+         out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
+         strict: bool) -> None:
+    """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
+
+    The bare result is the first line of output, so scripts can read it.
+
+    \b
+    Examples:
+      convarith size conv --input 224 --kernel 11 --stride 4 --padding 2 --explain
+      convarith size conv --input 3x100x100 --kernel 3 --out-channels 32
+      convarith size pool --input 5 --kernel 2 --stride 2 --padding 1 --ceil-mode
+      convarith size transposed --input 3 --kernel 3 --stride 2 --padding 1 --output-padding 1
+      convarith size conv --input 224x224 --kernel 3 --stride 2 --padding 1 --symbolic
+      convarith size adaptive --input 13 --output 6
+    """
+    from convarith import output_size as formulas
+
+    in_channels = None
+    if out_channels is not None:
+        if kind != "conv":
+            raise ConvArithError(f"--out-channels applies to conv, not {kind}. Drop it.")
+        if not isinstance(input_size, tuple) or len(input_size) < 2:
+            raise ConvArithError(
+                f"--input {show(input_size)} has no channel dimension, but --out-channels "
+                "needs one. Write the input as CxHxW, e.g. --input 3x100x100."
+            )
+        in_channels, input_size = input_size[0], input_size[1:]
+        if len(input_size) == 1:
+            input_size = input_size[0]
+    if kind == "adaptive":
+        if output_size is None:
+            raise ConvArithError("adaptive pooling needs its output size. Add --output, e.g. 6.")
+        bins = formulas.adaptive_pool_bins(input_size, output_size)
+        click.echo(show(output_size))
+        per_axis = bins if isinstance(bins, tuple) else (bins,)
+        for axis, axis_bins in enumerate(per_axis, 1):
+            ranges = " ".join(f"[{a},{b})" for a, b in axis_bins)
+            label = f" (dimension {axis})" if len(per_axis) > 1 else ""
+            click.echo(f"bins{label}: {ranges}")
+        return
+    if kernel_size is None:
+        raise ConvArithError(f"{kind} needs a kernel size. Add --kernel, e.g. --kernel 3.")
+    arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
+    if stride is not None or kind != "pool":
+        arguments["stride"] = 1 if stride is None else stride
+    compute, explainer = {
+        "conv": (formulas.conv_output_size, "explain_conv"),
+        "transposed": (formulas.conv_transpose_output_size, "explain_conv_transpose"),
+        "pool": (formulas.pool_output_size, "explain_pool"),
+    }[kind]
+    if kind == "conv":
+        arguments["strict"] = strict
+    if kind == "transposed":
+        arguments["output_padding"] = output_padding
+    if kind == "pool":
+        arguments["ceil_mode"] = ceil_mode
+
+    result = compute(input_size, **arguments)
+    if symbolic:
+        _print_symbolic(compute, input_size, arguments, latex)
+    else:
+        channels = f"{out_channels}x" if out_channels is not None else ""
+        click.echo(channels + show(result))
+    if in_channels is not None and out_channels is not None:
+        from convarith.counting import conv_params
+
+        dims = len(input_size) if isinstance(input_size, tuple) else 1
+        weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
+        total = conv_params(in_channels, out_channels, kernel_size, dims=dims)
+        click.echo(f"parameters: {total:,} ({out_channels} filters of "
+                   f"{in_channels}x{show(kernel_size)}: {weights:,} weights + "
+                   f"{out_channels} biases)")
+    if explain or (latex and not symbolic):
+        from convarith import explain as explaining
+
+        arguments.pop("strict", None)
+        derivations = getattr(explaining, explainer)(input_size, **arguments)
+        for derivation in derivations if isinstance(derivations, list) else [derivations]:
+            click.echo(derivation.latex() if latex else derivation.text())
+
+
+def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
+                    latex: bool) -> None:
+    import sympy
+
+    dims = len(input_size) if isinstance(input_size, tuple) else 1
+    symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)
+    expressions = compute(symbols if dims > 1 else symbols[0], **arguments)
+    expressions = expressions if isinstance(expressions, tuple) else (expressions,)
+    render = sympy.latex if latex else sympy.sstr
+    click.echo(", ".join(render(e) for e in expressions))
+    values = input_size if isinstance(input_size, tuple) else (input_size,)
+    at = ", ".join(f"{s}={v}" for s, v in zip(symbols, values))
+    results = [e.subs(dict(zip(symbols, values))) for e in expressions]
+    click.echo(f"at {at}: " + "x".join(str(r) for r in results))

@@ -1,0 +1,94 @@
+"""``convarith solve``: the padding that gives a size, "same" padding, valid input sizes."""
+
+from __future__ import annotations
+
+import click
+from convarith.cli.types import SIZE, show
+
+from convarith.errors import ConvArithError
+
+
+@click.group()
+def solve() -> None:
+    """Solve the output-size formula for padding or for input sizes.
+
+    \b
+    Examples:
+      convarith solve padding --input 32 --output 32 --kernel 5
+      convarith solve same --kernel 4 --dilation 1
+      convarith solve inputs --kernel 11 --stride 4 --range 200:240
+    """
+
+
+@solve.command()
+@click.option("--input", "input_size", type=click.IntRange(min=1), required=True)
+@click.option("--output", "output_size", type=click.IntRange(min=1), required=True)
+@click.option("--kernel", "kernel_size", type=click.IntRange(min=1), required=True)
+@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True)
+def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
+            dilation: int) -> None:
+    """Every symmetric padding that maps --input to --output (exit status 1 if none).
+
+    \b
+    Example:
+      convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
+    """
+    from convarith.solve import padding_for, same_padding
+
+    found = padding_for(input_size, output_size, kernel_size=kernel_size, stride=stride,
+                        dilation=dilation)
+    if found:
+        click.echo(" ".join(str(p) for p in found))
+        return
+    click.echo("none")
+    message = (f"No symmetric padding maps {input_size} to {output_size} with kernel "
+               f"{kernel_size}, stride {stride}, dilation {dilation}.")
+    if stride == 1 and input_size == output_size:
+        total, left, right = same_padding(kernel_size, dilation=dilation)
+        message += (f" Asymmetric padding does: {left} on the left and {right} on the right "
+                    f"(PyTorch's padding='same').")
+    click.echo(message)
+    raise SystemExit(1)
+
+
+@solve.command()
+@click.option("--kernel", "kernel_size", type=SIZE, required=True)
+@click.option("--dilation", type=SIZE, default="1", show_default=True)
+def same(kernel_size: object, dilation: object) -> None:
+    """Total, left and right padding that keep the size at stride 1 (PyTorch's "same").
+
+    \b
+    Example:
+      convarith solve same --kernel 4      # prints: 3 1 2
+    """
+    from convarith.solve import same_padding
+
+    result = same_padding(kernel_size, dilation=dilation)
+    for total, left, right in result if isinstance(result, tuple) and isinstance(
+            result[0], tuple) else [result]:
+        click.echo(f"{total} {left} {right}")
+    click.echo("(total, left, right; the odd one goes on the right/bottom)")
+
+
+@solve.command()
+@click.option("--kernel", "kernel_size", type=click.IntRange(min=1), required=True)
+@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--padding", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--range", "span", default="1:512", show_default=True, help="LOW:HIGH inclusive.")
+def inputs(kernel_size: int, stride: int, padding: int, dilation: int, span: str) -> None:
+    """Input sizes in a range that leave no input uncovered by the windows.
+
+    \b
+    Example:
+      convarith solve inputs --kernel 11 --stride 4 --range 220:230   # prints: 223 227
+    """
+    from convarith.solve import valid_input_sizes
+
+    low, _, high = span.partition(":")
+    if not (low.isdigit() and high.isdigit()):
+        raise ConvArithError(f"--range {span!r} is not LOW:HIGH. Write e.g. --range 200:240.")
+    found = valid_input_sizes(kernel_size=kernel_size, stride=stride, padding=padding,
+                              dilation=dilation, low=int(low), high=int(high))
+    click.echo(" ".join(show(i) for i in found) if found else "none")

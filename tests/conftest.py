@@ -1,0 +1,19 @@
+"""Shared test set-up: hypothesis profiles (fast "ci" by default, "thorough" on request)."""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+# The profiles are fixed: "ci" keeps the whole suite well under the CI budget; "thorough"
+# is what `convarith verify --profile thorough` runs. Choose with HYPOTHESIS_PROFILE.
+settings.register_profile(
+    "ci", max_examples=100, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "thorough", max_examples=2000, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
