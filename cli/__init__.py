@@ -66,7 +66,7 @@ def one_line(error: Exception) -> str:
     return message[len("Error "):] if message.startswith("Error ") else message
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("convarith", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="convarith", prog_name="convarith")
 def main() -> None:
     """convarith: convolution arithmetic made exact, checkable and reusable.
