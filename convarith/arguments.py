@@ -77,6 +77,8 @@ def integer(name: str, value: Any, *, minimum: int, context: str) -> Any:
     ...
     convarith.errors.ConvArithError: Error computing x: stride=0 must be at least 1. Use stride >= 1.
     """
+    if type(value) is int and value >= minimum:  # the common case, kept fast
+        return value
     if is_symbolic(value):
         if value.is_Integer:
             value = int(value)
@@ -208,7 +210,7 @@ def with_integer_symbols(
     plain ``Symbol("H")`` is swapped for an integer one while the formula runs, then swapped
     back, so ``conv_output_size(Symbol("H"), kernel_size=3, padding=1)`` returns the user's H.
     """
-    if not any(_has_symbols(v) for v in values.values()):
+    if "sympy" not in sys.modules or not any(_has_symbols(v) for v in values.values()):
         return values, lambda result: result
     import sympy
 

@@ -21,8 +21,10 @@ raises :class:`~convarith.errors.ConvArithError`, every one it accepts gets torc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from functools import partial
+from typing import Any, Union
 
 from convarith.arguments import (
     Pairs,
@@ -40,6 +42,14 @@ from convarith.errors import ConvArithError
 
 # --------------------------------------------------------------------------- per axis
 
+#: The start of an error message, or a function making it (built only when raising).
+Context = Union[str, Callable[[], str]]
+
+
+def _text(context: Context) -> str:
+    return context() if callable(context) else context
+
+
 
 def effective_kernel(k: Any, d: Any) -> Any:
     """The span of a dilated kernel, ``k* = d(k-1) + 1`` (Relationship 15 of arXiv:1603.07285).
@@ -50,7 +60,7 @@ def effective_kernel(k: Any, d: Any) -> Any:
     return d * (k - 1) + 1
 
 
-def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: str) -> Any:
+def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: Context) -> Any:
     """``o = floor((i + p_left + p_right - d(k-1) - 1) / s) + 1`` along one axis.
 
     Relationship 15 of arXiv:1603.07285; valid when the effective kernel fits in the
@@ -68,14 +78,14 @@ def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: st
         if d != 1:
             fix += ", or a smaller dilation"
         raise ConvArithError(
-            f"{context}: the effective kernel ({k_eff}) is larger than the padded input "
+            f"{_text(context)}: the effective kernel ({k_eff}) is larger than the padded input "
             f"({padded}). {fix}."
         )
     return (padded - k_eff) // s + 1
 
 
 def conv_transpose_axis(
-    i: Any, k: Any, s: Any, p: tuple[Any, Any], a: Any, d: Any, *, context: str
+    i: Any, k: Any, s: Any, p: tuple[Any, Any], a: Any, d: Any, *, context: Context
 ) -> Any:
     """``o = (i-1)s - p_left - p_right + d(k-1) + a + 1`` along one axis.
 
@@ -87,13 +97,13 @@ def conv_transpose_axis(
     """
     if known(a >= s) and known(a >= d):
         raise ConvArithError(
-            f"{context}: output_padding={a} must be smaller than either stride={s} or "
+            f"{_text(context)}: output_padding={a} must be smaller than either stride={s} or "
             f"dilation={d}. Use output_padding <= {max(s, d) - 1}."
         )
     o = (i - 1) * s - p[0] - p[1] + d * (k - 1) + a + 1
     if known(o < 1):
         raise ConvArithError(
-            f"{context}: the output size would be {o}, but it must be at least 1. "
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1. "
             f"Use padding <= {_max_transpose_padding(i, k, s, a, d)} or a larger input."
         )
     return o
@@ -105,7 +115,8 @@ def _max_transpose_padding(i: Any, k: Any, s: Any, a: Any, d: Any) -> Any:
 
 
 def pool_axis(
-    i: Any, k: Any, s: Any, p: Any, d: Any, ceil_mode: bool, *, context: str, plain_limit: bool
+    i: Any, k: Any, s: Any, p: Any, d: Any, ceil_mode: bool, *, context: Context,
+    plain_limit: bool,
 ) -> Any:
     """Pooling output size along one axis, exactly as ATen's ``pooling_output_shape``.
 
@@ -124,7 +135,7 @@ def pool_axis(
     if known(2 * p > limit):
         what = "kernel_size" if plain_limit else "the effective kernel d(k-1)+1"
         raise ConvArithError(
-            f"{context}: padding={p} is more than half of {what} ({limit}), which PyTorch "
+            f"{_text(context)}: padding={p} is more than half of {what} ({limit}), which PyTorch "
             f"rejects. Use padding <= {limit // 2}, or a larger kernel."
         )
     numerator = i + 2 * p - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
@@ -133,7 +144,7 @@ def pool_axis(
         o = where((o - 1) * s >= i + p, o - 1, o)
     if known(o < 1):
         raise ConvArithError(
-            f"{context}: the output size would be {o}, but it must be at least 1: the "
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1: the "
             f"{'effective ' if d != 1 else ''}kernel ({effective_kernel(k, d)}) does not fit in "
             f"the padded input ({i + 2 * p}). Use a larger input, more padding or a smaller kernel."
         )
@@ -249,7 +260,7 @@ def conv_output_size(
     a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"])
     out = []
     for axis in range(len(a.i)):
-        context = a.context("convolution", axis)
+        context = partial(a.context, "convolution", axis)
         o = conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis], context=context)
         if strict:
             _reject_lost(a, axis, context)
@@ -257,12 +268,12 @@ def conv_output_size(
     return restore(a.answer(out))
 
 
-def _reject_lost(a: _Conv, axis: int, context: str) -> None:
+def _reject_lost(a: _Conv, axis: int, context: Context) -> None:
     lost = lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
     if known(lost > 0):
         uncovered = uncovered_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
         raise ConvArithError(
-            f"{context}: strict mode: the last {lost} row(s)/column(s) of the input are never "
+            f"{_text(context)}: strict mode: the last {lost} row(s)/column(s) of the input are never "
             f"covered by a window ((i + 2p - d(k-1) - 1) mod s = {uncovered}). "
             f"Use an input size from valid_input_sizes(), or change the padding or stride."
         )
@@ -287,7 +298,7 @@ def lost_input(
     out = []
     for axis in range(len(a.i)):
         conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis],
-                  context=a.context("convolution", axis))
+                  context=partial(a.context, "convolution", axis))
         out.append(lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis]))
     return a.answer(out)
 
@@ -335,7 +346,7 @@ def conv_transpose_output_size(
     for axis in range(len(a.i)):
         out.append(conv_transpose_axis(
             a.i[axis], a.k[axis], a.s[axis], a.p[axis], op[axis], a.d[axis],
-            context=a.context("transposed convolution", axis),
+            context=partial(a.context, "transposed convolution", axis),
         ))
     return restore(a.answer(out))
 
@@ -378,7 +389,7 @@ def pool_output_size(
                        what="pooling")
     out = [
         pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
-                  context=a.context("pooling", x), plain_limit=True)
+                  context=partial(a.context, "pooling", x), plain_limit=True)
         for x in range(len(a.i))
     ]
     return restore(a.answer(out))
@@ -426,5 +437,5 @@ def unfold_blocks(
     blocks = 1
     for x in range(len(a.i)):
         blocks *= conv_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x],
-                            context=a.context("sliding-block count (Unfold)", x))
+                            context=partial(a.context, "sliding-block count (Unfold)", x))
     return restore(simplify(blocks))
