@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "solve": "convarith.cli.solve:solve",
     "params": "convarith.cli.params:params",
     "rf": "convarith.cli.rf:rf",
+    "compare": "convarith.cli.compare:compare",
 }
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from convarith.cli.types import PADDING, SIZE, show
 
 from convarith.choices import PARAM_KINDS
+from convarith.cli.types import PADDING, SIZE, show
 from convarith.errors import ConvArithError
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from convarith.cli.types import PADDING, SIZE, show
 
 from convarith.choices import SIZE_KINDS
+from convarith.cli.types import PADDING, SIZE, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -102,8 +102,9 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         dims = len(input_size) if isinstance(input_size, tuple) else 1
         weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
         total = conv_params(in_channels, out_channels, kernel_size, dims=dims)
+        kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
         click.echo(f"parameters: {total:,} ({out_channels} filters of "
-                   f"{in_channels}x{show(kernel_size)}: {weights:,} weights + "
+                   f"{in_channels}x{show(kernel)}: {weights:,} weights + "
                    f"{out_channels} biases)")
     if explain or (latex and not symbolic):
         from convarith import explain as explaining

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from convarith.cli.types import SIZE, show
 
+from convarith.cli.types import SIZE, show
 from convarith.errors import ConvArithError
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Union
+from typing import Any
 
 from convarith.arguments import (
     Pairs,
@@ -38,12 +38,13 @@ from convarith.arguments import (
     where,
     with_integer_symbols,
 )
+from convarith.choices import POOL_KINDS
 from convarith.errors import ConvArithError
 
 # --------------------------------------------------------------------------- per axis
 
 #: The start of an error message, or a function making it (built only when raising).
-Context = Union[str, Callable[[], str]]
+Context = str | Callable[[], str]
 
 
 def _text(context: Context) -> str:
@@ -359,10 +360,17 @@ def pool_output_size(
     padding: SizeArg = 0,
     dilation: SizeArg = 1,
     ceil_mode: bool = False,
+    kind: str = "max",
 ) -> Any:
     """Output size of ``nn.MaxPool1d/2d/3d`` and ``nn.AvgPool1d/2d/3d`` (AvgPool: dilation 1).
 
-    ``stride`` defaults to the kernel size, as in PyTorch.
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max" or "avg": torch
+    2.13's AvgPool3d alone also requires the unpadded input to hold the kernel on every axis.
+
+    >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a 3-D average pooling for i=(1, 4, 4), k=(2, 2, 2): the input (1) is smaller than the kernel (2) along dimension 1, which AvgPool3d rejects even with padding. Use an input of at least 2 there, or a smaller kernel.
 
     >>> pool_output_size(55, kernel_size=3, stride=2)
     27
@@ -380,6 +388,11 @@ def pool_output_size(
             f"Error computing the output size of a pooling: padding={padding!r} is not "
             "supported by PyTorch's pooling layers. Give a number or one per dimension."
         )
+    if kind not in POOL_KINDS:
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
+            f"kind. Use one of {', '.join(POOL_KINDS)}."
+        )
     stride = kernel_size if stride is None else stride
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
@@ -392,6 +405,17 @@ def pool_output_size(
                   context=partial(a.context, "pooling", x), plain_limit=True)
         for x in range(len(a.i))
     ]
+    if kind == "avg" and len(a.i) == 3:
+        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
+        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises)
+        for x in range(3):
+            if known(a.i[x] < a.k[x]):
+                raise ConvArithError(
+                    f"Error computing the output size of a 3-D average pooling for "
+                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
+                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
+                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
+                )
     return restore(a.answer(out))
 
 
@@ -405,12 +429,19 @@ def adaptive_pool_bins(input_size: SizeArg, output_size: SizeArg) -> Any:
     [(0, 2), (1, 4), (3, 5)]
     >>> adaptive_pool_bins((4, 6), 2)
     ([(0, 2), (2, 4)], [(0, 3), (3, 6)])
+
+    An empty input is accepted only when every output size is 1: torch then takes the plain
+    mean (NaN for an empty input) and checks nothing (seen with torch 2.13).
+
+    >>> adaptive_pool_bins((0, 3), 1)
+    ([(0, 0)], [(0, 3)])
     """
     context = f"Error computing adaptive pooling bins for input_size={input_size!r}"
     n = ndim_of(input_size, output_size)
     dims = n or 1
-    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
     o = per_dim("output_size", output_size, dims, minimum=0, context=context)
+    smallest = 0 if all(oo == 1 for oo in o) else 1
+    i = per_dim("input_size", input_size, dims, minimum=smallest, context=context)
     bins = [[(j * ii // oo, -(-(j + 1) * ii // oo)) for j in range(oo)] for ii, oo in zip(i, o)]
     return bins[0] if n is None else tuple(bins)
 

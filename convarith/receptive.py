@@ -97,3 +97,73 @@ def receptive_field(layers: list[RFLayer]) -> list[RFRow]:
         j = j * layer.stride
         rows.append(RFRow(layer, r, j, left))
     return rows
+
+
+@dataclass(frozen=True)
+class RFStep:
+    """One layer's receptive-field step explained, beside the shortcut course notes quote.
+
+    ``shortcut`` is one step of ``R_n = R_{n-1} + (F - 1) x S`` with the layer's *own* stride S,
+    taken from the correct ``r_{n-1}``; it agrees with the correct step only when S happens to
+    equal the jump ``j_{n-1}``, the product of the earlier strides.
+    """
+
+    index: int
+    row: RFRow
+    previous_r: int
+    previous_j: int
+    shortcut: int
+
+    @property
+    def differs(self) -> bool:
+        return self.shortcut != self.row.r
+
+    def text(self) -> str:
+        layer = self.row.layer
+        k_eff = effective_kernel(layer.k, layer.d)
+        kernel = f"{layer.k}" if layer.d == 1 else f"{layer.d}*({layer.k}-1)+1 = {k_eff}"
+        line = (f"layer {self.index} ({layer.label}): r = {self.previous_r} + ({kernel} - 1) x "
+                f"{self.previous_j} = {self.row.r}, j = {self.previous_j} x {layer.stride} = "
+                f"{self.row.j}")
+        if self.differs:
+            pixels = "pixel" if self.previous_j == 1 else "pixels"
+            line += (f"\n    the shortcut R_n = R_(n-1) + (F-1) x S with this layer's own stride "
+                     f"S = {layer.stride} gives {self.previous_r} + ({k_eff} - 1) x {layer.stride} = "
+                     f"{self.shortcut}, not {self.row.r}: neighbouring "
+                     f"inputs of this layer are j = {self.previous_j} input {pixels} apart (the "
+                     f"product of the earlier strides); its own stride only spaces its outputs, "
+                     f"which matters from the next layer on")
+        return line
+
+
+def explain_receptive_field(layers: list[RFLayer]) -> list[RFStep]:
+    """Each layer's step ``r_l = r_{l-1} + (k*-1) j_{l-1}``, and where the shortcut with the
+    layer's own stride would go wrong.
+
+    >>> steps = explain_receptive_field([RFLayer("conv", k=3)] * 3)
+    >>> steps[-1].row.r, any(step.differs for step in steps)
+    (7, False)
+    >>> steps = explain_receptive_field([RFLayer("conv", k=3, s=2), RFLayer("conv", k=3, s=2),
+    ...                                  RFLayer("conv", k=3)])
+    >>> [(step.row.r, step.shortcut) for step in steps]
+    [(3, 5), (7, 7), (15, 9)]
+    """
+    steps = []
+    previous_r, previous_j = 1, 1
+    for index, row in enumerate(receptive_field(layers), 1):
+        layer = row.layer
+        shortcut = previous_r + (effective_kernel(layer.k, layer.d) - 1) * layer.stride
+        steps.append(RFStep(index, row, previous_r, previous_j, shortcut))
+        previous_r, previous_j = row.r, row.j
+    return steps
+
+
+def first_layer_claim(layers: list[RFLayer]) -> tuple[int, int]:
+    """The notes' "in the first layer the receptive field is the filter size times the stride"
+    beside the truth (the first layer sees exactly its effective kernel).
+
+    >>> first_layer_claim([RFLayer("conv", k=11, s=4)])
+    (44, 11)
+    """
+    first = layers[0]
+    return first.k * first.stride, effective_kernel(first.k, first.d)
