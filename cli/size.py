@@ -119,12 +119,14 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
                     latex: bool) -> None:
     import sympy
 
+    from convarith.explain import tidy
+
     dims = len(input_size) if isinstance(input_size, tuple) else 1
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)
     expressions = compute(symbols if dims > 1 else symbols[0], **arguments)
     expressions = expressions if isinstance(expressions, tuple) else (expressions,)
     render = sympy.latex if latex else sympy.sstr
-    click.echo(", ".join(render(e) for e in expressions))
+    click.echo(", ".join(render(tidy(e)) for e in expressions))
     values = input_size if isinstance(input_size, tuple) else (input_size,)
     at = ", ".join(f"{s}={v}" for s, v in zip(symbols, values))
     results = [e.subs(dict(zip(symbols, values))) for e in expressions]

@@ -32,6 +32,7 @@ from convarith.explain import (
     explain_conv_transpose,
     explain_pool,
     symbolic_formula,
+    tidy,
 )
 from convarith.notation import parse_layers, parse_size
 from convarith.output_size import (
@@ -80,6 +81,7 @@ __all__ = [
     "receptive_field",
     "same_padding",
     "symbolic_formula",
+    "tidy",
     "unfold_blocks",
     "valid_input_sizes",
 ]

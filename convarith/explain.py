@@ -262,3 +262,21 @@ def symbolic_formula(kind: str) -> Any:
     if kind == "pool":
         return pool_axis(i, k, s, p, d, False, context="", plain_limit=True)
     raise ConvArithError(f"No symbolic formula for kind={kind!r}. Use conv, transposed or pool.")
+
+
+def tidy(expression: Any) -> Any:
+    """A symbolic size as a reader writes it: ``floor((H - 1)/2) + 1``, not ``floor(H/2 - 1/2) + 1``.
+
+    For display only (the floors are left unevaluated); ints pass through.
+
+    >>> import sympy
+    >>> from convarith import conv_output_size
+    >>> tidy(conv_output_size(sympy.Symbol("H"), kernel_size=11, stride=4, padding=2))
+    floor((H - 7)/4) + 1
+    """
+    import sympy
+
+    if not isinstance(expression, sympy.Basic):
+        return expression
+    return expression.replace(
+        sympy.floor, lambda argument: sympy.floor(sympy.together(argument), evaluate=False))
