@@ -1,0 +1,52 @@
+"""The README's examples run: its Python examples as doctests, its console examples of the
+formula commands against the real output (prose that nothing runs drifts out of date)."""
+
+from __future__ import annotations
+
+import doctest
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from convarith.cli import main
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+FORMULA_COMMANDS = ("size", "solve", "params", "rf", "compare")
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ convarith ...` of a console block."""
+    examples = []
+    for block in re.findall(r"```console\n(.*?)```", README.read_text(), flags=re.S):
+        for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
+            if not chunk.startswith("$ convarith "):
+                continue
+            command, _, output = chunk.partition("\n")
+            if "\n...\n" in f"\n{output}" or output.startswith("..."):
+                continue  # an abridged example
+            examples.append((command[2:], output.rstrip("\n") + "\n"))
+    return examples
+
+
+def test_readme_python_examples_run():
+    failures, attempted = doctest.testfile(str(README), module_relative=False,
+                                           optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert attempted > 0
+    assert failures == 0
+
+
+@pytest.mark.parametrize("command, expected",
+                         [e for e in console_examples() if e[0].split()[1] in FORMULA_COMMANDS],
+                         ids=lambda value: value[:60] if isinstance(value, str) else "")
+def test_readme_console_example(command, expected):
+    result = CliRunner().invoke(main, shlex.split(command)[1:])
+    assert result.output == expected
+
+
+def test_readme_has_the_two_setup_commands():
+    text = README.read_text()
+    assert "pip install -e . && convarith table alexnet" in text
+    assert 'pip install -e ".[test]" && python -m pytest -n 2' in text
