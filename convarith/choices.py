@@ -30,3 +30,43 @@ DTYPE_BYTES: dict[str, int] = {
 
 #: Layer kinds of the receptive-field notation ``"conv k=3 s=1 p=1; pool k=2 s=2"``.
 RF_KINDS: tuple[str, ...] = ("conv", "pool")
+
+#: Layer kinds ``convarith verify --layer`` checks (names as in ``torch.nn.functional``).
+#: "receptive_field" checks a random conv/pool stack by backpropagation, and
+#: "transposed_identities" the transposed-convolution identities of arXiv:1603.07285.
+VERIFY_LAYERS: tuple[str, ...] = (
+    "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool1d", "max_pool2d", "max_pool3d",
+    "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
+    "unfold", "linear", "relu", "tanh", "cross_entropy",
+    "receptive_field", "transposed_identities",
+)
+
+#: Layers a user's own function can be checked as (``convarith verify --impl``).
+IMPL_LAYERS: tuple[str, ...] = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d")
+
+#: Fixed hypothesis profiles of ``convarith verify --profile``.
+VERIFY_PROFILES: tuple[str, ...] = ("quick", "thorough")
+
+#: Datasets of ``convarith train`` (``digits`` is embedded; the others load from --data-dir).
+DATASETS: tuple[str, ...] = ("digits", "mnist", "fashion-mnist", "cifar10")
+
+#: Input normalisations: LeCun et al. 1998's -0.1/1.175 levels, or mean 0 / variance 1.
+NORMALISATIONS: tuple[str, ...] = ("paper", "standard")
+
+#: Optimizers, learning-rate schedules and engines of ``convarith train``.
+OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
+SCHEDULES: tuple[str, ...] = ("none", "step", "plateau")
+ENGINES: tuple[str, ...] = ("torch", "numpy")
+
+#: Training-time augmentations of ``convarith train --augment`` (Krizhevsky et al. 2012, 4.1).
+AUGMENTATIONS: tuple[str, ...] = ("crop", "flip", "lighting")
+
+#: File formats of the training plots.
+PLOT_FORMATS: tuple[str, ...] = ("png", "svg")
+
+#: Pooling kinds ``pool_output_size(kind=...)`` knows: PyTorch's MaxPool and AvgPool differ
+#: in one validity rule (AvgPool3d wants the unpadded input to hold the kernel).
+POOL_KINDS: tuple[str, ...] = ("max", "avg")
