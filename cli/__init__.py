@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "solve": "convarith.cli.solve:solve",
     "params": "convarith.cli.params:params",
     "rf": "convarith.cli.rf:rf",
+    "table": "convarith.cli.table:table",
+    "list": "convarith.cli.list:list_models",
     "compare": "convarith.cli.compare:compare",
 }
 

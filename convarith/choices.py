@@ -70,3 +70,17 @@ PLOT_FORMATS: tuple[str, ...] = ("png", "svg")
 #: Pooling kinds ``pool_output_size(kind=...)`` knows: PyTorch's MaxPool and AvgPool differ
 #: in one validity rule (AvgPool3d wants the unpadded input to hold the kernel).
 POOL_KINDS: tuple[str, ...] = ("max", "avg")
+
+#: Output formats of ``convarith table``.
+TABLE_FORMATS: tuple[str, ...] = ("terminal", "markdown", "latex", "csv", "json")
+
+#: Columns of a shape table, in display order (``--columns`` picks among them). "dilation"
+#: and "groups" show only where some layer has one other than 1; "connections" and
+#: "buffers" only when asked for.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "index", "layer", "type", "kernel", "stride", "padding", "dilation", "groups", "output",
+    "params", "buffers", "connections", "macs", "memory", "rf", "jump", "note",
+)
+
+#: Orders a table writes shapes in: H x W x C as course notes do, or C x H x W as PyTorch.
+SHAPE_ORDERS: tuple[str, ...] = ("hwc", "chw")

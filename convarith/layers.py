@@ -368,6 +368,7 @@ class _Pool(Layer):
     dilation: Any = 1
 
     rf_effect: ClassVar[str] = "window"
+    pool_kind: ClassVar[str] = "max"  # PyTorch's validity rules differ for max and avg
 
     def _stride(self) -> Any:
         return self.kernel_size if self.stride is None else self.stride
@@ -376,7 +377,7 @@ class _Pool(Layer):
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
         out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self._stride(),
                                padding=self.padding, dilation=self.dilation,
-                               ceil_mode=self.ceil_mode)
+                               ceil_mode=self.ceil_mode, kind=self.pool_kind)
         return (input_shape[0], *out)
 
     def connections(self, input_shape: Shape) -> Any:
@@ -443,6 +444,7 @@ class AvgPool(_Pool):
     """
 
     kind: ClassVar[str] = "avg-pool"
+    pool_kind: ClassVar[str] = "avg"
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if self.dilation != 1:

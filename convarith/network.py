@@ -39,7 +39,8 @@ class Network:
     """A model as data: ``name``, ``input_shape`` ``(C, H, W)`` (no batch) and ``layers``.
 
     ``description`` is the one line ``convarith list`` prints; ``source`` the paper or library
-    it follows; ``footnotes`` are printed under its tables.
+    it follows; ``footnotes`` are printed under its tables; ``table_columns`` are columns its
+    tables show besides the default ones (LeNet-5: the paper's connections).
     """
 
     name: str
@@ -48,10 +49,13 @@ class Network:
     description: str = ""
     source: str = ""
     footnotes: tuple[str, ...] = field(default=())
+    table_columns: tuple[str, ...] = field(default=())  # extra columns its tables show
+
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "input_shape", tuple(self.input_shape))
         object.__setattr__(self, "layers", tuple(self.layers))
+        object.__setattr__(self, "footnotes", tuple(self.footnotes))
 
     def with_input(self, input_shape: Sequence[Any]) -> Network:
         """The same layers on another input shape."""
@@ -102,6 +106,41 @@ class Network:
     @property
     def num_classes(self) -> Any:
         return self.output_shape[-1]
+
+    def check_torch(self, *, device: str = "meta") -> list[str]:
+        """Build the torch model and compare every layer's output shape and parameter count
+        with the spec's; the mismatches, one line each (empty: all agree).
+
+        Runs on the meta device by default: no memory for weights or activations.
+        """
+        import torch
+
+        problems = []
+        with torch.device(device):
+            model = self.to_torch()
+            modules = [*model.features, *model.classifier]
+            x = torch.empty(1, *self.input_shape)
+        for index, (module, layer, (i, o)) in enumerate(
+                zip(modules, self.layers, self.flow()), 1):
+            where = f"layer {index} ({layer.label})"
+            try:
+                x = module(x)
+            except (RuntimeError, ValueError) as error:
+                problems.append(f"{where}: torch rejects input {_show(i)}: "
+                                f"{' '.join(str(error).split())}")
+                break
+            if tuple(x.shape[1:]) != tuple(o):
+                problems.append(f"{where}: torch gives {_show(tuple(x.shape[1:]))}, the spec "
+                                f"{_show(o)}")
+            params = sum(p.numel() for p in module.parameters() if p.requires_grad)
+            buffers = sum(b.numel() for b in module.buffers())
+            if (params, buffers) != (layer.params(i), layer.buffers(i)):
+                problems.append(f"{where}: torch has {params:,} parameters and {buffers:,} "
+                                f"buffers, the spec {layer.params(i):,} and "
+                                f"{layer.buffers(i):,}")
+        if len(modules) != len(self.layers):
+            problems.append(f"torch has {len(modules)} modules for {len(self.layers)} layers")
+        return problems
 
     def to_torch(self) -> Any:
         """The PyTorch model: ``nn.Sequential`` with children ``features`` and ``classifier``

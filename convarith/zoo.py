@@ -95,6 +95,7 @@ def lenet5(*, in_channels: int = 1, num_classes: int = 10,
             "Connections count every weighted link and bias of every unit (the paper's "
             "count); they differ from parameters where weights are shared.",
         ),
+        table_columns=("connections",),
     )
 
 
@@ -158,6 +159,17 @@ def _dense_head(hidden: int, num_classes: int, *, dropout: float, first: int = 6
     ]
 
 
+def _notes_224() -> str:
+    from convarith.output_size import conv_output_size, lost_input, uncovered_axis
+
+    o = conv_output_size(224, kernel_size=11, stride=4, padding=2)
+    uncovered = uncovered_axis(224, 11, 4, (2, 2), 1)
+    lost = lost_input(224, kernel_size=11, stride=4, padding=2)
+    return (f"224x224 with 11x11 stride 4 and padding 2 gives {o}x{o}: the {uncovered} "
+            f"uncovered column is right padding, so {lost} image pixels are lost (see "
+            "alexnet-paper for the 224 vs 227 question).")
+
+
 def alexnet(*, in_channels: int = 3, num_classes: int = 1000, input_size: Any = 224
             ) -> Network:
     """AlexNet in the single-tower layout of the course notes (224 input, conv1 padding 2)."""
@@ -167,10 +179,7 @@ def alexnet(*, in_channels: int = 3, num_classes: int = 1000, input_size: Any = 
         "alexnet", (in_channels, *_square(input_size)), tuple(layers),
         description="AlexNet as course notes draw it: one tower, 224x224 input, conv1 pad 2",
         source=KRIZHEVSKY_2012 + " (single-tower layout of course notes)",
-        footnotes=(
-            "224x224 with 11x11 stride 4 and padding 2 gives 55x55: the uncovered column is "
-            "padding, so no image pixel is lost (see alexnet-paper for the 224 vs 227 question).",
-        ),
+        footnotes=(_notes_224(),),
     )
 
 

@@ -241,7 +241,7 @@ _spatial_layers = st.one_of(
 )
 
 
-@given(channels=st.integers(1, 3), size=st.integers(1, 20), dims=st.integers(1, 2),
+@given(channels=st.integers(1, 3), size=st.integers(1, 16), dims=st.integers(1, 3),
        stack=st.lists(_spatial_layers, min_size=1, max_size=5))
 def test_random_sequential_stacks_match_torch(channels, size, dims, stack):
     input_shape = (channels,) + (size,) * dims
