@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -87,7 +88,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
         written = result.write(output, format_)
         click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
     else:
-        use_color = click.get_text_stream("stdout").isatty() if color is None else color
+        use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
         from convarith.trace import verify as check

@@ -248,13 +248,66 @@ def show_value(value: Any) -> str:
     if _is_expression(value):
         from convarith.explain import tidy
 
-        return str(tidy(value))
+        return str(tidy(merge_floors(value)))
     return str(value)
 
 
+def merge_floors(expression: Any) -> Any:
+    """Nested floors merged for display: ``floor((floor(x) + m)/c) = floor((x + m)/c)`` for
+    integer m and positive integer c (Graham, Knuth & Patashnik, Concrete Mathematics,
+    eq. 3.11), so two strided layers read ``floor((H - 7)/8)``, not ``floor(floor(..)/2)``.
+
+    >>> import sympy
+    >>> H = sympy.Symbol("H", integer=True, positive=True)
+    >>> merge_floors(sympy.floor((sympy.floor((H - 7) / 4) - 2) / 2) + 1)
+    floor(H/8 - 7/8)
+    """
+    import sympy
+
+    def merged(floor: Any) -> Any:
+        numerator, c = sympy.fraction(sympy.together(floor.args[0]))
+        if not (c.is_Integer and c > 0):
+            return None
+        terms = sympy.Add.make_args(sympy.expand(numerator))
+        inner = [t for t in terms if isinstance(t, sympy.floor)]
+        if len(inner) != 1:
+            return None
+        rest = sympy.Add(*[t for t in terms if t is not inner[0]])
+        if rest.is_integer is not True:
+            return None
+        return sympy.floor((inner[0].args[0] + rest) / c)
+
+    while True:
+        nested = [f for f in expression.atoms(sympy.floor)
+                  if f.args[0].atoms(sympy.floor)]
+        for floor in sorted(nested, key=sympy.count_ops):
+            replacement = merged(floor)
+            if replacement is not None:
+                expression = expression.xreplace({floor: replacement})
+                break
+        else:
+            return expression
+
+
 def _atom(value: Any) -> str:
+    """A shape entry that reads as one factor: ``55``, ``H``, ``floor((H - 7)/8)``,
+    ``(floor((H - 7)/4) + 1)``."""
     text = show_value(value).replace(",", "")
-    return f"({text})" if any(c in text for c in " +-*/") else text
+    if not any(c in text for c in " +-*/"):
+        return text
+    if text.startswith("floor(") and _closing(text, len("floor")) == len(text) - 1:
+        return text
+    return f"({text})"
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the bracket closing the one at ``start``."""
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return -1
 
 
 def show_shape(shape: Shape | None, order: str) -> str:
@@ -266,7 +319,8 @@ def show_shape(shape: Shape | None, order: str) -> str:
     parts = [_atom(x) for x in shape]
     if order == "hwc" and len(parts) > 1:
         parts = parts[1:] + parts[:1]
-    return "x".join(parts)
+    plain = all(p.isalnum() for p in parts)
+    return "x".join(parts) if plain else " x ".join(parts)
 
 
 def human_count(value: Any) -> str:
@@ -542,7 +596,7 @@ def _latex(text: str) -> str:
     # 55x55x96 -> 55$\times$55$\times$96 (only between digits or closing brackets)
     import re
 
-    return re.sub(r"(?<=[\d)CDHLW])x(?=[\d(CDHLW])", r"$\\times$", escaped)
+    return re.sub(r"(?<=[\d)CDHLW])( x |x)(?=[\d(CDHLWf])", r"$\\times$", escaped)
 
 
 # --------------------------------------------------------------------------- building
