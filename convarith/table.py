@@ -61,7 +61,9 @@ import html
 import io
 import json
 import os
+import sys
 import tempfile
+import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -705,3 +707,15 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     chosen = _choose_columns(columns, rows, symbolic=symbolic, extra=extra)
     return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
                  batch, exact)
+
+
+class _CallableModule(types.ModuleType):
+    """``convarith.table`` is this module and also the function: importing the submodule
+    sets the package attribute ``table`` to the module, which would hide a function of the
+    same name, so the module itself answers ``convarith.table("alexnet")``."""
+
+    def __call__(self, model: Any, input: Any = None, **options: Any) -> Table:
+        return table(model, input, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

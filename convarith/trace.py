@@ -65,6 +65,8 @@ def load(target: str, **options: Any) -> nn.Module:
             f"Error loading {target!r}: write FILE.py:NAME or package.module:NAME, "
             "e.g. models.py:Net or torchvision:resnet18."
         )
+    if where == "torchvision":
+        where = "torchvision.models"  # torchvision:resnet18 means torchvision.models.resnet18
     if where.endswith(".py"):
         path = Path(where)
         if not path.is_file():

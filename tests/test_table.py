@@ -268,3 +268,12 @@ def test_layer_kinds_of_issue_seven_in_tables():
     assert (bn.params, bn.buffers) == (32, 33)
     assert rows["global avg-pool"].output_shape == (16,)
     assert t.totals["params"] == 448 + 32 + 170 and t.totals["buffers"] == 33
+
+
+def test_convarith_table_module_is_also_the_function():
+    import convarith
+    import convarith.table as module
+
+    assert module("lenet5").totals["params"] == 60000
+    assert convarith.table("alexnet", (3, 227, 227)).rows[1].output_shape == \
+        (96, 56, 56)
