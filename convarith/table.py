@@ -427,11 +427,16 @@ class Table:
             return show_value(value)
         return human_bytes(value) if column == "memory" else human_count(value)
 
-    def grid(self) -> tuple[list[str], list[list[str]]]:
-        """Headers, then the cells of every row and the totals row."""
+    @property
+    def has_totals(self) -> bool:
+        """Whether a totals row is shown: only when some count column is."""
+        return any(c in _COUNTS for c in self.columns)
+
+    def grid(self) -> tuple[list[str], list[list[str]], list[str] | None]:
+        """Headers, the cells of every row, and the totals row (None: no count column)."""
         cells = [[self.cell(row, c) for c in self.columns] for row in self.rows]
-        cells.append([self.cell(None, c) for c in self.columns])
-        return [self.header(c) for c in self.columns], cells
+        totals = [self.cell(None, c) for c in self.columns] if self.has_totals else None
+        return [self.header(c) for c in self.columns], cells, totals
 
     def caption(self) -> str:
         shape = "x".join(show_value(x) for x in self.input_shape)
@@ -445,8 +450,9 @@ class Table:
 
     def render_terminal(self, *, color: bool = False) -> str:
         """Aligned plain text; ``color=True`` adds bold headers and totals (ANSI)."""
-        headers, cells = self.grid()
-        widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(headers)]
+        headers, cells, totals = self.grid()
+        every = cells + ([totals] if totals else [])
+        widths = [max(len(h), *(len(r[i]) for r in every)) for i, h in enumerate(headers)]
         numeric = [c in _NUMERIC for c in self.columns]
 
         def line(values: list[str]) -> str:
@@ -458,12 +464,15 @@ class Table:
             return f"\x1b[1m{text}\x1b[0m" if color else text
 
         rule = "  ".join("-" * w for w in widths)
-        out = [bold(line(headers)), rule, *(line(r) for r in cells[:-1]), rule,
-               bold(line(cells[-1])), "", self.caption(), *self.footnotes]
+        out = [bold(line(headers)), rule, *(line(r) for r in cells)]
+        if totals:
+            out += [rule, bold(line(totals))]
+        out += ["", self.caption(), *self.footnotes]
         return "\n".join(out) + "\n"
 
     def to_markdown(self) -> str:
-        headers, cells = self.grid()
+        headers, cells, totals = self.grid()
+        cells = cells + ([totals] if totals else [])
         widths = [max(len(h), *(len(r[i]) for r in cells), 3) for i, h in enumerate(headers)]
         numeric = [c in _NUMERIC for c in self.columns]
 
@@ -480,13 +489,14 @@ class Table:
 
     def to_latex(self) -> str:
         """A booktabs ``tabular`` (``\\usepackage{booktabs}``), footnotes below it."""
-        headers, cells = self.grid()
+        headers, cells, totals = self.grid()
         spec = "".join("r" if c in _NUMERIC else "l" for c in self.columns)
         out = [f"% {self.caption()}", f"\\begin{{tabular}}{{{spec}}}", r"\toprule",
                " & ".join(_latex(h) for h in headers) + r" \\", r"\midrule"]
-        out += [" & ".join(_latex(v) for v in r) + r" \\" for r in cells[:-1]]
-        out += [r"\midrule", " & ".join(_latex(v) for v in cells[-1]) + r" \\",
-                r"\bottomrule", r"\end{tabular}"]
+        out += [" & ".join(_latex(v) for v in r) + r" \\" for r in cells]
+        if totals:
+            out += [r"\midrule", " & ".join(_latex(v) for v in totals) + r" \\"]
+        out += [r"\bottomrule", r"\end{tabular}"]
         out += [f"\\par\\smallskip{{\\footnotesize {_latex(note)}}}" for note in self.footnotes]
         return "\n".join(out) + "\n"
 
@@ -495,7 +505,7 @@ class Table:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(self.columns)
-        for row in (*self.rows, None):
+        for row in (*self.rows, None) if self.has_totals else self.rows:
             values = []
             for column in self.columns:
                 if column in _COUNTS:
@@ -568,14 +578,14 @@ class Table:
         return self.to_markdown()
 
     def _repr_html_(self) -> str:
-        headers, cells = self.grid()
+        headers, cells, totals = self.grid()
         align = ["right" if c in _NUMERIC else "left" for c in self.columns]
 
         def tr(values: list[str], tag: str) -> str:
             return "<tr>" + "".join(f'<{tag} style="text-align:{a}">{html.escape(v)}</{tag}>'
                                     for v, a in zip(values, align)) + "</tr>"
 
-        body = "".join(tr(r, "td") for r in cells[:-1]) + tr(cells[-1], "th")
+        body = "".join(tr(r, "td") for r in cells) + (tr(totals, "th") if totals else "")
         notes = "".join(f"<p><small>{html.escape(n)}</small></p>" for n in self.footnotes)
         return (f"<table><caption>{html.escape(self.caption())}</caption>"
                 f"<thead>{tr(headers, 'th')}</thead><tbody>{body}</tbody></table>{notes}")

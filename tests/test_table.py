@@ -277,3 +277,11 @@ def test_convarith_table_module_is_also_the_function():
     assert module("lenet5").totals["params"] == 60000
     assert convarith.table("alexnet", (3, 227, 227)).rows[1].output_shape == \
         (96, 56, 56)
+
+
+def test_no_totals_row_without_a_count_column():
+    t = table("alexnet", columns="layer,output")
+    assert not t.has_totals
+    assert "total" not in t.render_terminal() and "total" not in t.to_csv()
+    assert table("alexnet", columns="layer,params").to_csv().splitlines()[-1] == \
+        "total,62378344"
