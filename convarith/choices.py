@@ -74,9 +74,9 @@ POOL_KINDS: tuple[str, ...] = ("max", "avg")
 #: Output formats of ``convarith table``.
 TABLE_FORMATS: tuple[str, ...] = ("terminal", "markdown", "latex", "csv", "json")
 
-#: Columns of a shape table, in display order (``--columns`` picks among them). "dilation"
-#: and "groups" show only where some layer has one other than 1; "connections" and
-#: "buffers" only when asked for.
+#: Columns of a shape table, in display order (``--columns`` picks among them). "dilation",
+#: "groups" and "buffers" show only where some layer has them; "connections" only when
+#: asked for (and in LeNet-5's tables, as the paper counts them).
 TABLE_COLUMNS: tuple[str, ...] = (
     "index", "layer", "type", "kernel", "stride", "padding", "dilation", "groups", "output",
     "params", "buffers", "connections", "macs", "memory", "rf", "jump", "note",
@@ -84,3 +84,9 @@ TABLE_COLUMNS: tuple[str, ...] = (
 
 #: Orders a table writes shapes in: H x W x C as course notes do, or C x H x W as PyTorch.
 SHAPE_ORDERS: tuple[str, ...] = ("hwc", "chw")
+
+#: Zoo models ``convarith train`` trains (those built for 32x32 inputs).
+TRAIN_MODELS: tuple[str, ...] = ("lenet5", "lenet5-modern", "alexnet-small")
+
+#: Parts of a zoo model ``convarith train --finetune --freeze`` can keep fixed.
+FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")

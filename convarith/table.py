@@ -79,15 +79,19 @@ from convarith.receptive import RFLayer, receptive_field
 FOLDED_KINDS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "scaled tanh", "dropout",
                                  "spatial dropout")
 
+BUFFERS_NOTE = ("Buffers: numbers kept with the model but not trained (batch norm's running "
+                "mean and variance per channel and PyTorch's batch counter; fixed RBF "
+                "prototypes); they are not in the parameter count.")
+
 #: Columns shown when none are chosen ("dilation", "groups": only where not all 1).
 DEFAULT_COLUMNS: tuple[str, ...] = ("index", "layer", "type", "kernel", "stride", "padding",
-                                    "dilation", "groups", "output", "params", "macs",
-                                    "memory", "rf", "jump", "note")
+                                    "dilation", "groups", "output", "params", "buffers",
+                                    "macs", "memory", "rf", "jump", "note")
 #: Columns shown in a symbolic table (MACs and memory would be long expressions).
 SYMBOLIC_COLUMNS: tuple[str, ...] = ("index", "layer", "type", "kernel", "stride", "padding",
-                                     "dilation", "groups", "output", "params", "rf", "jump",
-                                     "note")
-_OPTIONAL = ("dilation", "groups", "note")  # hidden when every row is empty
+                                     "dilation", "groups", "output", "params", "buffers", "rf",
+                                     "jump", "note")
+_OPTIONAL = ("dilation", "groups", "buffers", "note")  # hidden when every row is empty
 _NUMERIC = ("index", "params", "buffers", "connections", "macs", "memory", "rf", "jump")
 _COUNTS = ("params", "buffers", "connections", "macs", "memory")
 
@@ -715,6 +719,8 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch, chain=chain)
     totals = {c: sum(getattr(r, c) for r in rows[1:]) for c in _COUNTS}
     chosen = _choose_columns(columns, rows, symbolic=symbolic, extra=extra)
+    if "buffers" in chosen:
+        footnotes = (*footnotes, BUFFERS_NOTE)
     return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
                  batch, exact)
 

@@ -242,10 +242,11 @@ _spatial_layers = st.one_of(
 
 
 @given(channels=st.integers(1, 3), size=st.integers(1, 16), dims=st.integers(1, 3),
-       stack=st.lists(_spatial_layers, min_size=1, max_size=5))
-def test_random_sequential_stacks_match_torch(channels, size, dims, stack):
+       stack=st.lists(_spatial_layers, min_size=1, max_size=5),
+       head=st.sampled_from([Flatten(), GlobalAvgPool()]))
+def test_random_sequential_stacks_match_torch(channels, size, dims, stack, head):
     input_shape = (channels,) + (size,) * dims
-    net = Network("random", input_shape, (*stack, Flatten(), Linear(3)))
+    net = Network("random", input_shape, (*stack, head, Linear(3)))
     try:
         shapes = net.shapes()
     except ConvArithError:
