@@ -194,3 +194,26 @@ def expected_shape(case: LayerCase) -> tuple[int, ...]:
     if family == "cross_entropy":
         return ()
     raise ValueError(f"no shape rule for layer {case.layer!r}")
+
+
+def has_empty_window(case: LayerCase) -> bool:
+    """Whether a max-pooling window lies wholly in the padding (possible with dilation).
+
+    torch 2.13 accepts such a layer and outputs -inf there, but its backward pass then
+    writes outside the input (seen here as a crash, "free(): invalid size"), so the
+    checkers compare only the forward pass of these cases.
+
+    >>> has_empty_window(LayerCase("max_pool1d", (1, 1, 1), kernel_size=(2,), stride=(2,),
+    ...                            padding=(1,), dilation=(2,)))
+    True
+    """
+    if case.family != "max_pool":
+        return False
+    shape = expected_shape(case)
+    stride = case.stride or case.kernel_size
+    for axis, i in enumerate(case.spatial):
+        k, s, p, d = case.kernel_size[axis], stride[axis], case.padding[axis], case.dilation[axis]
+        for u in range(shape[2 + axis]):
+            if not any(0 <= u * s - p + a * d < i for a in range(k)):
+                return True
+    return False

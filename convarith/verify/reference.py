@@ -106,9 +106,12 @@ def torch_forward(case: LayerCase, x: Any, weight: Any = None, bias: Any = None)
 
     For "cross_entropy", ``weight`` holds the integer class targets.
     """
-    x = _tensor(x)
-    weight = _tensor(weight)
-    bias = _tensor(bias)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "padding='same' with even kernel lengths ..."
+        return _forward(case, _tensor(x), _tensor(weight), _tensor(bias))
+
+
+def _forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
     family = case.family
     if family == "conv":
         padding, pad = torch_padding(case)
