@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "table": "convarith.cli.table:table",
     "list": "convarith.cli.list:list_models",
     "compare": "convarith.cli.compare:compare",
+    "train": "convarith.cli.train:train",
 }
 
 

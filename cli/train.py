@@ -1,0 +1,175 @@
+"""``convarith train``: train a zoo model for real and write metrics, checkpoints and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from convarith.choices import (
+    AUGMENTATIONS,
+    DATASETS,
+    ENGINES,
+    FREEZE_PARTS,
+    NORMALISATIONS,
+    OPTIMIZERS,
+    PLOT_FORMATS,
+    SCHEDULES,
+    TRAIN_MODELS,
+)
+from convarith.errors import ConvArithError
+
+
+def _numbers(text: str | None, kind: type, option: str) -> tuple[Any, ...] | None:
+    if text is None:
+        return None
+    try:
+        return tuple(kind(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConvArithError(
+            f"Could not read {option} {text!r}: write numbers separated by commas, "
+            f"e.g. {option} {'1e-3,1e-2' if kind is float else '0,1,2,3,4'}."
+        ) from None
+
+
+def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    names = tuple(part for part in (text or "").replace(" ", "").split(",") if part)
+    unknown = [name for name in names if name not in allowed]
+    if unknown:
+        raise ConvArithError(
+            f"Unknown {option} value {', '.join(unknown)}. Use one or more of "
+            f"{', '.join(allowed)}, separated by commas."
+        )
+    return names
+
+
+@click.command(context_settings={"show_default": True})
+@click.argument("model", type=click.Choice(TRAIN_MODELS))
+@click.option("--dataset", type=click.Choice(DATASETS), default="digits",
+              help="digits is embedded (scikit-learn); the others load from --data-dir.")
+@click.option("--data-dir", type=click.Path(file_okay=False), default="data",
+              help="Folder with the MNIST/Fashion-MNIST IDX files or CIFAR-10 python batches.")
+@click.option("--download", is_flag=True, help="Fetch missing dataset files first.")
+@click.option("--epochs", type=click.IntRange(min=1), default=15)
+@click.option("--batch-size", type=click.IntRange(min=1), default=32)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
+              help="Learning rate.")
+@click.option("--lr-sweep", help="Train once per learning rate, e.g. 1e-4,1e-3,1e-2,1e-1,1, "
+                                 "and plot them on one figure.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam",
+              help="sgd uses momentum 0.9.")
+@click.option("--schedule", type=click.Choice(SCHEDULES), default="step",
+              help="step: lr / 10 every third of the run; plateau: lr / 10 when the test loss "
+                   "stops falling.")
+@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0)
+@click.option("--seed", type=int, default=0)
+@click.option("--threads", type=click.IntRange(min=1), default=1,
+              help="torch threads (one is fastest for LeNet-sized batches).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Run folder [default: runs/MODEL-DATASET].")
+@click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
+@click.option("--engine", type=click.Choice(ENGINES), default="torch",
+              help="numpy: the from-scratch layers of convarith.scratch (lenet5-modern).")
+@click.option("--normalise", "normalisation", type=click.Choice(NORMALISATIONS),
+              help="[default: paper for greyscale, standard for cifar10]")
+@click.option("--classes", help="Train on these classes only, e.g. 0,1,2,3,4.")
+@click.option("--per-class", type=click.IntRange(min=1),
+              help="At most this many training images per class.")
+@click.option("--augment", help=f"Comma-separated, from {', '.join(AUGMENTATIONS)}.")
+@click.option("--crop-pad", type=click.IntRange(min=1), default=4,
+              help="Padding of --augment crop.")
+@click.option("--ten-crop", is_flag=True,
+              help="Test on ten crops (corners, centre, mirrored) and average them.")
+@click.option("--finetune", type=click.Path(file_okay=False, exists=True),
+              help="Start from this run folder's best weights.")
+@click.option("--freeze", help="With --finetune: parts to keep fixed, e.g. features.")
+@click.option("--finetune-demo", is_flag=True,
+              help="Digits 0-4 then 5-9 with 20 images per class: fine-tuning vs scratch.")
+@click.option("--plot-format", type=click.Choice(PLOT_FORMATS), default="png")
+@click.option("--quiet", is_flag=True, help="No shape table and no progress bars.")
+def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
+          batch_size: int, lr: float, lr_sweep: str | None, optimizer: str, schedule: str,
+          weight_decay: float, seed: int, threads: int, out: str | None, resume: bool,
+          engine: str, normalisation: str | None, classes: str | None,
+          per_class: int | None, augment: str | None, crop_pad: int, ten_crop: bool,
+          finetune: str | None, freeze: str | None, finetune_demo: bool, plot_format: str,
+          quiet: bool) -> None:
+    """Train MODEL on real data; the run folder gets metrics.csv/json, best.pt/last.pt
+    and the plots.
+
+    \b
+    Examples:
+      convarith train lenet5
+      convarith train lenet5 --lr-sweep 1e-4,1e-3,1e-2,1e-1,1 --epochs 5 --out runs/sweep
+      convarith train lenet5-modern --optimizer sgd --lr 0.05 --schedule plateau
+      convarith train alexnet-small --dataset cifar10 --data-dir data --augment crop,flip --ten-crop
+      convarith train lenet5-modern --classes 0,1,2,3,4 --out runs/digits04
+      convarith train lenet5-modern --classes 5,6,7,8,9 --per-class 20 \\
+          --finetune runs/digits04 --freeze features --lr 3e-4
+      convarith train lenet5 --resume --epochs 30 --out runs/lenet5-digits
+      torchrun --nproc_per_node=2 --no-python convarith train lenet5
+    """
+    from rich.console import Console
+
+    from convarith.train import distributed
+    from convarith.train.loop import Diverged, TrainConfig
+    from convarith.train.run import RunSpec, final_line, run, sweep
+
+    folder = Path(out or f"runs/{model}-{dataset}")
+    rates = _numbers(lr_sweep, float, "--lr-sweep")
+    frozen = _names(freeze, FREEZE_PARTS, "--freeze")
+    if frozen and not finetune:
+        raise ConvArithError("--freeze applies to a fine-tuning run. Add --finetune RUN_DIR.")
+    if rates is not None and (resume or finetune):
+        raise ConvArithError("--lr-sweep starts fresh runs. Drop --resume/--finetune.")
+    if not resume and not finetune_demo and (folder / "last.pt").exists():
+        raise ConvArithError(
+            f"{folder} already holds a run. Add --resume to continue it, or choose another "
+            "--out (or delete the folder)."
+        )
+    spec = RunSpec(model=model, dataset=dataset, data_dir=data_dir, download=download,
+                   normalisation=normalisation,
+                   classes=_numbers(classes, int, "--classes"), per_class=per_class,
+                   augment=_names(augment, AUGMENTATIONS, "--augment"), crop=crop_pad,
+                   ten_crop=ten_crop, plot_format=plot_format)
+    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
+                         schedule=schedule, weight_decay=weight_decay, seed=seed,
+                         threads=threads)
+    console = Console(highlight=False)
+    if not console.is_terminal:
+        console = Console(highlight=False, width=max(console.width, 140))
+    if engine == "numpy":
+        from convarith.train.numpy_engine import run_numpy
+
+        run_numpy(spec, config, out=folder, console=console)
+        return
+    if finetune_demo:
+        from convarith.train.finetune import demo
+
+        figure = demo(folder, model=model, config=config, console=None if quiet else console)
+        click.echo(f"wrote {figure}")
+        return
+    world = distributed.from_environment()
+    try:
+        if rates is not None:
+            runs = sweep(spec, config, rates, out=folder, console=console,
+                         show_progress=not quiet)
+            if world.main:
+                for entry in runs:
+                    state = "diverged" if entry["diverged"] else (
+                        f"test accuracy {100 * entry['history'][-1]['test_accuracy']:.2f}%")
+                    click.echo(f"lr={entry['lr']:g}: {state}")
+                click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
+            return
+        try:
+            result = run(spec, config, out=folder, resume=resume, console=console,
+                         show_progress=not quiet, finetune=finetune, freeze=frozen,
+                         world=world, table=not quiet)
+        except Diverged as error:
+            raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
+        if world.main:
+            click.echo(final_line(result))
+            click.echo(f"wrote metrics, checkpoints and plots to {folder}/")
+    finally:
+        distributed.finish()

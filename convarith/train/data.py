@@ -1,0 +1,305 @@
+"""Datasets for the reference loop, as in-memory arrays fitted to a model's input.
+
+- ``digits``: scikit-learn's bundled handwritten digits (1,797 real 8x8 images, no download).
+  The UCI set they come from made each 8x8 image by counting the black pixels of a 32x32
+  bitmap in 4x4 blocks (values 0..16), so we scale them back up to the model's input with
+  **bilinear interpolation** (``torch.nn.functional.interpolate``, ``align_corners=False``).
+  The train/test split is fixed (20% of each class, chosen once by a generator seeded with 0):
+  every run, whatever its seed, is scored on the same 359 test images.
+- ``mnist`` / ``fashion-mnist``: the standard IDX files (gzipped or not); 28x28 images are
+  padded with background to 32x32, as LeCun et al. (1998, section II.A) did for LeNet-5.
+- ``cifar10``: the python batches ``data_batch_1..5`` and ``test_batch``.
+
+Normalisation: ``"paper"`` maps background to -0.1 and foreground to 1.175 "so that the mean
+input is roughly 0 and the variance roughly 1" (LeCun et al. 1998, section II.B);
+``"standard"`` subtracts the training set's per-channel mean and divides by its standard
+deviation. Greyscale sets default to ``"paper"``, CIFAR-10 to ``"standard"``.
+
+>>> data = load("digits", size=32)
+>>> data.x_train.shape, data.x_test.shape, data.x_train.dtype
+((1438, 1, 32, 32), (359, 1, 32, 32), dtype('float32'))
+>>> round(float(data.x_train.min()), 4), round(float(data.x_train.max()), 4)
+(-0.1, 1.175)
+>>> sorted(set(data.y_test.tolist())) == list(range(10))
+True
+"""
+
+from __future__ import annotations
+
+import gzip
+import pickle
+import struct
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from convarith.choices import DATASETS, NORMALISATIONS
+from convarith.errors import ConvArithError
+
+#: Background and foreground input levels of LeNet-5 (LeCun et al. 1998, section II.B).
+PAPER_BACKGROUND = -0.1
+PAPER_FOREGROUND = 1.175
+
+#: The IDX element types (LeCun's MNIST page): type code -> numpy big-endian dtype.
+IDX_TYPES: dict[int, str] = {
+    0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8",
+}
+
+#: The four IDX files of MNIST and Fashion-MNIST (same names for both).
+IDX_FILES: dict[str, str] = {
+    "train_images": "train-images-idx3-ubyte",
+    "train_labels": "train-labels-idx1-ubyte",
+    "test_images": "t10k-images-idx3-ubyte",
+    "test_labels": "t10k-labels-idx1-ubyte",
+}
+
+CIFAR_FOLDER = "cifar-10-batches-py"
+CIFAR_TRAIN_BATCHES = tuple(f"data_batch_{n}" for n in range(1, 6))
+CIFAR_TEST_BATCH = "test_batch"
+
+CLASS_NAMES: dict[str, tuple[str, ...]] = {
+    "digits": tuple(str(n) for n in range(10)),
+    "mnist": tuple(str(n) for n in range(10)),
+    "fashion-mnist": ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal",
+                      "Shirt", "Sneaker", "Bag", "Ankle boot"),
+    "cifar10": ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse",
+                "ship", "truck"),
+}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Images ``N x C x H x W`` (float32, normalised) and labels ``N`` (int64)."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    classes: tuple[str, ...]
+
+    @property
+    def channels(self) -> int:
+        return int(self.x_train.shape[1])
+
+    @property
+    def size(self) -> int:
+        return int(self.x_train.shape[-1])
+
+
+# ---------------------------------------------------------------------------------- readers
+def read_idx(path: str | Path) -> np.ndarray:
+    """An IDX file (gzipped or not: told by its first two bytes) as a numpy array.
+
+    IDX: two zero bytes, a type code, the number of dimensions, one big-endian 32-bit size
+    per dimension, then the data in C order (LeCun's MNIST page).
+    """
+    raw = Path(path).read_bytes()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_TYPES:
+        raise ConvArithError(
+            f"Error reading {path}: it is not an IDX file (magic bytes {raw[:4].hex()}). "
+            "Use the original MNIST/Fashion-MNIST files, gzipped or not."
+        )
+    dtype, ndim = np.dtype(IDX_TYPES[raw[2]]), raw[3]
+    shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
+    body = raw[4 + 4 * ndim:]
+    count = int(np.prod(shape))
+    if len(body) != count * dtype.itemsize:
+        raise ConvArithError(
+            f"Error reading {path}: its header promises shape {shape} ({count * dtype.itemsize} "
+            f"bytes) but {len(body)} bytes follow. The file is truncated; fetch it again."
+        )
+    return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
+
+
+def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 python batch: ``(images uint8 N x 3 x 32 x 32, labels int64 N)``.
+
+    Each batch is a pickled dict whose ``b"data"`` rows hold 1024 red, 1024 green and 1024
+    blue values of a 32x32 image in row order, and ``b"labels"`` the classes (Krizhevsky's
+    CIFAR page).
+    """
+    with open(path, "rb") as stream:
+        batch = pickle.load(stream, encoding="bytes")
+    data = np.asarray(batch[b"data"], dtype=np.uint8)
+    labels = np.asarray(batch[b"labels"], dtype=np.int64)
+    return data.reshape(-1, 3, 32, 32), labels
+
+
+def _find(data_dir: Path, names: tuple[str, ...], dataset: str) -> list[Path]:
+    found, missing = [], []
+    for name in names:
+        options = [data_dir / name, data_dir / f"{name}.gz"]
+        hit = next((path for path in options if path.exists()), None)
+        (found if hit else missing).append(hit or name)
+    if missing:
+        raise ConvArithError(
+            f"Error loading {dataset} from {data_dir}: {', '.join(map(str, missing))} not found. "
+            f"Put the files there (gzipped or not), or add --download on a machine with internet."
+        )
+    return found
+
+
+def read_mnist(data_dir: str | Path, *, dataset: str = "mnist") -> tuple[np.ndarray, ...]:
+    """``(x_train, y_train, x_test, y_test)`` of MNIST or Fashion-MNIST, images uint8 N x 1 x 28 x 28."""
+    paths = _find(Path(data_dir), tuple(IDX_FILES.values()), dataset)
+    x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
+    return (x_train[:, None], y_train.astype(np.int64), x_test[:, None], y_test.astype(np.int64))
+
+
+def read_cifar10(data_dir: str | Path) -> tuple[np.ndarray, ...]:
+    """``(x_train, y_train, x_test, y_test)`` of CIFAR-10 from ``data_dir`` or its
+    ``cifar-10-batches-py`` folder."""
+    root = Path(data_dir)
+    if (root / CIFAR_FOLDER).is_dir():
+        root = root / CIFAR_FOLDER
+    names = (*CIFAR_TRAIN_BATCHES, CIFAR_TEST_BATCH)
+    missing = [name for name in names if not (root / name).exists()]
+    if missing:
+        raise ConvArithError(
+            f"Error loading cifar10 from {root}: {', '.join(missing)} not found. Put the python "
+            f"batches there (the {CIFAR_FOLDER} folder of cifar-10-python.tar.gz), or add "
+            "--download on a machine with internet."
+        )
+    train = [read_cifar_batch(root / name) for name in CIFAR_TRAIN_BATCHES]
+    x_test, y_test = read_cifar_batch(root / CIFAR_TEST_BATCH)
+    return (np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train]),
+            x_test, y_test)
+
+
+def read_digits(*, test_fraction: float = 0.2) -> tuple[np.ndarray, ...]:
+    """scikit-learn's digits (values 0..16), split the same way every time: of each class,
+    ``test_fraction`` of the images (rounded) chosen by a generator seeded with 0 are test
+    images.
+
+    The file is read straight from scikit-learn's package folder
+    (``sklearn/datasets/data/digits.csv.gz``: 64 pixel values and the label per row), which
+    spares the 2-4 s that importing scikit-learn costs.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConvArithError(
+            "Error loading the digits: scikit-learn, which ships them, is not installed. "
+            "Install it (pip install scikit-learn) or use --dataset mnist with --data-dir."
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / "digits.csv.gz"
+    table = np.loadtxt(path, delimiter=",", dtype=np.float32)
+    images, labels = table[:, :64].reshape(-1, 1, 8, 8), table[:, 64].astype(np.int64)
+    rng = np.random.default_rng(0)
+    test = np.zeros(len(labels), dtype=bool)
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        test[members[:round(test_fraction * len(members))]] = True
+    return images[~test], labels[~test], images[test], labels[test]
+
+
+# ------------------------------------------------------------------------------ preparation
+def fit_size(images: np.ndarray, size: int, *, resize: bool) -> np.ndarray:
+    """Images brought to ``size x size``: scaled bilinearly (``resize``) or padded with
+    their background (the minimum) evenly on all sides.
+
+    >>> fit_size(np.zeros((2, 1, 28, 28), np.float32), 32, resize=False).shape
+    (2, 1, 32, 32)
+    """
+    height = images.shape[-1]
+    if height == size:
+        return images
+    if resize:
+        import torch
+        import torch.nn.functional as F
+
+        scaled = F.interpolate(torch.from_numpy(np.ascontiguousarray(images)), size=(size, size),
+                               mode="bilinear", align_corners=False)
+        return scaled.numpy()
+    if height > size:
+        raise ConvArithError(
+            f"Error fitting {height}x{height} images to a {size}x{size} model input: the images "
+            "are larger than the input. Use a model with a larger input."
+        )
+    before = (size - height) // 2
+    pad = ((0, 0), (0, 0), (before, size - height - before), (before, size - height - before))
+    return np.pad(images, pad, constant_values=images.min() if images.size else 0)
+
+
+def normalise(x_train: np.ndarray, x_test: np.ndarray, *, method: str,
+              top: float) -> tuple[np.ndarray, np.ndarray]:
+    """Both splits normalised with statistics of the training split only; ``top`` is the
+    raw value of full foreground (16 for digits, 255 for the byte images)."""
+    if method == "paper":
+        scale = (PAPER_FOREGROUND - PAPER_BACKGROUND) / top
+        return (x_train * scale + PAPER_BACKGROUND, x_test * scale + PAPER_BACKGROUND)
+    mean = x_train.mean(axis=(0, 2, 3), keepdims=True)
+    std = x_train.std(axis=(0, 2, 3), keepdims=True) + 1e-8
+    return (x_train - mean) / std, (x_test - mean) / std
+
+
+def select(data: Dataset, *, classes: tuple[int, ...] | None = None,
+           per_class: int | None = None, seed: int = 0) -> Dataset:
+    """Only the given classes (relabelled 0.. in the order given), and at most ``per_class``
+    training images of each, chosen by ``seed``; the test split keeps all its images.
+
+    >>> five = select(load("digits", size=8), classes=(5, 6, 7, 8, 9), per_class=20)
+    >>> five.classes, len(five.y_train), sorted(set(five.y_test.tolist()))
+    (('5', '6', '7', '8', '9'), 100, [0, 1, 2, 3, 4])
+    """
+    x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
+    names = data.classes
+    if classes is not None:
+        bad = [c for c in classes if not 0 <= c < len(data.classes)]
+        if bad or len(set(classes)) != len(classes):
+            raise ConvArithError(
+                f"Error selecting classes {list(classes)} of {data.name}: the classes must be "
+                f"distinct numbers from 0 to {len(data.classes) - 1}. Fix --classes."
+            )
+        relabel = np.full(len(data.classes), -1, np.int64)
+        relabel[list(classes)] = np.arange(len(classes))
+        keep_train, keep_test = relabel[y_train] >= 0, relabel[y_test] >= 0
+        x_train, y_train = x_train[keep_train], relabel[y_train[keep_train]]
+        x_test, y_test = x_test[keep_test], relabel[y_test[keep_test]]
+        names = tuple(data.classes[c] for c in classes)
+    if per_class is not None:
+        order = np.random.default_rng(seed).permutation(len(y_train))
+        chosen = np.sort(np.concatenate(
+            [order[y_train[order] == label][:per_class] for label in range(len(names))]))
+        x_train, y_train = x_train[chosen], y_train[chosen]
+    return replace(data, x_train=np.ascontiguousarray(x_train), y_train=y_train,
+                   x_test=np.ascontiguousarray(x_test), y_test=y_test, classes=names)
+
+
+def load(name: str, *, size: int, data_dir: str | Path | None = None, download: bool = False,
+         normalisation: str | None = None) -> Dataset:
+    """The dataset ``name`` fitted to a ``size x size`` model input and normalised.
+
+    ``data_dir`` is where MNIST, Fashion-MNIST and CIFAR-10 files are (default ``data/``);
+    ``download`` fetches missing files first (see :mod:`convarith.train.download`).
+    """
+    if name not in DATASETS:
+        raise ConvArithError(f"Unknown dataset {name!r}. Use one of {', '.join(DATASETS)}.")
+    method = normalisation or ("standard" if name == "cifar10" else "paper")
+    if method not in NORMALISATIONS:
+        raise ConvArithError(
+            f"Unknown normalisation {method!r}. Use one of {', '.join(NORMALISATIONS)}.")
+    folder = Path(data_dir if data_dir is not None else "data")
+    if name == "digits":
+        x_train, y_train, x_test, y_test = read_digits()
+        top, resize = 16.0, True
+    else:
+        if download:
+            from convarith.train.download import download as fetch
+
+            fetch(name, folder)
+        reader = read_cifar10 if name == "cifar10" else read_mnist
+        arrays = reader(folder) if name == "cifar10" else reader(folder, dataset=name)
+        x_train, y_train, x_test, y_test = arrays
+        top, resize = 255.0, False
+    x_train = fit_size(x_train.astype(np.float32), size, resize=resize)
+    x_test = fit_size(x_test.astype(np.float32), size, resize=resize)
+    x_train, x_test = normalise(x_train, x_test, method=method, top=top)
+    return Dataset(name=name, x_train=np.ascontiguousarray(x_train, dtype=np.float32),
+                   y_train=y_train, x_test=np.ascontiguousarray(x_test, dtype=np.float32),
+                   y_test=y_test, classes=CLASS_NAMES[name])

@@ -1,0 +1,171 @@
+"""One ``convarith train`` run from end to end: data, zoo model, shape table, loop, plots.
+
+The model comes from the zoo (``convarith.zoo.get(name, in_channels=..., num_classes=...)``
+then ``to_torch()``); the data are fitted to its input size; the run folder receives the
+metrics, the checkpoints and the plots (``learning_curves``, ``confusion``, ``filters``,
+``feature_maps``), and a learning-rate sweep one sub-folder per rate plus ``lr_sweep``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from convarith.errors import ConvArithError
+from convarith.train import data as datasets
+from convarith.train import plots
+from convarith.train.augment import Augmentation, ten_crop_predict
+from convarith.train.distributed import World, current
+from convarith.train.loop import Diverged, RunResult, TrainConfig, seed, train
+
+#: Image channels of each dataset (the model is built to match).
+CHANNELS: dict[str, int] = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "cifar10": 3}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """What to train on what (everything but the optimisation hyper-parameters)."""
+
+    model: str = "lenet5"
+    dataset: str = "digits"
+    data_dir: str | None = None
+    download: bool = False
+    normalisation: str | None = None
+    classes: tuple[int, ...] | None = None
+    per_class: int | None = None
+    augment: tuple[str, ...] = ()
+    crop: int = 4  # padding of random crops
+    ten_crop: bool = False
+    ten_crop_pad: int = 2  # padding before the ten test crops are cut
+    plot_format: str = "png"
+
+
+def build(spec: RunSpec, *, classes: int) -> tuple[Any, Any]:
+    """``(network spec, torch module)`` of the zoo model for ``spec``'s dataset."""
+    from convarith import zoo
+
+    network = zoo.get(spec.model, in_channels=CHANNELS[spec.dataset], num_classes=classes)
+    return network, network.to_torch()
+
+
+def load_data(spec: RunSpec, *, size: int, seed_value: int = 0) -> datasets.Dataset:
+    """The dataset of ``spec`` at ``size x size``, restricted to its classes and per-class count."""
+    data = datasets.load(spec.dataset, size=size, data_dir=spec.data_dir,
+                         download=spec.download, normalisation=spec.normalisation)
+    if spec.classes is not None or spec.per_class is not None:
+        data = datasets.select(data, classes=spec.classes, per_class=spec.per_class,
+                               seed=seed_value)
+    return data
+
+
+def shape_table(network: Any) -> Any:
+    """The zoo network's shape table, as a rich renderable."""
+    from convarith.table import table
+
+    return table(network).render_terminal()
+
+
+def write_plots(model: Any, data: datasets.Dataset, result: RunResult, folder: Path, *,
+                name: str, plot_format: str = "png") -> list[Path]:
+    """The plots of a finished run: learning curves, confusion matrix, first-layer filters
+    and the feature maps of the first test image."""
+    written = [plots.learning_curves(result.history, folder / f"learning_curves.{plot_format}",
+                                     title=f"{name}: learning curves")]
+    if result.predictions is not None:
+        written.append(plots.confusion(data.y_test, result.predictions, data.classes,
+                                       folder / f"confusion.{plot_format}",
+                                       title=f"{name}: confusion matrix (test)"))
+    first = next((m for m in model.modules() if getattr(m, "weight", None) is not None
+                  and m.weight.dim() == 4), None)
+    if first is not None:
+        written.append(plots.filters(first.weight.detach().numpy(),
+                                     folder / f"filters.{plot_format}",
+                                     title=f"{name}: first-layer filters"))
+    image = data.x_test[0]
+    written.append(plots.feature_maps(image, plots.activations(model, image),
+                                      folder / f"feature_maps.{plot_format}",
+                                      title=f"{name}: feature maps of one test image "
+                                            f"(class {data.classes[data.y_test[0]]})"))
+    return written
+
+
+def hooks(spec: RunSpec, data: datasets.Dataset) -> dict[str, Any]:
+    """The ``augment`` and ``predict`` arguments of the loop for ``spec``."""
+    augmentation = Augmentation.parse(spec.augment, crop=spec.crop, images=data.x_train)
+    return {"augment": augmentation or None,
+            "predict": ten_crop_predict(spec.ten_crop_pad) if spec.ten_crop else None}
+
+
+def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = False,
+        console: Any = None, show_progress: bool = True, finetune: str | Path | None = None,
+        freeze: tuple[str, ...] = (), world: World | None = None,
+        label: str = "", table: bool = True) -> RunResult:
+    """Train ``spec.model`` as ``config`` says, writing everything into ``out``."""
+    world = world or current()
+    folder = Path(out)
+    data_classes = len(spec.classes) if spec.classes else 10
+    seed(config.seed)
+    network, model = build(spec, classes=data_classes)
+    data = load_data(spec, size=int(network.input_shape[-1]), seed_value=config.seed)
+    notes: list[str] = []
+    if finetune is not None:
+        from convarith.train.finetune import start_from
+
+        notes = start_from(model, finetune, model_name=spec.model, freeze=freeze)
+    if console is not None and world.main:
+        if table:
+            console.print(shape_table(network))
+        what = f"{len(data.y_train):,} training and {len(data.y_test):,} test images"
+        console.print(f"{spec.model} on {spec.dataset} ({what}, {data.size}x{data.size}); "
+                      f"{config.optimizer} lr={config.lr:g}, batch {config.batch_size}, "
+                      f"{config.epochs} epochs, seed {config.seed}")
+        for note in notes:
+            console.print(note)
+    meta = {"model": spec.model, "dataset": spec.dataset, "spec": spec.__dict__,
+            "finetune": str(finetune) if finetune else None, "freeze": list(freeze)}
+    result = train(model, data, config, out=folder, resume=resume, console=console,
+                   show_progress=show_progress, label=label, meta=meta, world=world,
+                   **hooks(spec, data))
+    if world.main:
+        write_plots(model, data, result, folder, name=spec.model, plot_format=spec.plot_format)
+    return result
+
+
+def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: str | Path,
+          console: Any = None, show_progress: bool = True) -> list[dict[str, Any]]:
+    """One run per learning rate (the same seed and data), each in ``out/lr=RATE``, and
+    ``out/lr_sweep.<format>`` with all of them. Diverged runs are kept, marked."""
+    if not rates:
+        raise ConvArithError("A learning-rate sweep needs rates. Give e.g. --lr-sweep 1e-3,1e-2.")
+    folder = Path(out)
+    runs = []
+    for rate in rates:
+        try:
+            result = run(spec, replace(config, lr=rate), out=folder / f"lr={rate:g}",
+                         console=console, show_progress=show_progress, label=f"lr={rate:g}",
+                         table=False)
+        except Diverged as error:
+            result = error.result
+            if console is not None:
+                console.print(f"[red]lr={rate:g}: {error}")
+        runs.append({"lr": rate, "steps": result.steps, "history": result.history,
+                     "diverged": result.diverged, "steps_per_epoch": result.steps_per_epoch})
+    plots.lr_sweep(runs, folder / f"lr_sweep.{spec.plot_format}",
+                   title=f"{spec.model} on {spec.dataset}: learning-rate sweep "
+                         f"({config.optimizer}, batch {config.batch_size})")
+    return runs
+
+
+def final_line(result: RunResult) -> str:
+    """One line summing up a finished run."""
+    best = result.history[result.best_epoch - 1] if result.best_epoch else None
+    if best is None:
+        return "no epoch finished"
+    total = sum(row["seconds"] for row in result.history)
+    mean_rate = np.mean([row["images_per_second"] for row in result.history])
+    return (f"best test accuracy {100 * best['test_accuracy']:.2f}% at epoch {best['epoch']}; "
+            f"last {100 * result.test_accuracy:.2f}%; {total:.1f} s training, "
+            f"{mean_rate:,.0f} images/s")
