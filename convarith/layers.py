@@ -66,8 +66,8 @@ def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
     if not 2 <= len(shape) <= 4:
         raise ConvArithError(
             f"Error applying {what}{_called(name)}: the input shape {_show(shape)} is not "
-            f"(C, L), (C, H, W) or (C, D, H, W). Put a spatial layer before the flatten, or "
-            f"give an input such as 3x224x224."
+            f"(C, L), (C, H, W) or (C, D, H, W). Put this layer before the flatten, or give "
+            f"an input with channels and sizes, such as 3x224x224."
         )
     return tuple(shape[1:])
 
