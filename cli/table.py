@@ -93,8 +93,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
     if verify:
         from convarith.trace import verify as check
 
-        shape = None if input_size is None else result.input_shape
-        problems = check(model, shape, **options)
+        problems = check(model, input_size, **options)
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)

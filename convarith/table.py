@@ -395,11 +395,17 @@ class Table:
     def header(self, column: str) -> str:
         names = {"index": "#", "layer": "layer", "type": "type", "kernel": "kernel",
                  "stride": "stride", "padding": "pad", "dilation": "dil", "groups": "groups",
-                 "output": f"output ({'HxWxC' if self.order == 'hwc' else 'CxHxW'})",
+                 "output": f"output ({self.layout()})",
                  "params": "params", "buffers": "buffers", "connections": "connections",
                  "macs": "MACs", "memory": "memory", "rf": "RF", "jump": "jump",
                  "note": "note"}
         return names[column]
+
+    def layout(self) -> str:
+        """How shapes are written: ``HxWxC``, ``CxHxW``, ``LxC``, ``DxHxWxC``, ..."""
+        axes = {2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")
+        letters = [*axes, "C"] if self.order == "hwc" else ["C", *axes]
+        return "x".join(letters)
 
     def cell(self, row: Row | None, column: str) -> str:
         """The text of one cell (``row=None``: the totals row)."""
@@ -448,7 +454,8 @@ class Table:
         if any(c in self.columns for c in ("macs", "memory")):
             images = "one image" if self.batch == 1 else f"a batch of {self.batch}"
             counted = f"; MACs per image, memory of {self.dtype} outputs for {images}"
-        return f"{self.model}, input {shape} (C x H x W){counted}."
+        axes = " x ".join(["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")])
+        return f"{self.model}, input {shape} ({axes}){counted}."
 
     # ------------------------------------------------------------- renderers
 
@@ -657,6 +664,16 @@ def _input_shape(net_shape: Shape, input: Any, *, symbolic: bool) -> Shape:
     return shape
 
 
+def trace_input(input: Any, module: Any) -> Shape:
+    """A traced module's input must be complete: ``(C, H, W)`` (or ``(C, L)``, ...)."""
+    if not isinstance(input, (tuple, list)) or len(input) < 2:
+        raise ConvArithError(
+            f"Error tracing {type(module).__name__}: input={input!r} does not give the "
+            "channels. Give C x H x W, e.g. input=(3, 224, 224) or --input 3x224x224."
+        )
+    return tuple(input)
+
+
 def resolve(model: Any, **options: Any) -> Network | Any:
     """A zoo name, ``file.py:Name`` / ``package.module:factory``, a Network or a module."""
     if isinstance(model, Network):
@@ -712,7 +729,7 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
                 f"Error tracing {type(resolved).__name__}: symbolic sizes need a zoo model "
                 "or a Network; a traced module runs on numbers. Drop symbolic."
             )
-        traced = trace(resolved, tuple(input), dtype=dtype, batch=batch)
+        traced = trace(resolved, trace_input(input, resolved), dtype=dtype, batch=batch)
         shape, records, chain = traced.input_shape, traced.records, True  # stops at branches
         name = model if isinstance(model, str) else type(resolved).__name__
         footnotes, extra = traced.footnotes, ()

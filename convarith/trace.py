@@ -306,7 +306,7 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     []
     """
     from convarith.network import Network
-    from convarith.table import _input_shape, resolve
+    from convarith.table import _input_shape, resolve, trace_input
 
     resolved = resolve(model, **options)
     if isinstance(resolved, Network):
@@ -317,4 +317,4 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
             f"Error verifying {type(resolved).__name__}: no input shape. "
             "Give one, e.g. input=(3, 224, 224) or --input 3x224x224."
         )
-    return trace(resolved, tuple(input)).mismatches
+    return trace(resolved, trace_input(input, resolved)).mismatches

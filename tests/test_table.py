@@ -285,3 +285,18 @@ def test_no_totals_row_without_a_count_column():
     assert "total" not in t.render_terminal() and "total" not in t.to_csv()
     assert table("alexnet", columns="layer,params").to_csv().splitlines()[-1] == \
         "total,62378344"
+
+
+def test_shape_layout_follows_the_input_dimensions():
+    from convarith.layers import Conv, Flatten, Linear
+    from convarith.network import Network
+
+    net1d = Network("1d", (2, 50), (Conv(4, 5, stride=2), Flatten(), Linear(3)))
+    t = table(net1d)
+    assert t.layout() == "LxC" and t.rows[1].output_shape == (4, 23)
+    assert "23x4" in t.render_terminal()
+    assert table(net1d, order="chw").layout() == "CxL"
+    net3d = Network("3d", (1, 8, 16, 16), (Conv(2, 3),))
+    assert table(net3d).layout() == "DxHxWxC"
+    assert "6x14x14x2" in table(net3d).render_terminal()
+
