@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "list": "convarith.cli.list:list_models",
     "compare": "convarith.cli.compare:compare",
     "train": "convarith.cli.train:train",
+    "verify": "convarith.cli.verify:verify",
 }
 
 

@@ -37,6 +37,7 @@ from convarith.scratch.conv import (
     input_gradient,
     weight_gradient,
 )
+from convarith.scratch.im2col import pad
 
 
 def _geometry(x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
@@ -130,13 +131,14 @@ def conv_transpose_by_stretching(x: np.ndarray, weight: np.ndarray,
         q = d * (k - 1) - p
         pairs.append((max(q, 0), max(q + extra, 0)))
         crop.append(slice(max(-q, 0), None if q + extra >= 0 else q + extra))
-    stretched = stretched[(Ellipsis, *crop)]
+    # pad where the amount is positive, then crop where it is negative
+    stretched = pad(stretched, pairs)[(Ellipsis, *crop)]
     # the kernel flipped in space, input and output channels swapped within each group
     c_out_group = weight.shape[1]
     w = weight.reshape(groups, c_in // groups, c_out_group, *g.k).swapaxes(1, 2)
     w = w.reshape(groups * c_out_group, c_in // groups, *g.k)
     w = w[(Ellipsis, *(slice(None, None, -1) for _ in range(n)))]
-    y = conv(stretched, w, bias, stride=1, padding=tuple(pairs), dilation=g.d, groups=groups)
+    y = conv(stretched, w, bias, stride=1, padding=0, dilation=g.d, groups=groups)
     if tuple(y.shape[2:]) != tuple(size):
         raise ConvArithError(
             f"Error in the scratch transposed convolution: the stretched construction gives "

@@ -53,13 +53,18 @@ def _channels(draw: Any, *, valid: bool) -> tuple[int, int, int, int]:
     return (batch, groups, groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2)))
 
 
+#: How a convolution's padding can be written: one int, one per axis, (left, right) pairs per
+#: axis, or a mode. torch.nn.functional.conv2d takes the first two and the modes.
+PADDING_FORMS = ("int", "axes", "pairs", "same", "valid")
+
+
 @st.composite
-def _conv(draw: Any, layer: str, kind: str) -> LayerCase:
+def _conv(draw: Any, layer: str, kind: str, forms: tuple[str, ...] = PADDING_FORMS) -> LayerCase:
     n, valid = _ndim(layer), kind == "valid"
     batch, groups, c_in, c_out = _channels(draw, valid=valid)
     k = _axes(draw, n, 1, MAX_KERNEL[n])
     d = _axes(draw, n, 1, 3 if n < 3 else 2)
-    form = draw(st.sampled_from(("int", "axes", "pairs", "same", "valid")))
+    form = draw(st.sampled_from(forms))
     s = (1,) * n if valid and form == "same" else _axes(draw, n, 1, 4 if n < 3 else 3)
     if form == "int":
         padding: Any = (draw(st.integers(0, 3)),) * n
@@ -202,8 +207,11 @@ def _broken(draw: Any, case: LayerCase) -> LayerCase:
     return replace(case, **{name: put(getattr(case, name))})
 
 
-def layer_cases(layer: str, *, kind: str = "valid") -> st.SearchStrategy[LayerCase]:
+def layer_cases(layer: str, *, kind: str = "valid",
+                padding_forms: tuple[str, ...] = PADDING_FORMS) -> st.SearchStrategy[LayerCase]:
     """Configurations of ``layer`` (a VERIFY_LAYERS name) of one ``kind`` (see module doc).
+
+    ``padding_forms`` limits how a convolution's padding is written (see PADDING_FORMS).
 
     >>> from hypothesis import find
     >>> find(layer_cases("max_pool1d", kind="invalid"), lambda c: c.kernel_size == (0,)).kernel_size
@@ -213,7 +221,8 @@ def layer_cases(layer: str, *, kind: str = "valid") -> st.SearchStrategy[LayerCa
         raise ValueError(f"kind={kind!r}: use one of {', '.join(KINDS)}")
     case = LayerCase(layer, (1, 1, 1))
     family = _FAMILIES[case.family] if layer != "unfold" else _unfold
-    drawn = family(layer, "valid" if kind == "valid" else "any")
+    drawn = (_conv(layer, "valid" if kind == "valid" else "any", padding_forms)
+             if case.family == "conv" else family(layer, "valid" if kind == "valid" else "any"))
     if kind == "valid":
         return drawn.filter(_accepted)
     if kind == "invalid":
