@@ -1,0 +1,122 @@
+"""The reference training loop, measured against baselines in the same run.
+
+1. The default `convarith train lenet5` on the embedded digits, as a whole process: its
+   final test accuracy (target: at least 98%) and its wall time (target: at most 60 s),
+   with `python -c "import torch"` timed beside it for scale.
+2. Training throughput (images/s) of the loop (progress bar, metrics, divergence checks,
+   checkpoints all on) against a bare hand-written torch loop on the same model, data, batch
+   size, optimizer and thread count, alternated and repeated (target: at least 0.9 of it).
+
+Run: python benchmarks/bench_train.py [--repeats 3] [--epochs 3] [--skip-cli]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def whole_run(folder: Path) -> tuple[float, dict]:
+    convarith = shutil.which("convarith") or os.path.join(os.path.dirname(sys.executable),
+                                                          "convarith")
+    start = time.perf_counter()
+    subprocess.run([convarith, "train", "lenet5", "--out", str(folder)], check=True,
+                   stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    return wall, json.loads((folder / "metrics.json").read_text())
+
+
+def bare_loop(model, x, y, *, epochs: int, batch_size: int, lr: float, seed: int) -> float:
+    """Images per second of the plainest loop: shuffle, forward, loss, backward, step."""
+    import torch
+    import torch.nn.functional as F
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    seen, elapsed = 0, 0.0
+    for epoch in range(epochs):
+        order = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed + epoch))
+        start = time.perf_counter()
+        for first in range(0, len(y), batch_size):
+            index = order[first:first + batch_size]
+            loss = F.cross_entropy(model(x[index]), y[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        elapsed += time.perf_counter() - start
+        seen += len(y)
+    return seen / elapsed
+
+
+def throughput(epochs: int, repeats: int) -> tuple[list[float], list[float]]:
+    import torch
+    from rich.console import Console
+
+    from convarith import zoo
+    from convarith.train.data import load
+    from convarith.train.loop import TrainConfig, train
+
+    torch.set_num_threads(1)  # the loop's default; both loops get the same
+    network = zoo.get("lenet5", in_channels=1, num_classes=10)
+    data = load("digits", size=32)
+    x, y = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
+    config = TrainConfig(epochs=epochs, batch_size=32, lr=1e-3, optimizer="adam", threads=1)
+    ours, bare = [], []
+    for repeat in range(repeats):
+        torch.manual_seed(repeat)
+        model = network.to_torch()
+        bare.append(bare_loop(model, x, y, epochs=epochs, batch_size=32, lr=1e-3, seed=repeat))
+        torch.manual_seed(repeat)
+        model = network.to_torch()
+        with tempfile.TemporaryDirectory() as folder:
+            console = Console(file=io.StringIO(), width=150, force_terminal=True)
+            result = train(model, data, config, out=folder, console=console)
+        seconds = sum(row["seconds"] for row in result.history)
+        ours.append(sum(len(y) for _ in result.history) / seconds)
+    return ours, bare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--skip-cli", action="store_true")
+    options = parser.parse_args()
+
+    if not options.skip_cli:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", "import torch"], check=True)
+        torch_import = time.perf_counter() - start
+        with tempfile.TemporaryDirectory() as folder:
+            wall, summary = whole_run(Path(folder) / "run")
+        last = summary["epochs"][-1]
+        accuracy = last["test_accuracy"]
+        training = sum(row["seconds"] for row in summary["epochs"])
+        print("convarith train lenet5 (digits, defaults), whole process:")
+        print(f"  wall time {wall:6.1f} s (target <= 60 s: {'PASS' if wall <= 60 else 'FAIL'}); "
+              f"of which training {training:.1f} s; python -c 'import torch' {torch_import:.1f} s")
+        print(f"  final test accuracy {100 * accuracy:.2f}% on {summary['test_images']} images "
+              f"(target >= 98%: {'PASS' if accuracy >= 0.98 else 'FAIL'}); best "
+              f"{100 * summary['best_test_accuracy']:.2f}% at epoch {summary['best_epoch']}")
+
+    ours, bare = throughput(options.epochs, options.repeats)
+    ratio = statistics.median(ours) / statistics.median(bare)
+    print(f"training throughput, lenet5 on digits, batch 32, Adam, 1 thread, "
+          f"{options.epochs} epochs x {options.repeats} (median):")
+    print(f"  convarith loop   {statistics.median(ours):8,.0f} images/s  "
+          f"{[round(v) for v in ours]}")
+    print(f"  bare torch loop  {statistics.median(bare):8,.0f} images/s  "
+          f"{[round(v) for v in bare]}")
+    print(f"  ratio {ratio:.3f} (target >= 0.9): {'PASS' if ratio >= 0.9 else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
