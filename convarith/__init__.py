@@ -49,9 +49,31 @@ from convarith.solve import check_output_size, padding_for, same_padding, valid_
 
 __version__ = "0.1.0"
 
+#: Heavier parts, imported on first use: ``convarith.table("alexnet")``, ``convarith.zoo``,
+#: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``.
+_LAZY = {
+    "table": ("convarith.table", None),
+    "zoo": ("convarith.zoo", None),
+    "Network": ("convarith.network", "Network"),
+    "scratch": ("convarith.scratch", None),
+    "verify": ("convarith.verify", None),
+    "train": ("convarith.train", None),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'convarith' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(module_name)
+    return module if attribute is None else getattr(module, attribute)
+
 __all__ = [
     "ConvArithError",
     "Derivation",
+    "Network",
     "RFLayer",
     "RFRow",
     "activation_bytes",
@@ -81,7 +103,9 @@ __all__ = [
     "receptive_field",
     "same_padding",
     "symbolic_formula",
+    "table",
     "tidy",
     "unfold_blocks",
     "valid_input_sizes",
+    "zoo",
 ]
