@@ -105,7 +105,7 @@ def _run_with_progress(run, chosen, profile, examples, seed, impl, target, per_l
 
 
 def _print_report(report, target: str | None) -> None:
-    width = max(len(result.layer) for result in report.results)
+    width = max(len("layer kind"), *(len(result.layer) for result in report.results))
     click.echo("")
     click.echo(f"{'layer kind':<{width}}  {'cases':>6}  {'time':>6}  result")
     for result in report.results:

@@ -126,8 +126,8 @@ class LayerCase:
         if self.family == "avg_pool" and not self.count_include_pad:
             words.append("count_include_pad=False")
         if self.family in ("conv", "conv_transpose", "linear"):
-            unit = "output features" if self.layer == "linear" else "output channels"
-            words.append(f"{self.out_channels} {unit}")
+            unit = "output feature" if self.layer == "linear" else "output channel"
+            words.append(f"{self.out_channels} {unit}{'s' if self.out_channels != 1 else ''}")
             if not self.bias:
                 words.append("no bias")
         if self.output_size:

@@ -127,7 +127,7 @@ def _pool(draw: Any, layer: str, kind: str) -> LayerCase:
         i = _axes(draw, n, 1, MAX_INPUT[n])
     return LayerCase(layer, (batch, channels, *i), kernel_size=k, stride=stride, padding=p,
                      dilation=d, ceil_mode=draw(st.booleans()),
-                     count_include_pad=draw(st.booleans()))
+                     count_include_pad=draw(st.booleans()) if layer.startswith("avg") else True)
 
 
 @st.composite
