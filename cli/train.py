@@ -59,9 +59,9 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
                                  "and plot them on one figure.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam",
               help="sgd uses momentum 0.9.")
-@click.option("--schedule", type=click.Choice(SCHEDULES), default="step",
+@click.option("--schedule", type=click.Choice(SCHEDULES),
               help="step: lr / 10 every third of the run; plateau: lr / 10 when the test loss "
-                   "stops falling.")
+                   "stops falling. [default: step; none with --lr-sweep]")
 @click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0)
 @click.option("--seed", type=int, default=0)
 @click.option("--threads", type=click.IntRange(min=1), default=1,
@@ -89,7 +89,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--plot-format", type=click.Choice(PLOT_FORMATS), default="png")
 @click.option("--quiet", is_flag=True, help="No shape table and no progress bars.")
 def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
-          batch_size: int, lr: float, lr_sweep: str | None, optimizer: str, schedule: str,
+          batch_size: int, lr: float, lr_sweep: str | None, optimizer: str, schedule: str | None,
           weight_decay: float, seed: int, threads: int, out: str | None, resume: bool,
           engine: str, normalisation: str | None, classes: str | None,
           per_class: int | None, augment: str | None, crop_pad: int, ten_crop: bool,
@@ -133,6 +133,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
                    classes=_numbers(classes, int, "--classes"), per_class=per_class,
                    augment=_names(augment, AUGMENTATIONS, "--augment"), crop=crop_pad,
                    ten_crop=ten_crop, plot_format=plot_format)
+    schedule = schedule or ("none" if rates is not None else "step")
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                          schedule=schedule, weight_decay=weight_decay, seed=seed,
                          threads=threads)

@@ -61,8 +61,9 @@ OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
 SCHEDULES: tuple[str, ...] = ("none", "step", "plateau")
 ENGINES: tuple[str, ...] = ("torch", "numpy")
 
-#: Training-time augmentations of ``convarith train --augment`` (Krizhevsky et al. 2012, 4.1).
-AUGMENTATIONS: tuple[str, ...] = ("crop", "flip", "lighting")
+#: Training-time augmentations of ``convarith train --augment``: LeCun et al. 1998's affine
+#: distortions (III.C) and Krizhevsky et al. 2012's crops, flips and PCA lighting (4.1).
+AUGMENTATIONS: tuple[str, ...] = ("crop", "flip", "lighting", "affine")
 
 #: File formats of the training plots.
 PLOT_FORMATS: tuple[str, ...] = ("png", "svg")

@@ -83,7 +83,7 @@ def test_offline_download_fails_cleanly(tmp_path, monkeypatch):
 def test_bad_choices_are_one_line_errors(tmp_path):
     result = invoke("train", "lenet5", "--augment", "rotate", "--out", str(tmp_path))
     assert result.output == ("Error: Unknown --augment value rotate. Use one or more of crop, "
-                             "flip, lighting, separated by commas.\n")
+                             "flip, lighting, affine, separated by commas.\n")
     result = invoke("train", "lenet5", "--freeze", "features", "--out", str(tmp_path))
     assert result.output == "Error: --freeze applies to a fine-tuning run. Add --finetune RUN_DIR.\n"
     result = invoke("train", "lenet5", "--lr-sweep", "1e-3,fast", "--out", str(tmp_path))

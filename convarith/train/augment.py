@@ -1,5 +1,7 @@
 """Data augmentation as Krizhevsky, Sutskever & Hinton (NeurIPS 2012, section 4.1) used it.
 
+- **Affine distortions** (LeCun et al. 1998, section III.C): small random rotations,
+  scalings, shears and shifts of each image, as LeNet-5 was trained on.
 - **Random crops** (translations): AlexNet trained on random 224x224 patches of 256x256
   images. Here an image is padded by ``p`` pixels (edge pixels repeated) and a window of the
   original size is cut at a random offset, so the model's input size is unchanged.
@@ -61,6 +63,35 @@ def random_flip(images: torch.Tensor, generator: torch.Generator) -> torch.Tenso
     return torch.where(mirrored[:, None, None, None], images.flip(-1), images)
 
 
+def random_affine(images: torch.Tensor, generator: torch.Generator, *, rotation: float = 10.0,
+                  scale: float = 0.1, shear: float = 0.1, shift: float = 0.06) -> torch.Tensor:
+    """Each image moved by its own random planar affine map: rotation up to ``rotation``
+    degrees, scaling by up to ``1 +- scale`` per axis, shearing up to ``shear`` and shifting
+    up to ``shift`` of the image size; edge pixels repeat where the map reaches outside.
+
+    LeCun et al. (1998, section III.C) trained LeNet-5 on such "distorted" patterns
+    (translations, scaling, squeezing, shearing), which lowered its MNIST error from 0.95%
+    to 0.8%.
+    """
+    n = images.shape[0]
+
+    def uniform(low: float, high: float) -> torch.Tensor:
+        return low + (high - low) * torch.rand(n, generator=generator)
+
+    angle = torch.deg2rad(uniform(-rotation, rotation))
+    sx, sy = uniform(1 - scale, 1 + scale), uniform(1 - scale, 1 + scale)
+    k = uniform(-shear, shear)
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    # output -> input coordinates in [-1, 1]: rotation @ shear @ scaling, then the shift
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0], theta[:, 0, 1] = cos * sx, (cos * k - sin) * sy
+    theta[:, 1, 0], theta[:, 1, 1] = sin * sx, (sin * k + cos) * sy
+    theta[:, 0, 2], theta[:, 1, 2] = uniform(-2 * shift, 2 * shift), uniform(-2 * shift, 2 * shift)
+    grid = F.affine_grid(theta, list(images.shape), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="border",
+                         align_corners=False)
+
+
 def pca_components(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``(eigenvalues C, eigenvectors C x C as columns)`` of the covariance of the pixel
     values of ``images`` (N x C x H x W) across channels."""
@@ -110,7 +141,7 @@ def ten_crop_predict(p: int):  # -> Predict
 
 @dataclass(frozen=True)
 class Augmentation:
-    """The chosen augmentations, applied in the order crop, flip, lighting.
+    """The chosen augmentations, applied in the order affine, crop, flip, lighting.
 
     >>> Augmentation.parse(("crop", "flip"), crop=4).describe()
     'random crops (pad 4), horizontal flips'
@@ -118,6 +149,7 @@ class Augmentation:
 
     crop: int = 0
     flip: bool = False
+    affine: bool = False
     eigenvalues: tuple[float, ...] | None = None  # set for lighting
     eigenvectors: tuple[tuple[float, ...], ...] | None = None
 
@@ -140,18 +172,22 @@ class Augmentation:
             values = tuple(eigenvalues.tolist())
             vectors = tuple(tuple(row) for row in eigenvectors.tolist())
         return cls(crop=crop if "crop" in names else 0, flip="flip" in names,
+                   affine="affine" in names,
                    eigenvalues=values, eigenvectors=vectors)
 
     def describe(self) -> str:
-        parts = [f"random crops (pad {self.crop})"] if self.crop else []
+        parts = ["random affine distortions"] if self.affine else []
+        parts += [f"random crops (pad {self.crop})"] if self.crop else []
         parts += ["horizontal flips"] if self.flip else []
         parts += ["PCA lighting"] if self.eigenvalues is not None else []
         return ", ".join(parts) or "none"
 
     def __bool__(self) -> bool:
-        return bool(self.crop or self.flip or self.eigenvalues is not None)
+        return bool(self.crop or self.flip or self.affine or self.eigenvalues is not None)
 
     def __call__(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        if self.affine:
+            images = random_affine(images, generator)
         if self.crop:
             images = random_crop(images, self.crop, generator)
         if self.flip:

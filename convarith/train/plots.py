@@ -62,6 +62,8 @@ def learning_curves(history: Sequence[dict[str, Any]], path: str | Path, *,
                     title: str = "") -> Path:
     """Loss (left) and accuracy (right) per epoch, train solid and test dashed."""
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
     epochs = [row["epoch"] for row in history]
     for axis, key, label in ((left, "loss", "cross-entropy loss"), (right, "accuracy", "accuracy")):
@@ -72,6 +74,7 @@ def learning_curves(history: Sequence[dict[str, Any]], path: str | Path, *,
             axis.plot(epochs, values, STYLES[index], marker="o", markersize=3,
                       color=COLOURS[index], label=split)
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(label + (" (%)" if key == "accuracy" else ""))
         axis.grid(alpha=0.3)
         axis.legend()
@@ -122,6 +125,9 @@ def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "
             right.plot([row["epoch"] for row in history],
                        [100 * row["test_accuracy"] for row in history], style, marker="o",
                        markersize=3, color=colour, label=label)
+    from matplotlib.ticker import MaxNLocator
+
+    right.xaxis.set_major_locator(MaxNLocator(integer=True))
     left.set_yscale("log")
     left.set_xlabel("epoch")
     left.set_ylabel("training loss (running mean)")
