@@ -143,7 +143,10 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
     if engine == "numpy":
         from convarith.train.numpy_engine import run_numpy
 
-        run_numpy(spec, config, out=folder, console=console)
+        history = run_numpy(spec, config, out=folder, console=None if quiet else console)
+        click.echo(f"test accuracy {100 * history[-1]['test_accuracy']:.2f}% after "
+                   f"{len(history)} epochs; wrote metrics, weights.npz and learning curves "
+                   f"to {folder}/")
         return
     if finetune_demo:
         from convarith.train.finetune import demo
