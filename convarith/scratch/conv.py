@@ -148,14 +148,16 @@ def conv1d_loop(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = Non
 
 
 def _columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
-    """im2col: ``(G, N * prod(o), C/G * prod(k))``, one row per output position."""
+    """im2col: ``(N, G, C/G * prod(k), prod(o))``, one column per output position.
+
+    Per image and group, the rows run over (channel, tap) and the columns over output
+    positions, so the copy out of the window view moves runs of neighbouring outputs and
+    the product with the weight lands directly in the output's ``(N, C_out, *o)`` layout.
+    """
     n = len(g.k)
     view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)  # (N, C, *o, *k)
-    batch, channels = x.shape[:2]
-    view = view.reshape(batch, groups, channels // groups, *view.shape[2:])
-    # (G, N, *o, C/G, *k): output positions first, each row one window over a group
-    order = (1, 0, *range(3, 3 + n), 2, *range(3 + n, 3 + 2 * n))
-    return view.transpose(order).reshape(groups, batch * math.prod(g.o), -1)
+    order = (0, 1, *range(2 + n, 2 + 2 * n), *range(2, 2 + n))  # (N, C, *k, *o)
+    return view.transpose(order).reshape(x.shape[0], groups, -1, math.prod(g.o))
 
 
 def conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stride: Any = 1,
@@ -171,26 +173,23 @@ def conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stri
 
 
 def convolve(x: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
-    """The convolution for a known geometry: ``Y = X W^T`` per group, X the im2col matrix."""
+    """The convolution for a known geometry: ``Y = W X`` per image and group (X: im2col)."""
     batch, c_out = x.shape[0], weight.shape[0]
-    cols = _columns(x, g, groups)  # (G, N P, C/G K)
     w = weight.reshape(groups, c_out // groups, -1)  # (G, O/G, C/G K)
-    y = cols @ w.transpose(0, 2, 1)  # (G, N P, O/G)
-    y = y.reshape(groups, batch, math.prod(g.o), c_out // groups)
-    return y.transpose(1, 0, 3, 2).reshape(batch, c_out, *g.o)
+    return (w @ _columns(x, g, groups)).reshape(batch, c_out, *g.o)  # (N, G, O/G, P)
 
 
 def _rows(dy: np.ndarray, groups: int) -> np.ndarray:
-    """Output gradient ``(N, O, *o)`` as ``(G, N P, O/G)``, matching the im2col rows."""
+    """Output gradient ``(N, O, *o)`` as ``(N, G, O/G, P)``, matching the im2col columns."""
     batch, c_out = dy.shape[:2]
-    rows = dy.reshape(batch, groups, c_out // groups, -1).transpose(1, 0, 3, 2)
-    return rows.reshape(groups, -1, c_out // groups)
+    return dy.reshape(batch, groups, c_out // groups, -1)
 
 
 def weight_gradient(dy: np.ndarray, x: np.ndarray, g: ConvGeometry, groups: int,
                     weight_shape: tuple[int, ...]) -> np.ndarray:
-    """``dW = dY^T X`` per group (X the im2col matrix of x)."""
-    return (_rows(dy, groups).transpose(0, 2, 1) @ _columns(x, g, groups)).reshape(weight_shape)
+    """``dW = sum over images of dY X^T`` per group (X the im2col matrix of x)."""
+    columns = _columns(x, g, groups)
+    return (_rows(dy, groups) @ columns.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight_shape)
 
 
 def conv_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *, stride: Any = 1,
@@ -198,27 +197,27 @@ def conv_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *, stride: 
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Gradients ``(dx, dweight, dbias)`` of :func:`conv` given the output gradient ``dy``.
 
-    With the im2col matrix ``X`` (rows: output positions) and ``Y = X W^T``:
-    ``dW = dY^T X``, ``dX = dY W`` scattered back by col2im, ``db = sum of dY``.
+    With the im2col matrix ``X`` (columns: output positions) and ``Y = W X``:
+    ``dW = dY X^T``, ``dX = W^T dY`` scattered back by col2im, ``db = sum of dY``.
     """
     x, weight, dy = np.asarray(x), np.asarray(weight), np.asarray(dy)
     g = geometry(x.shape[2:], weight.shape[2:], stride, padding, dilation)
     c_out = weight.shape[0]
     dweight = weight_gradient(dy, x, g, groups, weight.shape)
-    dcols = _rows(dy, groups) @ weight.reshape(groups, c_out // groups, -1)  # (G, N P, C/G K)
-    dx = input_gradient(dcols, x.shape, g, groups)
+    w = weight.reshape(groups, c_out // groups, -1)
+    dx = input_gradient(w.transpose(0, 2, 1) @ _rows(dy, groups), x.shape, g, groups)
     dbias = dy.sum(axis=(0, *range(2, dy.ndim))) if bias else None
     return dx, dweight, dbias
 
 
 def input_gradient(dcols: np.ndarray, input_shape: tuple[int, ...], g: ConvGeometry,
                    groups: int) -> np.ndarray:
-    """col2im of per-window gradients ``(G, N P, C/G K)`` back onto the unpadded input."""
+    """col2im of per-window gradients ``(N, G, C/G K, P)`` back onto the unpadded input."""
     n = len(g.k)
     batch, channels = input_shape[:2]
-    dcols = dcols.reshape(groups, batch, *g.o, channels // groups, *g.k)
-    # back to (N, C, *o, *k)
-    order = (1, 0, 2 + n, *range(2, 2 + n), *range(3 + n, 3 + 2 * n))
+    dcols = dcols.reshape(batch, groups, channels // groups, *g.k, *g.o)
+    # a view in the (N, C, *o, *k) layout col2im reads
+    order = (0, 1, 2, *range(3 + n, 3 + 2 * n), *range(3, 3 + n))
     dcols = dcols.transpose(order).reshape(batch, channels, *g.o, *g.k)
     dxp = col2im(dcols, g.padded(input_shape[2:]), k=g.k, s=g.s, d=g.d)
     crop = tuple(slice(left, left + i) for (left, _), i in zip(g.p, input_shape[2:]))

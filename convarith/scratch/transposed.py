@@ -31,6 +31,7 @@ from convarith.output_size import conv_transpose_output_size
 from convarith.scratch.conv import (
     ConvGeometry,
     _per_axis,
+    _rows,
     check_channels,
     conv,
     convolve,
@@ -66,10 +67,10 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     g, size = _geometry(x, weight, stride, padding, output_padding, dilation)
     batch, c_in = x.shape[:2]
     c_out = weight.shape[1] * groups
-    rows = x.reshape(batch, groups, c_in // groups, -1).transpose(1, 0, 3, 2)
-    rows = rows.reshape(groups, -1, c_in // groups)  # (G, N P, C_in/G)
     w = weight.reshape(groups, c_in // groups, -1)  # (G, C_in/G, C_out/G K)
-    y = input_gradient(rows @ w, (batch, c_out, *size), _with_room(g, size), groups)
+    # W^T x: every input element's contribution to each window tap, then col2im
+    columns = w.transpose(0, 2, 1) @ _rows(x, groups)  # (N, G, C_out/G K, P)
+    y = input_gradient(columns, (batch, c_out, *size), _with_room(g, size), groups)
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, c_out, *(1,) * len(size))
     return y
