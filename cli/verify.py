@@ -120,6 +120,14 @@ def _print_report(report, target: str | None) -> None:
             click.echo(f"Mismatch in {result.layer}, smallest failing case:")
             click.echo(f"  {result.mismatch.case.describe()}")
             click.echo(f"  {result.mismatch.detail}")
+            if target:
+                from convarith.verify.impl import describe_call
+
+                case = result.mismatch.case
+                shapes = f"x of shape {case.input_shape}"
+                if case.weight_shape():
+                    shapes += f", weight {case.weight_shape()}"
+                click.echo(f"  call: {describe_call(case)}, {shapes}")
             click.echo(f"  case: {result.mismatch.case!r}")
         else:
             click.echo(f"The check of {result.layer} could not run: {result.error}")

@@ -1,0 +1,15 @@
+"""The verification bench: hypothesis strategies and checkers shared by the tests and the CLI.
+
+* :mod:`~convarith.verify.cases`: a layer configuration (:class:`LayerCase`) and its shape by
+  the formula core;
+* :mod:`~convarith.verify.strategies`: hypothesis strategies for valid, boundary and invalid
+  configurations of every layer kind;
+* :mod:`~convarith.verify.reference`: torch, the judge (real modules, functional calls);
+* :mod:`~convarith.verify.checks`: shape (formula == torch == scratch) and value/gradient checks;
+* :mod:`~convarith.verify.receptive`: the receptive field measured by backpropagation;
+* :mod:`~convarith.verify.identities`: the transposed-convolution identities of arXiv:1603.07285;
+* :mod:`~convarith.verify.impl`: a user's own layer function against torch;
+* :mod:`~convarith.verify.bench`: everything run with the fixed "quick"/"thorough" profiles.
+
+Importing this package does not import torch; the checkers import it when they run.
+"""
