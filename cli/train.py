@@ -61,7 +61,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
               help="sgd uses momentum 0.9.")
 @click.option("--schedule", type=click.Choice(SCHEDULES),
               help="step: lr / 10 every third of the run; plateau: lr / 10 when the test loss "
-                   "stops falling. [default: step; none with --lr-sweep]")
+                   "stops falling. [default: step; none with --lr-sweep and --finetune-demo]")
 @click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0)
 @click.option("--seed", type=int, default=0)
 @click.option("--threads", type=click.IntRange(min=1), default=1,
@@ -84,6 +84,8 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--finetune", type=click.Path(file_okay=False, exists=True),
               help="Start from this run folder's best weights.")
 @click.option("--freeze", help="With --finetune: parts to keep fixed, e.g. features.")
+@click.option("--reset", help="With --finetune: parts to re-initialise, e.g. classifier "
+                              "[default: only the output layer, set to zero].")
 @click.option("--finetune-demo", is_flag=True,
               help="Digits 0-4 then 5-9 with 20 images per class: fine-tuning vs scratch.")
 @click.option("--plot-format", type=click.Choice(PLOT_FORMATS), default="png")
@@ -93,7 +95,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
           weight_decay: float, seed: int, threads: int, out: str | None, resume: bool,
           engine: str, normalisation: str | None, classes: str | None,
           per_class: int | None, augment: str | None, crop_pad: int, ten_crop: bool,
-          finetune: str | None, freeze: str | None, finetune_demo: bool, plot_format: str,
+          finetune: str | None, freeze: str | None, reset: str | None, finetune_demo: bool, plot_format: str,
           quiet: bool) -> None:
     """Train MODEL on real data; the run folder gets metrics.csv/json, best.pt/last.pt
     and the plots.
@@ -107,6 +109,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
       convarith train lenet5-modern --classes 0,1,2,3,4 --out runs/digits04
       convarith train lenet5-modern --classes 5,6,7,8,9 --per-class 20 \\
           --finetune runs/digits04 --freeze features --lr 3e-4
+      convarith train lenet5-modern --finetune-demo --epochs 20 --out runs/finetune-demo
       convarith train lenet5 --resume --epochs 30 --out runs/lenet5-digits
       torchrun --nproc_per_node=2 --no-python convarith train lenet5
     """
@@ -119,8 +122,10 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
     folder = Path(out or f"runs/{model}-{dataset}")
     rates = _numbers(lr_sweep, float, "--lr-sweep")
     frozen = _names(freeze, FREEZE_PARTS, "--freeze")
-    if frozen and not finetune:
-        raise ConvArithError("--freeze applies to a fine-tuning run. Add --finetune RUN_DIR.")
+    fresh = _names(reset, FREEZE_PARTS, "--reset")
+    if (frozen or fresh) and not finetune:
+        raise ConvArithError(f"--{'freeze' if frozen else 'reset'} applies to a fine-tuning run. "
+                             "Add --finetune RUN_DIR.")
     if rates is not None and (resume or finetune):
         raise ConvArithError("--lr-sweep starts fresh runs. Drop --resume/--finetune.")
     if not resume and not finetune_demo and (folder / "last.pt").exists():
@@ -133,7 +138,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
                    classes=_numbers(classes, int, "--classes"), per_class=per_class,
                    augment=_names(augment, AUGMENTATIONS, "--augment"), crop=crop_pad,
                    ten_crop=ten_crop, plot_format=plot_format)
-    schedule = schedule or ("none" if rates is not None else "step")
+    schedule = schedule or ("none" if rates is not None or finetune_demo else "step")
     config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
                          schedule=schedule, weight_decay=weight_decay, seed=seed,
                          threads=threads)
@@ -168,7 +173,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
             return
         try:
             result = run(spec, config, out=folder, resume=resume, console=console,
-                         show_progress=not quiet, finetune=finetune, freeze=frozen,
+                         show_progress=not quiet, finetune=finetune, freeze=frozen, reset=fresh,
                          world=world, table=not quiet)
         except Diverged as error:
             raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None

@@ -282,6 +282,9 @@ def comparison(curves: dict[str, Sequence[dict[str, Any]]], path: str | Path, *,
         axis.plot([row["epoch"] for row in history],
                   [100 * row["test_accuracy"] for row in history], STYLES[index % 4],
                   marker="o", markersize=3, color=COLOURS[index % len(COLOURS)], label=name)
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
     axis.set_xlabel("epoch")
     axis.set_ylabel("test accuracy (%)")
     axis.grid(alpha=0.3)

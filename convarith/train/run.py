@@ -101,7 +101,7 @@ def hooks(spec: RunSpec, data: datasets.Dataset) -> dict[str, Any]:
 
 def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = False,
         console: Any = None, show_progress: bool = True, finetune: str | Path | None = None,
-        freeze: tuple[str, ...] = (), world: World | None = None,
+        freeze: tuple[str, ...] = (), reset: tuple[str, ...] = (), world: World | None = None,
         label: str = "", table: bool = True) -> RunResult:
     """Train ``spec.model`` as ``config`` says, writing everything into ``out``."""
     world = world or current()
@@ -114,7 +114,7 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
     if finetune is not None:
         from convarith.train.finetune import start_from
 
-        notes = start_from(model, finetune, model_name=spec.model, freeze=freeze)
+        notes = start_from(model, finetune, model_name=spec.model, freeze=freeze, reset=reset)
     if console is not None and world.main:
         if table:
             console.print(shape_table(network))
@@ -125,7 +125,8 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
         for note in notes:
             console.print(note)
     meta = {"model": spec.model, "dataset": spec.dataset, "spec": spec.__dict__,
-            "finetune": str(finetune) if finetune else None, "freeze": list(freeze)}
+            "finetune": str(finetune) if finetune else None, "freeze": list(freeze),
+            "reset": list(reset)}
     result = train(model, data, config, out=folder, resume=resume, console=console,
                    show_progress=show_progress, label=label, meta=meta, world=world,
                    **hooks(spec, data))
