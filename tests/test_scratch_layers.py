@@ -162,3 +162,18 @@ def test_max_pool_window_wholly_in_padding_gives_minus_infinity_like_torch():
     x = np.array([[[3.0]]])
     assert scratch_forward(case, x)[0, 0, 0] == -np.inf
     assert torch.nn.functional.max_pool1d(torch.tensor(x), 2, 2, 1, 2)[0, 0, 0] == -np.inf
+
+
+def test_scratch_layers_need_numpy_only():
+    import subprocess
+    import sys
+
+    code = ("import sys, convarith.scratch.conv, convarith.scratch.transposed, "
+            "convarith.scratch.pool, convarith.scratch.dense, convarith.scratch.gradcheck; "
+            "print('torch' in sys.modules, 'convarith.scratch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    out = subprocess.run([sys.executable, "-c", "import sys, convarith; "
+                          "print('convarith.scratch' in sys.modules)"],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
