@@ -61,8 +61,8 @@ def load_data(spec: RunSpec, *, size: int, seed_value: int = 0) -> datasets.Data
     return data
 
 
-def shape_table(network: Any) -> Any:
-    """The zoo network's shape table, as a rich renderable."""
+def shape_table(network: Any) -> str:
+    """The zoo network's shape table as terminal text."""
     from convarith.table import table
 
     return table(network).render_terminal()
@@ -117,7 +117,7 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
         notes = start_from(model, finetune, model_name=spec.model, freeze=freeze, reset=reset)
     if console is not None and world.main:
         if table:
-            console.print(shape_table(network))
+            console.print(shape_table(network), soft_wrap=True, markup=False, highlight=False)
         what = f"{len(data.y_train):,} training and {len(data.y_test):,} test images"
         console.print(f"{spec.model} on {spec.dataset} ({what}, {data.size}x{data.size}); "
                       f"{config.optimizer} lr={config.lr:g}, batch {config.batch_size}, "
