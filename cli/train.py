@@ -166,8 +166,11 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
                          show_progress=not quiet)
             if world.main:
                 for entry in runs:
-                    state = "diverged" if entry["diverged"] else (
-                        f"test accuracy {100 * entry['history'][-1]['test_accuracy']:.2f}%")
+                    if entry["diverged"]:
+                        epoch, step = entry["diverged_at"]
+                        state = f"diverged at epoch {epoch}, step {step}"
+                    else:
+                        state = f"test accuracy {100 * entry['history'][-1]['test_accuracy']:.2f}%"
                     click.echo(f"lr={entry['lr']:g}: {state}")
                 click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
             return

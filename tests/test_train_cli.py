@@ -95,7 +95,7 @@ def test_lr_sweep_writes_one_run_per_rate_and_one_figure(tmp_path):
     result = invoke("train", "lenet5-modern", "--lr-sweep", "1e-3,1e4", "--epochs", "1",
                     "--optimizer", "sgd", "--out", str(out), "--quiet", "--per-class", "10")
     assert result.exit_code == 0, result.output
-    assert "lr=10000: diverged" in result.output
+    assert "lr=10000: diverged at epoch 1, step " in result.output
     assert "lr=0.001: test accuracy" in result.output
     assert (out / "lr_sweep.png").stat().st_size > 10_000
     assert (out / "lr=0.001" / "best.pt").exists() and not (out / "lr=10000" / "last.pt").exists()

@@ -98,6 +98,7 @@ class RunResult:
     diverged: str | None = None
     predictions: np.ndarray | None = None  # test predictions of the last epoch
     steps_per_epoch: int = 0
+    diverged_at: tuple[int, int] | None = None  # (epoch, step) where the loss blew up
 
     @property
     def test_accuracy(self) -> float:
@@ -279,6 +280,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                         "infinite" if math.isinf(value) else
                         f"{value:.3g}, more than {config.explode_factor:g} times the first loss "
                         f"({reference:.3g})")
+                    result.diverged_at = (epoch, step + 1)
                     result.diverged = (
                         f"Training diverged at epoch {epoch}, step {step + 1} with lr={lr:g}: "
                         f"the training loss became {what}. Use a smaller learning rate, "
@@ -291,6 +293,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                         f"{seen / elapsed:,.0f} img/s"))
             seconds = time.perf_counter() - began
             if result.diverged is None and not _finite(model):
+                result.diverged_at = (epoch, steps_per_epoch)
                 result.diverged = (f"Training diverged at epoch {epoch} with lr={lr:g}: the "
                                    f"weights are no longer finite. Use a smaller learning "
                                    f"rate, e.g. --lr {lr / 10:g}.")

@@ -146,14 +146,15 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
     for rate in rates:
         try:
             result = run(spec, replace(config, lr=rate), out=folder / f"lr={rate:g}",
-                         console=console, show_progress=show_progress, label=f"lr={rate:g}",
-                         table=False)
+                         console=console if show_progress else None,
+                         show_progress=show_progress, label=f"lr={rate:g}", table=False)
         except Diverged as error:
             result = error.result
-            if console is not None:
+            if console is not None and show_progress:
                 console.print(f"[red]lr={rate:g}: {error}")
         runs.append({"lr": rate, "steps": result.steps, "history": result.history,
-                     "diverged": result.diverged, "steps_per_epoch": result.steps_per_epoch})
+                     "diverged": result.diverged, "diverged_at": result.diverged_at,
+                     "steps_per_epoch": result.steps_per_epoch})
     plots.lr_sweep(runs, folder / f"lr_sweep.{spec.plot_format}",
                    title=f"{spec.model} on {spec.dataset}: learning-rate sweep "
                          f"({config.optimizer}, batch {config.batch_size})")
