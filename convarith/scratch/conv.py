@@ -248,7 +248,6 @@ def conv3d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, st
 def _require_axes(name: str, x: Any, n: int) -> None:
     if np.ndim(x) != n + 2:
         raise ConvArithError(
-            f"Error in the scratch {name}: the input has shape {np.shape(x)}, but {name} "
-            f"takes (N, C{', *' + str(n) + ' spatial axes' if n > 1 else ', L'}). "
-            f"Add the batch and channel axes, e.g. x[None, None]."
+            f"Error in the scratch {name}: the input has shape {np.shape(x)}; {name} takes "
+            f"{n + 2} axes (N, C and {n} spatial). Add the missing axes, e.g. x[None]."
         )
