@@ -30,6 +30,16 @@ from convarith.output_size import (
 )
 
 
+def family_of(layer: str) -> str:
+    """The layer kind without its dimension.
+
+    >>> family_of("conv_transpose2d"), family_of("unfold")
+    ('conv_transpose', 'unfold')
+    """
+    match = re.fullmatch(r"(.+)[123]d", layer)
+    return match.group(1) if match else layer
+
+
 @dataclass(frozen=True)
 class LayerCase:
     """A layer configuration and an input shape; every per-axis argument is a tuple.
@@ -68,8 +78,7 @@ class LayerCase:
     @property
     def family(self) -> str:
         """The layer without its dimension: "conv", "conv_transpose", "max_pool", ..."""
-        match = re.fullmatch(r"(.+)[123]d", self.layer)
-        return match.group(1) if match else self.layer
+        return family_of(self.layer)
 
     @property
     def ndim(self) -> int:

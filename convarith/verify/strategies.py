@@ -27,7 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.verify.cases import LayerCase, expected_shape
+from convarith.verify.cases import LayerCase, expected_shape, family_of
 
 #: Largest spatial input size drawn, per number of spatial dimensions (tiny on purpose).
 MAX_INPUT = {1: 14, 2: 9, 3: 6}
@@ -219,14 +219,14 @@ def layer_cases(layer: str, *, kind: str = "valid",
     """
     if kind not in KINDS:
         raise ValueError(f"kind={kind!r}: use one of {', '.join(KINDS)}")
-    case = LayerCase(layer, (1, 1, 1))
-    family = _FAMILIES[case.family] if layer != "unfold" else _unfold
-    drawn = (_conv(layer, "valid" if kind == "valid" else "any", padding_forms)
-             if case.family == "conv" else family(layer, "valid" if kind == "valid" else "any"))
+    family = family_of(layer)
+    drawn_kind = "valid" if kind == "valid" else "any"
+    drawn = (_conv(layer, drawn_kind, padding_forms) if family == "conv"
+             else _FAMILIES[family](layer, drawn_kind))
     if kind == "valid":
         return drawn.filter(_accepted)
     if kind == "invalid":
-        if case.family not in _BREAKABLE:
+        if family not in _BREAKABLE:
             raise ValueError(f"layer {layer!r} has no arguments to make invalid")
         return drawn.flatmap(_broken)
     return drawn
@@ -235,7 +235,7 @@ def layer_cases(layer: str, *, kind: str = "valid",
 def shape_cases(layer: str) -> st.SearchStrategy[LayerCase]:
     """Valid, boundary-straddling and invalid configurations mixed, for shape agreement."""
     kinds = [layer_cases(layer, kind="valid"), layer_cases(layer, kind="any")]
-    if LayerCase(layer, (1, 1, 1)).family in _BREAKABLE:
+    if family_of(layer) in _BREAKABLE:
         kinds.append(layer_cases(layer, kind="invalid"))
     return st.one_of(kinds)
 
