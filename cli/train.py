@@ -80,7 +80,8 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--crop-pad", type=click.IntRange(min=1), default=4,
               help="Padding of --augment crop.")
 @click.option("--ten-crop", is_flag=True,
-              help="Test on ten crops (corners, centre, mirrored) and average them.")
+              help="Test on ten crops of the image padded by 2 (corners, centre, mirrored) "
+                   "and average their softmax outputs.")
 @click.option("--finetune", type=click.Path(file_okay=False, exists=True),
               help="Start from this run folder's best weights.")
 @click.option("--freeze", help="With --finetune: parts to keep fixed, e.g. features.")
