@@ -1,12 +1,15 @@
 """Scratch conv2d (im2col + one matmul) against torch.nn.functional.conv2d, side by side.
 
 Forward and backward on the convolution layers of LeNet-5 and AlexNet (shapes taken from
-convarith's model zoo), float32, CPU, with torch using as many threads as numpy's BLAS
-(read with threadpoolctl). Targets: scratch forward at most 3x torch's time; the backward
+convarith's model zoo), float32, CPU, numpy's BLAS and torch limited to the same number of
+threads (threadpoolctl and torch.set_num_threads; default one each: with two threads on a
+shared two-core machine, both libraries' spinning threads make the timings meaningless;
+``--threads 0`` keeps numpy's own BLAS thread count and gives torch the same). The two
+implementations take turns, repeat by repeat, and the best time of each is kept. Targets: scratch forward at most 3x torch's time; the backward
 is reported. The textbook loop version is timed on LeNet's small layers for contrast. Last,
 the wall time of ``convarith verify --profile quick`` (target under 60 s).
 
-Run: ``python benchmarks/bench_scratch.py [--repeats 5] [--skip-verify]``
+Run: ``python benchmarks/bench_scratch.py [--repeats 5] [--threads 1] [--skip-verify]``
 """
 
 from __future__ import annotations
@@ -105,13 +108,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--lenet-batch", type=int, default=64)
     parser.add_argument("--alexnet-batch", type=int, default=8)
-    parser.add_argument("--threads", type=int, default=None,
-                        help="threads for both numpy's BLAS and torch (default: numpy's)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for both numpy's BLAS and torch (default 1; 0: numpy's "
+                             "own BLAS thread count)")
     parser.add_argument("--skip-verify", action="store_true")
     options = parser.parse_args()
 
     threads, blas = blas_threads()
-    if options.threads is not None:
+    if options.threads:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(options.threads, user_api="blas")
