@@ -199,3 +199,41 @@ def test_symbolic_unfold_blocks_at_random_integers_equals_numeric(case):
     numeric = unfold_blocks(case.spatial, case.kernel_size, dilation=case.dilation,
                             padding=case.padding, stride=case.stride)
     assert _evaluated(symbolic, {**i_subs, **s_subs}) == numeric
+
+
+# --------------------------------------------------------------------------- solvers
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel lengths")
+@settings(max_examples=300, derandomize=True)
+@given(k=st.integers(1, 7), d=st.integers(1, 3), i=st.integers(1, 12))
+def test_same_padding_split_is_where_torch_puts_same_padding(k, d, i):
+    from convarith import same_padding
+
+    total, left, right = same_padding(k, dilation=d)
+    x = torch.rand(1, 1, i, dtype=torch.float64)
+    w = torch.rand(1, 1, k, dtype=torch.float64)
+    want = torch.nn.functional.conv1d(x, w, padding="same", dilation=d)
+    got = torch.nn.functional.conv1d(torch.nn.functional.pad(x, (left, right)), w, dilation=d)
+    assert total == left + right
+    torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(i=st.integers(1, 20), o=st.integers(1, 20), k=st.integers(1, 6), s=st.integers(1, 3),
+       d=st.integers(1, 2))
+def test_padding_for_lists_exactly_the_paddings_torch_maps_to_the_output(i, o, k, s, d):
+    from convarith import padding_for
+
+    found = padding_for(i, o, kernel_size=k, stride=s, dilation=d)
+    x = torch.zeros(1, 1, i, dtype=torch.float64)
+    w = torch.zeros(1, 1, k, dtype=torch.float64)
+    torch_says = []
+    for p in range(o * s + d * (k - 1) + 2):  # beyond this the output only grows
+        try:
+            size = torch.nn.functional.conv1d(x, w, stride=s, padding=p, dilation=d).shape[-1]
+        except RuntimeError:
+            continue
+        if size == o:
+            torch_says.append(p)
+    assert list(found) == torch_says
