@@ -177,3 +177,19 @@ def test_scratch_layers_need_numpy_only():
                           "print('convarith.scratch' in sys.modules)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@settings(max_examples=60)
+@given(case=layer_cases("conv2d", padding_forms=("int", "axes")))
+def test_transposed_convolution_is_the_input_gradient_of_the_convolution(case):
+    from convarith.scratch.conv import conv_backward
+    from convarith.verify.identities import output_padding_for_inverse
+
+    x, weight, _ = case_arrays(case)
+    args = {"stride": case.stride, "padding": case.padding, "dilation": case.dilation,
+            "groups": case.groups}
+    dy = case_rng(case, "dy").standard_normal(conv(x, weight, None, **args).shape)
+    dx, _, _ = conv_backward(dy, x, weight, **args, bias=False)
+    transposed = conv_transpose(dy, weight, None, case.stride, case.padding,
+                                output_padding_for_inverse(case), case.groups, case.dilation)
+    np.testing.assert_allclose(transposed, dx, rtol=1e-12, atol=1e-12)
