@@ -3,6 +3,8 @@
 1. The default `convarith train lenet5` on the embedded digits, as a whole process: its
    final test accuracy (target: at least 98%) and its wall time (target: at most 60 s),
    with `python -c "import torch"` timed beside it for scale.
+   For scale, scikit-learn's RBF SVM and 3-nearest-neighbours on the raw 8x8 pixels of the
+   same split are scored beside it.
 2. Training throughput (images/s) of the loop (progress bar, metrics, divergence checks,
    checkpoints all on) against a bare hand-written torch loop on the same model, data, batch
    size, optimizer and thread count, alternated and repeated (target: at least 0.9 of it).
@@ -33,6 +35,21 @@ def whole_run(folder: Path) -> tuple[float, dict]:
                    stdout=subprocess.DEVNULL)
     wall = time.perf_counter() - start
     return wall, json.loads((folder / "metrics.json").read_text())
+
+
+def reference_accuracies() -> dict[str, float]:
+    """Classic classifiers on the same fixed split, raw 8x8 pixels (values 0..16)."""
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import SVC
+
+    from convarith.train.data import read_digits
+
+    x_train, y_train, x_test, y_test = read_digits()
+    flat_train, flat_test = x_train.reshape(len(x_train), -1), x_test.reshape(len(x_test), -1)
+    models = {"RBF SVM (gamma=0.001)": SVC(gamma=0.001),
+              "3-nearest neighbours": KNeighborsClassifier(3)}
+    return {name: float((model.fit(flat_train, y_train).predict(flat_test) == y_test).mean())
+            for name, model in models.items()}
 
 
 def bare_loop(model, x, y, *, epochs: int, batch_size: int, lr: float, seed: int) -> float:
@@ -106,6 +123,8 @@ def main() -> None:
         print(f"  final test accuracy {100 * accuracy:.2f}% on {summary['test_images']} images "
               f"(target >= 98%: {'PASS' if accuracy >= 0.98 else 'FAIL'}); best "
               f"{100 * summary['best_test_accuracy']:.2f}% at epoch {summary['best_epoch']}")
+        for name, value in reference_accuracies().items():
+            print(f"  same split, {name} on raw 8x8 pixels: {100 * value:.2f}%")
 
     ours, bare = throughput(options.epochs, options.repeats)
     ratio = statistics.median(ours) / statistics.median(bare)
