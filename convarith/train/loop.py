@@ -181,6 +181,26 @@ def _progress(console: Any) -> Any:
                     TimeElapsedColumn(), console=console, transient=False)
 
 
+def divergence(loss: float, *, reference: float, factor: float, where: str,
+               lr: float) -> str | None:
+    """The message that stops a run whose training ``loss`` is not finite or above
+    ``factor`` times ``reference``; ``None`` while training is sane.
+
+    >>> divergence(2.1, reference=2.3, factor=10, where="epoch 1, step 5", lr=0.1) is None
+    True
+    >>> divergence(float("nan"), reference=2.3, factor=10, where="epoch 2, step 7", lr=0.5)
+    'Training diverged at epoch 2, step 7 with lr=0.5: the training loss became NaN. Use a smaller learning rate, e.g. --lr 0.05.'
+    >>> divergence(88.9, reference=3.88, factor=10, where="epoch 1, step 2", lr=0.1)
+    'Training diverged at epoch 1, step 2 with lr=0.1: the training loss became 88.9, more than 10 times its starting level (3.88). Use a smaller learning rate, e.g. --lr 0.01.'
+    """
+    if math.isfinite(loss) and loss <= factor * reference:
+        return None
+    what = ("NaN" if math.isnan(loss) else "infinite" if math.isinf(loss) else
+            f"{loss:.3g}, more than {factor:g} times its starting level ({reference:.3g})")
+    return (f"Training diverged at {where} with lr={lr:g}: the training loss became {what}. "
+            f"Use a smaller learning rate, e.g. --lr {lr / 10:g}.")
+
+
 def _finite(model: nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters())
 
@@ -224,7 +244,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
     else:
         torch.manual_seed(config.seed)
     net = world.wrap(model)
-    ceiling_floor = math.log(max(len(data.classes), 2))
+    uniform_loss = math.log(max(len(data.classes), 2))  # cross-entropy of a uniform guess
     summary = {"config": asdict(config), "meta": meta or {}, "classes": list(data.classes),
                "train_images": len(y_train), "test_images": len(y_test)}
 
@@ -274,17 +294,11 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                 loss_sum += value * len(labels) * world.size
                 correct += (logits.argmax(1) == labels).sum()
                 seen += len(labels) * world.size
-                if not math.isfinite(value) or value > config.explode_factor * max(
-                        reference, ceiling_floor):
-                    what = "NaN" if math.isnan(value) else (
-                        "infinite" if math.isinf(value) else
-                        f"{value:.3g}, more than {config.explode_factor:g} times the first loss "
-                        f"({reference:.3g})")
-                    result.diverged_at = (epoch, step + 1)
-                    result.diverged = (
-                        f"Training diverged at epoch {epoch}, step {step + 1} with lr={lr:g}: "
-                        f"the training loss became {what}. Use a smaller learning rate, "
-                        f"e.g. --lr {lr / 10:g}.")
+                message = divergence(value, reference=max(reference, uniform_loss),
+                                     factor=config.explode_factor, where=f"epoch {epoch}, "
+                                     f"step {step + 1}", lr=lr)
+                if message is not None:
+                    result.diverged_at, result.diverged = (epoch, step + 1), message
                     break
                 if task is not None and (step % 5 == 0 or step + 1 == steps_per_epoch):
                     elapsed = time.perf_counter() - began
