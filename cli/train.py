@@ -180,6 +180,8 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
                          show_progress=not quiet, finetune=finetune, freeze=frozen, reset=fresh,
                          world=world, table=not quiet)
         except Diverged as error:
+            if not world.main:  # every process diverges together; rank 0 says so once
+                raise SystemExit(2) from None
             raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
         if world.main:
             click.echo(final_line(result))

@@ -55,7 +55,7 @@ Augment = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 class TrainConfig:
     """Hyper-parameters of one run (all stored in the checkpoints and ``metrics.json``)."""
 
-    epochs: int = 20
+    epochs: int = 15
     batch_size: int = 32
     lr: float = 1e-3
     optimizer: str = "adam"
