@@ -172,10 +172,12 @@ def filters(weight: np.ndarray, path: str | Path, *, title: str = "") -> Path:
     return save(figure, path)
 
 
-def activations(model: Any, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def activations(model: Any, image: np.ndarray, *,
+                names: Sequence[str] | None = None) -> list[tuple[str, np.ndarray]]:
     """``[(name, maps C x H x W), ...]``: the maps of one image (``C x H x W``) after each
     layer of ``model.features``, an activation folded into the layer before it
-    ("Conv2d + ReLU"), layers whose maps are 1x1 left out."""
+    ("Conv2d + ReLU"), layers whose maps are 1x1 left out. ``names`` (one per module, e.g.
+    the zoo's "C1", "S2") are shown before the module's class."""
     import torch
 
     captured: list[tuple[str, np.ndarray]] = []
@@ -183,14 +185,15 @@ def activations(model: Any, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
     model.eval()
     with torch.no_grad():
         x = torch.as_tensor(np.asarray(image, dtype=np.float32))[None]
-        for module in model.features:
+        for index, module in enumerate(model.features):
             before, x = x, module(x)
             name = type(module).__name__
+            given = names[index] if names is not None and index < len(names) else ""
             elementwise = x.shape == before.shape and not any(True for _ in module.parameters())
             if elementwise and captured:
                 captured[-1] = (f"{captured[-1][0]} + {name}", x[0].numpy().copy())
             else:
-                captured.append((name, x[0].numpy().copy()))
+                captured.append((f"{given} ({name})" if given else name, x[0].numpy().copy()))
     model.train(was_training)
     return [(name, maps) for name, maps in captured if maps.ndim == 3 and maps[0].size > 1]
 

@@ -69,7 +69,8 @@ def shape_table(network: Any) -> str:
 
 
 def write_plots(model: Any, data: datasets.Dataset, result: RunResult, folder: Path, *,
-                name: str, plot_format: str = "png") -> list[Path]:
+                name: str, plot_format: str = "png",
+                layer_names: list[str] | None = None) -> list[Path]:
     """The plots of a finished run: learning curves, confusion matrix, first-layer filters
     and the feature maps of the first test image."""
     written = [plots.learning_curves(result.history, folder / f"learning_curves.{plot_format}",
@@ -80,12 +81,13 @@ def write_plots(model: Any, data: datasets.Dataset, result: RunResult, folder: P
                                        title=f"{name}: confusion matrix (test)"))
     first = next((m for m in model.modules() if getattr(m, "weight", None) is not None
                   and m.weight.dim() == 4), None)
+    first_name = (layer_names or ["first-layer"])[0] or "first-layer"
     if first is not None:
         written.append(plots.filters(first.weight.detach().numpy(),
                                      folder / f"filters.{plot_format}",
-                                     title=f"{name}: first-layer filters"))
+                                     title=f"{name}: trained {first_name} filters"))
     image = data.x_test[0]
-    written.append(plots.feature_maps(image, plots.activations(model, image),
+    written.append(plots.feature_maps(image, plots.activations(model, image, names=layer_names),
                                       folder / f"feature_maps.{plot_format}",
                                       title=f"{name}: feature maps of one test image "
                                             f"(class {data.classes[data.y_test[0]]})"))
@@ -132,7 +134,8 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
                    show_progress=show_progress, label=label, meta=meta, world=world,
                    **hooks(spec, data))
     if world.main:
-        write_plots(model, data, result, folder, name=spec.model, plot_format=spec.plot_format)
+        write_plots(model, data, result, folder, name=spec.model, plot_format=spec.plot_format,
+                    layer_names=[layer.name for layer in network.layers])
     return result
 
 
