@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from convarith.choices import SIZE_KINDS
+from convarith.choices import POOL_KINDS, SIZE_KINDS
 from convarith.cli.types import PADDING, SIZE, show
 from convarith.errors import ConvArithError
 
@@ -24,6 +24,8 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--dilation", type=SIZE, default="1", help="Dilation.")
 @click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
 @click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
+@click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
+              show_default=True, help="Pool: max or average pooling (AvgPool has no dilation).")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
@@ -32,7 +34,7 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--latex", is_flag=True, help="Give the derivation (or expression) in LaTeX.")
 @click.option("--strict", is_flag=True, help="Conv: reject input that no window covers.")
 def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
-         dilation: Any, output_padding: Any, ceil_mode: bool, output_size: Any,
+         dilation: Any, output_padding: Any, ceil_mode: bool, pool_kind: str, output_size: Any,
          out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
          strict: bool) -> None:
     """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
@@ -89,8 +91,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         arguments["output_padding"] = output_padding
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
-
-    result = compute(input_size, **arguments)
+    result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
     if symbolic:
         _print_symbolic(compute, input_size, arguments, latex)
     else:

@@ -393,6 +393,13 @@ def pool_output_size(
             f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
             f"kind. Use one of {', '.join(POOL_KINDS)}."
         )
+    if kind == "avg" and dilation != 1 and any(
+            known(d != 1) for d in (dilation if isinstance(dilation, (tuple, list)) else (dilation,))):
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: dilation={dilation!r} is given for "
+            "average pooling, which has no dilation in PyTorch (AvgPool). Use dilation=1, or "
+            "max pooling."
+        )
     stride = kernel_size if stride is None else stride
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},

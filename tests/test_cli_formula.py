@@ -181,3 +181,16 @@ def test_import_convarith_loads_no_heavy_module():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_size_average_pool_follows_avgpool_rules():
+    assert run("size", "pool", "--input", "5x5", "--kernel", "2", "--pool",
+               "avg").output.splitlines()[0] == "2x2"
+    result = run("size", "pool", "--input", "10", "--kernel", "3", "--dilation", "2", "--pool",
+                 "avg")
+    assert result.exit_code == 2
+    assert "has no dilation in PyTorch (AvgPool)" in result.output
+    result = run("size", "pool", "--input", "1x4x4", "--kernel", "2", "--padding", "1",
+                 "--pool", "avg")
+    assert result.exit_code == 2
+    assert "which AvgPool3d rejects even with padding" in result.output
