@@ -31,18 +31,24 @@ DTYPE_BYTES: dict[str, int] = {
 #: Layer kinds of the receptive-field notation ``"conv k=3 s=1 p=1; pool k=2 s=2"``.
 RF_KINDS: tuple[str, ...] = ("conv", "pool")
 
-#: Layer kinds ``convarith verify --layer`` checks (names as in ``torch.nn.functional``).
-#: "receptive_field" checks a random conv/pool stack by backpropagation, and
-#: "transposed_identities" the transposed-convolution identities of arXiv:1603.07285.
-VERIFY_LAYERS: tuple[str, ...] = (
+#: Layers with an output size (names as in ``torch.nn.functional``): the formula core, torch
+#: and the scratch layers must agree on each.
+SIZED_LAYERS: tuple[str, ...] = (
     "conv1d", "conv2d", "conv3d",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
     "max_pool1d", "max_pool2d", "max_pool3d",
     "avg_pool1d", "avg_pool2d", "avg_pool3d",
     "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "unfold", "linear", "relu", "tanh", "cross_entropy",
-    "receptive_field", "transposed_identities",
+    "unfold",
 )
+
+#: Every layer the scratch package implements and ``convarith verify`` checks value by value.
+SCRATCH_LAYERS: tuple[str, ...] = (*SIZED_LAYERS, "linear", "relu", "tanh", "cross_entropy")
+
+#: Layer kinds ``convarith verify --layer`` checks: the scratch layers, plus
+#: "receptive_field" (a random conv/pool stack measured by backpropagation) and
+#: "transposed_identities" (the transposed-convolution identities of arXiv:1603.07285).
+VERIFY_LAYERS: tuple[str, ...] = (*SCRATCH_LAYERS, "receptive_field", "transposed_identities")
 
 #: Layers a user's own function can be checked as (``convarith verify --impl``).
 IMPL_LAYERS: tuple[str, ...] = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d")

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convarith import ConvArithError
+from convarith.choices import SCRATCH_LAYERS
 from convarith.scratch import conv as conv_module
 from convarith.scratch.conv import conv, conv1d_loop, conv2d, conv2d_loop
 from convarith.scratch.gradcheck import gradcheck
@@ -21,22 +22,10 @@ from convarith.verify.checks import case_arrays, case_rng, check_scratch_values
 from convarith.verify.scratch import has_backward, scratch_backward, scratch_forward
 from convarith.verify.strategies import layer_cases
 
-SCRATCH_LAYERS = (
-    "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "unfold", "linear", "relu", "tanh", "cross_entropy",
-)
+SCRATCH_LAYERS = SCRATCH_LAYERS  # the one registry, convarith.choices
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("layer", SCRATCH_LAYERS)

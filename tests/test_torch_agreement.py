@@ -21,28 +21,17 @@ from convarith import (
     pool_output_size,
     unfold_blocks,
 )
+from convarith.choices import SIZED_LAYERS
 from convarith.verify.cases import LayerCase, expected_shape
 from convarith.verify.checks import check_shape
 from convarith.verify.reference import TORCH_REJECTS, torch_shape
 from convarith.verify.strategies import layer_cases, shape_cases
 
 #: Every layer kind with an output-size formula (issue 2's list).
-SIZED_LAYERS = (
-    "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "unfold",
-)
+SIZED_LAYERS = SIZED_LAYERS  # the one registry, convarith.choices
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("layer", SIZED_LAYERS)

@@ -8,6 +8,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convarith.choices import SCRATCH_LAYERS
 from convarith.receptive import RFLayer, RFRow
 from convarith.verify import cases as cases_module
 from convarith.verify import receptive as receptive_module
@@ -17,22 +18,10 @@ from convarith.verify.identities import check_transposed_identities, output_padd
 from convarith.verify.receptive import StackCase, check_receptive_field, measured_field, stacks
 from convarith.verify.strategies import layer_cases, shape_cases
 
-ALL_LAYERS = (
-    "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "unfold", "linear", "relu", "tanh", "cross_entropy",
-)
+ALL_LAYERS = SCRATCH_LAYERS  # the one registry, convarith.choices
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("layer", ALL_LAYERS)
