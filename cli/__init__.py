@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "solve": "convarith.cli.solve:solve",
     "params": "convarith.cli.params:params",
     "rf": "convarith.cli.rf:rf",
+    "animate": "convarith.cli.animate:animate",
     "table": "convarith.cli.table:table",
     "list": "convarith.cli.list:list_models",
     "compare": "convarith.cli.compare:compare",

