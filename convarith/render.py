@@ -358,6 +358,10 @@ class _Animation:
         self.note: Any = None
         self.painter = _Painter(ax, scene, theme, cell * dpi)
         self.painter.legend(self.figure, self.legend_y)
+        # Blitting: the grids, title, legend and caption are drawn once; each frame restores
+        # that background and draws only its moving parts on top (4-5x faster per frame).
+        self.figure.canvas.draw()
+        self.background = self.figure.canvas.copy_from_bbox(self.figure.bbox)
 
     def draw(self, n: int) -> Any:
         """The RGB image of step ``n`` (a PIL image)."""
@@ -371,7 +375,12 @@ class _Animation:
         self.note = self.figure.text(0.03, self.note_y, text, ha="left", va="top",
                                      fontsize=9.5, color=self.theme.text, fontweight="bold")
         canvas = self.figure.canvas
-        canvas.draw()
+        canvas.restore_region(self.background)
+        ax = self.painter.ax
+        # the moving parts in z-order (the painter adds them lowest first within a level)
+        for artist in sorted(self.painter.moving, key=lambda a: a.get_zorder()):
+            ax.draw_artist(artist)
+        self.figure.draw_artist(self.note)
         return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
                                 "raw", "RGBA", 0, 1).convert("RGB")
 
