@@ -10,8 +10,9 @@ formula sheet, images as numbers and the LeNet-5 and AlexNet architecture diagra
 Each figure is drawn by one call of :func:`make`, in its own process if wanted: the set is a
 table of names and parameters, so the same command gives the same files.
 
->>> len([f for f in LECTURE_SET if f.kind == "conv"]), len([f for f in LECTURE_SET if f.kind == "transposed"])
-(8, 7)
+>>> paper = [f for f in LECTURE_SET if f.kind in ("conv", "transposed") and f.paper]
+>>> len(paper)
+15
 >>> figure("conv_padding_strides").params
 {'input_size': 5, 'kernel_size': 3, 'stride': 2, 'padding': 1}
 """
@@ -35,6 +36,7 @@ class LectureFigure:
     params: dict[str, Any] = field(default_factory=dict)
     suffix: str = ".gif"
     description: str = ""
+    paper: bool = False  # one of the fifteen animations of arXiv:1603.07285
 
     @property
     def filename(self) -> str:
@@ -42,11 +44,12 @@ class LectureFigure:
 
 
 def _conv(name: str, text: str, **params: Any) -> LectureFigure:
-    return LectureFigure(f"conv_{name}", "conv", params, description=text)
+    return LectureFigure(f"conv_{name}", "conv", params, description=text, paper=True)
 
 
 def _transposed(name: str, text: str, **params: Any) -> LectureFigure:
-    return LectureFigure(f"transposed_{name}", "transposed", params, description=text)
+    return LectureFigure(f"transposed_{name}", "transposed", params, description=text,
+                         paper=True)
 
 
 #: The lecture set, in the order the progress bar shows it. The parameters of the fifteen
