@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "params": "convarith.cli.params:params",
     "rf": "convarith.cli.rf:rf",
     "animate": "convarith.cli.animate:animate",
+    "draw": "convarith.cli.draw:draw",
     "figures": "convarith.cli.figures:figures",
     "table": "convarith.cli.table:table",
     "list": "convarith.cli.list:list_models",

@@ -99,6 +99,19 @@ LECTURE_SET: tuple[LectureFigure, ...] = (
     LectureFigure("conv_nonsquare_4x4_kernel_2x3", "conv",
                   {"input_size": (4, 4), "kernel_size": (2, 3)},
                   description="non-square: a 4x4 input and a 2x3 kernel, as in the course notes"),
+    LectureFigure("rf_growth", "rf", {"layers": "conv k=3; conv k=3; conv k=3"}, ".png",
+                  "receptive field: three 3x3 layers see 7x7"),
+    LectureFigure("rf_growth_strided", "rf",
+                  {"layers": "conv k=3 s=2; conv k=3 s=2; conv k=3"}, ".png",
+                  "receptive field with strides: the jump multiplies (15x15)"),
+    LectureFigure("formula_sheet", "formula", {}, ".png",
+                  "the output-size formulas, each term labelled, with a worked example"),
+    LectureFigure("channels", "channels", {}, ".png",
+                  "images as numbers: a greyscale digit and an RGB patch as matrices"),
+    LectureFigure("architecture_lenet5", "architecture", {"model": "lenet5"}, ".png",
+                  "LeNet-5 (LeCun et al. 1998): feature maps as stacked planes"),
+    LectureFigure("architecture_alexnet", "architecture", {"model": "alexnet"}, ".png",
+                  "AlexNet (Krizhevsky et al. 2012) in the course notes' 224x224 layout"),
 )
 
 #: Kinds that animate (one frame per output position) rather than draw one static figure.
