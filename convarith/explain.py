@@ -236,8 +236,8 @@ def explain_conv_transpose(
         steps = (Step(numbers, numbers.replace("*", r" \cdot ")), Step(str(o), str(o)))
         notes = (
             f"Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with "
-            f"s - 1 = {s - 1} zero(s) between units ({(i - 1) * s + 1} wide), pad with "
-            f"k* - p - 1 = {k_eff - p[0] - 1} on each side (plus a = {op} on the right), "
+            f"s − 1 = {s - 1} zero(s) between units ({(i - 1) * s + 1} wide), pad with "
+            f"k* − p − 1 = {k_eff - p[0] - 1} on each side (plus a = {op} on the right), "
             f"then convolve with stride 1.",
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
