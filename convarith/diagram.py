@@ -108,9 +108,12 @@ def rf_growth(layers: Sequence[RFLayer] | str, *, input_size: int | None = None,
             f"(the last layer has {last}). Use 0 to {last - 1}.")
     seen: list[tuple[int, ...]] = [(unit,)]
     for layer in reversed(stack):
-        # output n of a layer reads positions n*s - p + a*d, a = 0..k-1 (arXiv:1603.07285)
+        # output n of a layer reads positions n*s - p + a*d, a = 0..k-1 (arXiv:1603.07285);
+        # positions in the padding are followed down too, as the recurrences of Araujo et al.
+        # do: the field's real input cells are the same either way, and the drawing shows
+        # the rest as padding
         below = {n * layer.stride - layer.p + a * layer.d
-                 for n in seen[0] if 0 <= n for a in range(layer.k)}
+                 for n in seen[0] for a in range(layer.k)}
         seen.insert(0, tuple(sorted(below)))
     caption = tuple(step.text().splitlines()[0] for step in explain_receptive_field(list(stack)))
     return RFGrowth(stack, tuple(sizes), unit, tuple(seen), rows, caption)

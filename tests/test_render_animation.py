@@ -37,7 +37,7 @@ def test_gif_has_one_frame_per_output_position_and_is_800_px_wide(tmp_path, scen
 
 
 def test_same_scene_gives_the_same_bytes(tmp_path):
-    scene = conv_scene(4, kernel_size=3, padding=1, values=True)
+    scene = conv_scene(4, kernel_size=3, values=True)  # 4 frames keep it fast
     digests = []
     for name in ("a", "b"):
         for suffix in (".gif", ".svg", ".pdf", ".png"):

@@ -41,7 +41,7 @@ def test_gif_has_one_frame_per_output_position_and_is_8_inches_wide(tmp_path, sc
 
 
 def test_same_scene_gives_byte_identical_files(tmp_path):
-    scene = conv_scene(3, kernel_size=2, padding=1, dilation=2)
+    scene = conv_scene(3, kernel_size=2, stride=2, padding=1, dilation=2)  # 4 frames
     for suffix in (".gif", ".png", ".svg", ".pdf"):
         a, b = tmp_path / f"a{suffix}", tmp_path / f"b{suffix}"
         save_animation(scene, a, dpi=40)
