@@ -51,18 +51,23 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--data-dir", type=click.Path(file_okay=False), default="data",
               help="Folder with the MNIST/Fashion-MNIST IDX files or CIFAR-10 python batches.")
 @click.option("--download", is_flag=True, help="Fetch missing dataset files first.")
-@click.option("--epochs", type=click.IntRange(min=1), default=15)
-@click.option("--batch-size", type=click.IntRange(min=1), default=32)
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=1e-3,
-              help="Learning rate.")
+@click.option("--epochs", type=click.IntRange(min=1),
+              help="[default: 15; lenet5 on digits: 60]")
+@click.option("--batch-size", type=click.IntRange(min=1), help="[default: 32]")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+              help="Learning rate. [default: 0.001; lenet5 on digits: 0.05]")
 @click.option("--lr-sweep", help="Train once per learning rate, e.g. 1e-4,1e-3,1e-2,1e-1,1, "
                                  "and plot them on one figure.")
-@click.option("--optimizer", type=click.Choice(OPTIMIZERS), default="adam",
-              help="sgd uses momentum 0.9.")
+@click.option("--optimizer", type=click.Choice(OPTIMIZERS),
+              help="sgd uses momentum 0.9. [default: adam; lenet5 on digits: sgd]")
 @click.option("--schedule", type=click.Choice(SCHEDULES),
               help="step: lr / 10 every third of the run; plateau: lr / 10 when the test loss "
-                   "stops falling. [default: step; none with --lr-sweep and --finetune-demo]")
+                   "stops falling; cosine: lr down to 0 along half a cosine. [default: step; "
+                   "lenet5 on digits: cosine; none with --lr-sweep and --finetune-demo]")
 @click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0)
+@click.option("--logit-scale", type=click.FloatRange(min=0, min_open=True),
+              help="The loss is the cross-entropy of this times the model's outputs. "
+                   "[default: 1; lenet5 on digits: 0.1]")
 @click.option("--seed", type=int, default=0)
 @click.option("--threads", type=click.IntRange(min=1), default=1,
               help="torch threads (one is fastest for LeNet-sized batches).")
@@ -76,7 +81,8 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--classes", help="Train on these classes only, e.g. 0,1,2,3,4.")
 @click.option("--per-class", type=click.IntRange(min=1),
               help="At most this many training images per class.")
-@click.option("--augment", help=f"Comma-separated, from {', '.join(AUGMENTATIONS)}.")
+@click.option("--augment", help=f"Comma-separated, from {', '.join(AUGMENTATIONS)}, or none. "
+                                "[default: none; lenet5 on digits: affine]")
 @click.option("--crop-pad", type=click.IntRange(min=1), default=4,
               help="Padding of --augment crop.")
 @click.option("--ten-crop", is_flag=True,
@@ -91,9 +97,10 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
               help="Digits 0-4 then 5-9 with 20 images per class: fine-tuning vs scratch.")
 @click.option("--plot-format", type=click.Choice(PLOT_FORMATS), default="png")
 @click.option("--quiet", is_flag=True, help="No shape table and no progress bars.")
-def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
-          batch_size: int, lr: float, lr_sweep: str | None, optimizer: str, schedule: str | None,
-          weight_decay: float, seed: int, threads: int, out: str | None, resume: bool,
+def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int | None,
+          batch_size: int | None, lr: float | None, lr_sweep: str | None,
+          optimizer: str | None, schedule: str | None, weight_decay: float,
+          logit_scale: float | None, seed: int, threads: int, out: str | None, resume: bool,
           engine: str, normalisation: str | None, classes: str | None,
           per_class: int | None, augment: str | None, crop_pad: int, ten_crop: bool,
           finetune: str | None, freeze: str | None, reset: str | None, finetune_demo: bool, plot_format: str,
@@ -111,14 +118,14 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
       convarith train lenet5-modern --classes 5,6,7,8,9 --per-class 20 \\
           --finetune runs/digits04 --freeze features --lr 3e-4
       convarith train lenet5-modern --finetune-demo --epochs 20 --out runs/finetune-demo
-      convarith train lenet5 --resume --epochs 30 --out runs/lenet5-digits
+      convarith train lenet5-modern --resume --epochs 30 --out runs/lenet5-modern-digits
       torchrun --nproc_per_node=2 --no-python convarith train lenet5
     """
     from rich.console import Console
 
     from convarith.train import distributed
     from convarith.train.loop import Diverged, TrainConfig
-    from convarith.train.run import RunSpec, final_line, run, sweep
+    from convarith.train.run import RunSpec, defaults, final_line, run, sweep
 
     folder = Path(out or f"runs/{model}-{dataset}")
     rates = _numbers(lr_sweep, float, "--lr-sweep")
@@ -134,14 +141,20 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int,
             f"{folder} already holds a run. Add --resume to continue it, or choose another "
             "--out (or delete the folder)."
         )
+    preset = defaults(model, dataset)
+    augment_names = (preset["augment"] if augment is None else () if augment == "none"
+                     else _names(augment, AUGMENTATIONS, "--augment"))
     spec = RunSpec(model=model, dataset=dataset, data_dir=data_dir, download=download,
                    normalisation=normalisation,
                    classes=_numbers(classes, int, "--classes"), per_class=per_class,
-                   augment=_names(augment, AUGMENTATIONS, "--augment"), crop=crop_pad,
+                   augment=augment_names, crop=crop_pad,
                    ten_crop=ten_crop, plot_format=plot_format)
-    schedule = schedule or ("none" if rates is not None or finetune_demo else "step")
-    config = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer=optimizer,
-                         schedule=schedule, weight_decay=weight_decay, seed=seed,
+    schedule = schedule or ("none" if rates is not None or finetune_demo else preset["schedule"])
+    config = TrainConfig(epochs=epochs or preset["epochs"],
+                         batch_size=batch_size or preset["batch_size"], lr=lr or preset["lr"],
+                         optimizer=optimizer or preset["optimizer"], schedule=schedule,
+                         weight_decay=weight_decay,
+                         logit_scale=logit_scale or preset["logit_scale"], seed=seed,
                          threads=threads)
     console = Console(highlight=False)
     if not console.is_terminal:

@@ -64,7 +64,7 @@ NORMALISATIONS: tuple[str, ...] = ("paper", "standard")
 
 #: Optimizers, learning-rate schedules and engines of ``convarith train``.
 OPTIMIZERS: tuple[str, ...] = ("sgd", "adam")
-SCHEDULES: tuple[str, ...] = ("none", "step", "plateau")
+SCHEDULES: tuple[str, ...] = ("none", "step", "plateau", "cosine")
 ENGINES: tuple[str, ...] = ("torch", "numpy")
 
 #: Training-time augmentations of ``convarith train --augment``: LeCun et al. 1998's affine

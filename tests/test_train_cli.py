@@ -17,6 +17,24 @@ def invoke(*args: str):
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 
+def test_lenet5_on_digits_has_its_own_recipe_other_pairs_the_generic_defaults(tmp_path):
+    for model, expected in (("lenet5", ("sgd", 0.05, "cosine", 0.1, ["affine"])),
+                            ("lenet5-modern", ("adam", 1e-3, "step", 1.0, []))):
+        out = tmp_path / model
+        result = invoke("train", model, "--epochs", "1", "--per-class", "5", "--quiet",
+                        "--out", str(out))
+        assert result.exit_code == 0, result.output
+        summary = json.loads((out / "metrics.json").read_text())
+        config = summary["config"]
+        assert (config["optimizer"], config["lr"], config["schedule"], config["logit_scale"],
+                summary["meta"]["spec"]["augment"]) == expected
+    out = tmp_path / "plain"
+    assert invoke("train", "lenet5", "--epochs", "1", "--per-class", "5", "--quiet",
+                  "--augment", "none", "--logit-scale", "1", "--out", str(out)).exit_code == 0
+    summary = json.loads((out / "metrics.json").read_text())
+    assert summary["config"]["logit_scale"] == 1 and summary["meta"]["spec"]["augment"] == []
+
+
 def test_help_shows_an_example():
     result = invoke("train", "--help")
     assert result.exit_code == 0

@@ -133,6 +133,31 @@ def test_step_schedule_divides_the_rate_by_ten(few, schedule, expected):
     assert [row["lr"] for row in result.history] == pytest.approx(expected)
 
 
+def test_cosine_schedule_follows_half_a_cosine_to_zero(few):
+    seed(0)
+    config = TrainConfig(epochs=4, lr=1e-2, optimizer="sgd", schedule="cosine")
+    result = train(_lenet(), select(few, per_class=5), config, show_progress=False)
+    expected = [1e-2 * (1 + math.cos(math.pi * epoch / 4)) / 2 for epoch in range(4)]
+    assert [row["lr"] for row in result.history] == pytest.approx(expected)
+
+
+def test_logit_scale_scales_the_outputs_inside_the_loss(few):
+    seed(0)
+    model = _lenet("lenet5")
+    x, y = torch.from_numpy(few.x_test[:50]), torch.from_numpy(few.y_test[:50])
+    with torch.no_grad():
+        outputs = model(x)
+    loss, _, _ = evaluate(model, x, y, logit_scale=0.1)
+    assert loss == pytest.approx(torch.nn.functional.cross_entropy(0.1 * outputs, y).item(),
+                                 rel=1e-5)
+    assert loss != pytest.approx(evaluate(model, x, y)[0], rel=1e-2)
+    result = train(model, select(few, per_class=5), TrainConfig(epochs=1, logit_scale=0.1),
+                   show_progress=False)
+    assert result.history[0]["test_loss"] == pytest.approx(
+        evaluate(model, torch.from_numpy(few.x_test), torch.from_numpy(few.y_test),
+                 logit_scale=0.1)[0], rel=1e-5)
+
+
 def test_plateau_schedule_divides_when_the_test_loss_stops_falling(few):
     seed(0)
     tiny = select(few, per_class=3)

@@ -4,7 +4,8 @@ What it does, per epoch: shuffle the training set with a generator seeded by ``(
 epoch)`` (so a resumed run draws the same order), take mini-batches, step the optimizer
 (SGD with momentum or Adam, optional weight decay), evaluate on the test split, step the
 schedule (``step``: divide by 10 every third of the run; ``plateau``: divide by 10 when the
-test loss stops falling, as Krizhevsky et al. 2012 did by hand), write ``metrics.csv`` /
+test loss stops falling, as Krizhevsky et al. 2012 did by hand; ``cosine``: from ``lr`` down
+to 0 along half a cosine over the run, Loshchilov & Hutter 2017), write ``metrics.csv`` /
 ``metrics.json`` and the ``last.pt`` / ``best.pt`` checkpoints atomically.
 
 Divergence: after every step the training loss must be finite and at most
@@ -65,6 +66,11 @@ class TrainConfig:
     gamma: float = 0.1  # factor of both schedules
     patience: int = 2  # plateau schedule: epochs without a lower test loss before dividing
     weight_decay: float = 0.0
+    # the loss is the cross-entropy of logit_scale x the model's outputs (a temperature):
+    # LeNet-5's RBF outputs are negative squared distances in the hundreds, on which the plain
+    # cross-entropy saturates; 0.1 lifted its held-out digits accuracy from 96.7% to 98.3%
+    # (Adam, cosine, 40 epochs; see convarith.train.run.RECIPES)
+    logit_scale: float = 1.0
     seed: int = 0
     explode_factor: float = 10.0
     # torch.set_num_threads during the run (None keeps torch's). One thread is fastest for
@@ -81,6 +87,9 @@ class TrainConfig:
                 f"Unknown schedule {self.schedule!r}. Use one of {', '.join(SCHEDULES)}.")
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise ConvArithError(f"The learning rate lr={self.lr} must be positive. Use e.g. 1e-3.")
+        if not (self.logit_scale > 0 and math.isfinite(self.logit_scale)):
+            raise ConvArithError(
+                f"The logit scale {self.logit_scale} must be positive. Use e.g. 1 or 0.1.")
         if self.epochs < 1 or self.batch_size < 1:
             raise ConvArithError(
                 f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1.")
@@ -143,6 +152,8 @@ def make_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig) -> Any:
     if config.schedule == "step":
         step = config.step_size or max(1, config.epochs // 3)
         return torch.optim.lr_scheduler.StepLR(optimizer, step_size=step, gamma=config.gamma)
+    if config.schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs)
     if config.schedule == "plateau":
         return torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, mode="min", factor=config.gamma, patience=config.patience)
@@ -151,14 +162,17 @@ def make_schedule(optimizer: torch.optim.Optimizer, config: TrainConfig) -> Any:
 
 @torch.no_grad()
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: int = 500,
-             predict: Predict | None = None) -> tuple[float, float, np.ndarray]:
-    """``(mean cross-entropy, accuracy, predicted classes)`` of ``model`` on ``x, y``."""
+             predict: Predict | None = None,
+             logit_scale: float = 1.0) -> tuple[float, float, np.ndarray]:
+    """``(mean cross-entropy, accuracy, predicted classes)`` of ``model`` on ``x, y``; the
+    cross-entropy is that of ``logit_scale`` x the model's outputs, as in training."""
     was_training = model.training
     model.eval()
     total, predictions = 0.0, []
     for start in range(0, len(x), batch_size):
         images, labels = x[start:start + batch_size], y[start:start + batch_size]
-        logits = predict(model, images) if predict else model(images)
+        # a predict hook returns log-probabilities already; raw outputs get the loss's scale
+        logits = predict(model, images) if predict else model(images) * logit_scale
         total += F.cross_entropy(logits, labels, reduction="sum").item()
         predictions.append(logits.argmax(1))
     model.train(was_training)
@@ -282,7 +296,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                 if augment is not None:
                     images = augment(images, augment_generator)
                 logits = net(images)
-                loss = F.cross_entropy(logits, labels)
+                loss = F.cross_entropy(logits * config.logit_scale, labels)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -319,7 +333,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
             train_correct = world.sum([float(correct.item())])[0] if world.size > 1 else float(
                 correct.item())
             test_loss, test_accuracy, result.predictions = evaluate(
-                model, x_test, y_test, predict=predict)
+                model, x_test, y_test, predict=predict, logit_scale=config.logit_scale)
             row = {"epoch": epoch, "lr": lr, "train_loss": loss_sum / seen,
                    "train_accuracy": train_correct / seen, "test_loss": test_loss,
                    "test_accuracy": test_accuracy, "seconds": round(seconds, 4),

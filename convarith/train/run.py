@@ -24,6 +24,30 @@ from convarith.train.loop import Diverged, RunResult, TrainConfig, seed, train
 #: Image channels of each dataset (the model is built to match).
 CHANNELS: dict[str, int] = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "cifar10": 3}
 
+#: The defaults of ``convarith train``: ``TrainConfig`` fields and ``augment``.
+DEFAULTS: dict[str, Any] = {"epochs": 15, "batch_size": 32, "lr": 1e-3, "optimizer": "adam",
+                            "schedule": "step", "logit_scale": 1.0, "augment": ()}
+
+#: Where a (model, dataset) pair has its own defaults. LeNet-5 on the digits: chosen on
+#: validation only (a stratified 20% of the 1,438 training images held out, five such folds,
+#: mean accuracy; the 359 test images were not looked at while choosing): the cross-entropy
+#: of 0.1 x its RBF outputs, LeCun et al.'s (1998, III.C) affine distortions, SGD and a
+#: cosine schedule took the held-out accuracy from 96.5% (the generic defaults) to 99.55%
+#: (five folds x two seeds), in 60 epochs (80 were no better).
+RECIPES: dict[tuple[str, str], dict[str, Any]] = {
+    ("lenet5", "digits"): {"epochs": 60, "optimizer": "sgd", "lr": 0.05, "schedule": "cosine",
+                           "logit_scale": 0.1, "augment": ("affine",)},
+}
+
+
+def defaults(model: str, dataset: str) -> dict[str, Any]:
+    """The default hyper-parameters of training ``model`` on ``dataset``.
+
+    >>> defaults("lenet5", "digits")["logit_scale"], defaults("lenet5", "mnist")["logit_scale"]
+    (0.1, 1.0)
+    """
+    return {**DEFAULTS, **RECIPES.get((model, dataset), {})}
+
 
 @dataclass(frozen=True)
 class RunSpec:
