@@ -58,6 +58,7 @@ class Theme:
     text: str
     line: str
     faint: str
+    kernel: str = OKABE_ITO["blue"]  # the kernel's taps and window
 
     def mix(self, colour: str, amount: float) -> tuple[float, float, float]:
         """``colour`` at ``amount`` (0..1) over the background."""
@@ -70,8 +71,9 @@ class Theme:
 THEMES: dict[str, Theme] = {
     "light": Theme("light", background="#FFFFFF", text="#1A1A1A", line="#4D4D4D",
                    faint="#A6A6A6"),
+    # on a dark background Okabe-Ito blue is too dim for the kernel: their yellow reads best
     "dark": Theme("dark", background="#16191E", text="#EDEDED", line="#B3B3B3",
-                  faint="#5C6370"),
+                  faint="#5C6370", kernel=OKABE_ITO["yellow"]),
 }
 
 
@@ -260,8 +262,8 @@ class _Painter:
                  "cropped": "cropped (p > k−1)"}
         used = [kind for kind in CELL_KINDS[::-1] if self.scene.input.count(kind)]
         entries = [(names[kind], self._style(kind)) for kind in used]
-        entries.append(("kernel", dict(facecolor=self.theme.mix(OKABE_ITO["blue"], 0.45),
-                                       edgecolor=OKABE_ITO["blue"], linestyle="-",
+        entries.append(("kernel", dict(facecolor=self.theme.mix(self.theme.kernel, 0.45),
+                                       edgecolor=self.theme.kernel, linestyle="-",
                                        hatch=None)))
         if any(frame.chosen for frame in self.scene.frames):
             entries.append(("maximum", dict(facecolor="none", edgecolor=OKABE_ITO["vermillion"],
@@ -291,7 +293,7 @@ class _Painter:
         self.moving = []
         scene, theme, ax = self.scene, self.theme, self.ax
         frame = scene.frames[n]
-        blue, orange = OKABE_ITO["blue"], OKABE_ITO["orange"]
+        blue, orange = theme.kernel, OKABE_ITO["orange"]
         rows, cols = scene.input.shape
         for index, (r, c) in enumerate(frame.taps):
             inside = 0 <= r < rows and 0 <= c < cols and scene.input.kinds[r][c] != "beyond"
