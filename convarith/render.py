@@ -274,15 +274,18 @@ class _Painter:
         entries.append(("this step", dict(facecolor=self.theme.mix(OKABE_ITO["orange"], 0.8),
                                           edgecolor=self.theme.line, linestyle="-", hatch=None)))
         width_in, height_in = figure.get_size_inches()
+        renderer = figure.canvas.get_renderer()
         x = 0.03
         for name, style in entries:
             hatch = style.pop("hatch")
             figure.patches.append(Rectangle(
                 (x, y), 0.16 / width_in, 0.16 / height_in, transform=figure.transFigure,
                 figure=figure, linewidth=1.0, hatch=hatch, **style))
-            figure.text(x + 0.22 / width_in, y + 0.08 / height_in, name, fontsize=9,
-                        va="center", color=self.theme.text)
-            x += (0.35 + 0.075 * len(name)) / width_in
+            label = figure.text(x + 0.22 / width_in, y + 0.08 / height_in, name, fontsize=9,
+                                va="center", color=self.theme.text)
+            # the next swatch starts 0.25 in after this label's measured end
+            text_in = label.get_window_extent(renderer).width / figure.dpi
+            x += (0.22 + text_in + 0.25) / width_in
 
     def frame(self, n: int) -> None:
         """Show step ``n``: the kernel over its window and the output written up to it."""
@@ -376,6 +379,12 @@ class _Animation:
         text = f"step {n + 1}/{len(self.scene.frames)}   {frame.note}"
         self.note = self.figure.text(0.03, self.note_y, text, ha="left", va="top",
                                      fontsize=9.5, color=self.theme.text, fontweight="bold")
+        # a long sum of products is set smaller rather than cut off at the right edge
+        renderer = self.figure.canvas.get_renderer()
+        room = 0.95 * self.figure.bbox.width
+        width = self.note.get_window_extent(renderer).width
+        if width > room:
+            self.note.set_fontsize(max(6.0, 9.5 * room / width))
         canvas = self.figure.canvas
         canvas.restore_region(self.background)
         ax = self.painter.ax

@@ -209,8 +209,8 @@ def _frames(
 
 def _start_note(cell: Cell, s: Cell, p: Cell, start: Cell) -> str:
     """``start = n·s − p``, per axis, with the numbers."""
-    parts = [f"{n}·{ss} − {format_value(pp)} = {format_value(st)}"
-             for n, ss, pp, st in zip(cell, s, p, start)]
+    parts = [f"{n}·{ss} − {format_value(pp) if pp >= 0 else f'({format_value(pp)})'} = "
+             f"{format_value(st)}" for n, ss, pp, st in zip(cell, s, p, start)]
     return f"output ({cell[0]}, {cell[1]}): window starts at row {parts[0]}, col {parts[1]}"
 
 
@@ -402,7 +402,7 @@ def transposed_scene(
     frames = []
     for n, (cell, start, taps, window) in enumerate(
             _frames(o, a.k, (1, 1), (q[0], q[1]), a.d, offset)):
-        note = _start_note(cell, (1, 1), (q[0], q[1]), start) + " (stretched input, stride 1)"
+        note = _start_note(cell, (1, 1), (q[0], q[1]), start) + " (stretched input)"
         frames.append(Frame(n, cell, start, tuple(taps), window, note=note))
     caption, notes = _caption(explain_conv_transpose(
         a.i, kernel_size=a.k, stride=a.s, padding=tuple(p for p, _ in a.p),
