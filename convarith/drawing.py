@@ -139,6 +139,7 @@ def draw_architecture(arch: Architecture, *, dpi: float = 100, theme: str = "lig
     row_h = 2.45
     height = 0.6 + rows * row_h + 0.25
     figure = _figure(height, dpi, colours)
+    renderer = figure.canvas.get_renderer()
     ax = _canvas_axes(figure, WIDTH_IN, height)
     figure.text(0.5, 1 - 0.1 / height, f"{arch.model}: {arch.params:,} parameters",
                 ha="center", va="top", fontsize=12.5, fontweight="bold", color=colours.text)
@@ -169,9 +170,13 @@ def draw_architecture(arch: Architecture, *, dpi: float = 100, theme: str = "lig
                                    facecolor=colours.mix(OKABE_ITO["bluish green"], 0.55),
                                    edgecolor=colours.line, linewidth=0.7))
         name, _, size = block.label.partition(": ")
-        ax.text(cx, cy + 0.82, name, ha="center", va="top", fontsize=9.5, fontweight="bold",
-                color=colours.text)
-        ax.text(cx, cy + 1.02, size, ha="center", va="top", fontsize=9, color=colours.text)
+        for text, dy, weight, points in ((name, 0.82, "bold", 9.5), (size, 1.02, "normal", 9)):
+            label = ax.text(cx, cy + dy, text, ha="center", va="top", fontsize=points,
+                            fontweight=weight, color=colours.text)
+            # labels wider than their slot (VGG's 128@112×112) are set smaller, not overlapped
+            wide = label.get_window_extent(renderer).width / dpi
+            if wide > slot - 0.08:
+                label.set_fontsize(points * (slot - 0.08) / wide)
         if previous is not None:
             p_right, p_row, p_cy = previous
             if p_row == row:
