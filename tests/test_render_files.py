@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from convarith import zoo
 from convarith.errors import ConvArithError
 from convarith.render import OKABE_ITO, save_animation, theme_named
 from convarith.scene import conv_scene, pool_scene, transposed_scene
@@ -107,3 +108,30 @@ def test_palette_is_okabe_ito_and_dark_theme_has_dark_background(tmp_path):
     corner = _frames(path)[0].getpixel((1, 1))
     assert sum(corner) < 120
     assert theme_named("light").background == "#FFFFFF"
+
+
+def test_mp4_pipes_every_frame_to_ffmpeg_as_raw_rgb(tmp_path, monkeypatch):
+    """With an ffmpeg on hand (here a stand-in script that records what it is given), the
+    frames go to it as raw RGB, one after the other, and the file appears atomically."""
+    import matplotlib
+
+    fake = tmp_path / "ffmpeg"
+    fake.write_text('#!/bin/sh\nfor last; do :; done\nwc -c > "$last"\n')
+    fake.chmod(0o755)
+    monkeypatch.setitem(matplotlib.rcParams, "animation.ffmpeg_path", str(fake))
+    scene = conv_scene(3, kernel_size=2)
+    out = tmp_path / "a.mp4"
+    assert save_animation(scene, out, dpi=30) == [out]
+    from convarith.render import frame_images
+
+    width, height = frame_images(scene, dpi=30)[0].size
+    assert int(out.read_text()) == len(scene.frames) * width * height * 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.parametrize("model", zoo.names())
+def test_every_zoo_model_has_an_architecture_diagram(tmp_path, model):
+    from convarith.drawing import save_static
+
+    path = save_static("architecture", tmp_path / f"{model}.png", model=model, dpi=30)
+    assert Image.open(path).size[0] == 240
