@@ -221,7 +221,7 @@ class _Painter:
                 self.ax.add_patch(Rectangle((c, r), 1, 1, linewidth=lw, hatch=hatch, **style))
                 value = None if grid.values is None else grid.values[r][c]
                 if value is not None and self._values_fit():
-                    faint = kind != "input"
+                    faint = kind not in ("input", "lost")
                     self.ax.text(c + 0.5, r + 0.5, format_value(value), ha="center", va="center",
                                  fontsize=self.value_size,
                                  color=self.theme.faint if faint else self.theme.text)

@@ -435,7 +435,8 @@ def pool_scene(
     writes the mean out, dividing by the window's cells inside the padded input
     (``count_include_pad=True``, PyTorch's default; ATen's avg_pool2d clips the window to
     ``i + p`` before counting). In ceil mode the last window may hang over the padded input:
-    those cells are "beyond" and count for nothing.
+    those cells are "beyond" and count for nothing. In floor mode, input no window reaches is
+    "lost", as in :func:`conv_scene`.
 
     >>> scene = pool_scene(4, kernel_size=2, input_values=[[1, 2, 0, 1], [3, 0, 1, 1],
     ...                                                    [0, 0, 5, 2], [1, 1, 0, 0]])
@@ -443,6 +444,8 @@ def pool_scene(
     ((3, 1), (1, 5))
     >>> pool_scene(5, kernel_size=2, ceil_mode=True).input.count("beyond")
     11
+    >>> pool_scene(5, kernel_size=2).input.count("lost")
+    9
     """
     if mode not in ("max", "avg"):
         raise ConvArithError(f"Error building the pooling animation: mode={mode!r} is not a "
@@ -463,7 +466,12 @@ def pool_scene(
     # the grid reaches the end of the last window (ceil mode can hang over the padding)
     extent = [max(a.i[x] + 2 * left[x],
                   (o[x] - 1) * a.s[x] + effective_kernel(a.k[x], a.d[x])) for x in range(2)]
-    axes = [_axis_kinds(a.i[x], left[x], left[x], extent=extent[x]) for x in range(2)]
+    # floor mode can leave the last rows/columns out, as a convolution does; ceil mode exists
+    # so that it does not (a window it drops would start in the right padding)
+    lost = [0 if ceil_mode else lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x])
+            for x in range(2)]
+    axes = [_axis_kinds(a.i[x], left[x], left[x], lost=lost[x], extent=extent[x])
+            for x in range(2)]
     image = tuple(tuple(row) for row in (input_values or demo_values(a.i, high=9, seed=2)))
     if len(image) != a.i[0] or any(len(row) != a.i[1] for row in image):
         raise ConvArithError(f"Error building the pooling animation: the input values are not "
@@ -471,7 +479,7 @@ def pool_scene(
     kinds = _kinds(*axes)
 
     def value_at(r: int, c: int) -> float | None:
-        if kinds[r][c] == "input":
+        if kinds[r][c] in ("input", "lost"):
             return image[r - left[0]][c - left[1]]
         return 0 if mode == "avg" and kinds[r][c] == "padding" else None
 

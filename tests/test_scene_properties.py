@@ -197,6 +197,10 @@ def test_pool_scene_frames_and_values_agree_with_the_formula_and_torch(params):
     pool = torch.nn.functional.max_pool2d if mode == "max" else torch.nn.functional.avg_pool2d
     expected = pool(x, k, s, p, ceil_mode=ceil)[0, 0]
     assert torch.allclose(torch.tensor(scene.output_values, dtype=torch.float64), expected)
+    lost = [0 if ceil else lost_axis(i[x], k[x], s[x], (p[x], p[x]), 1) for x in range(2)]
+    assert scene.input.count("lost") == i[0] * i[1] - (i[0] - lost[0]) * (i[1] - lost[1])
+    windows = {tap for frame in scene.frames for tap in frame.taps}
+    assert all(scene.input.kinds[r][c] != "lost" for r, c in windows)
     if mode == "max":
         for frame in scene.frames:
             assert frame.chosen
