@@ -18,13 +18,12 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import tempfile
 import textwrap
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convarith.atomic import atomic_write, publish
 from convarith.errors import ConvArithError
 from convarith.scene import CELL_KINDS, Scene, format_value
 
@@ -89,30 +88,9 @@ def theme_named(name: str) -> Theme:
 # --------------------------------------------------------------------------- files
 
 
-@contextlib.contextmanager
-def atomic_file(path: Path) -> Iterator[Any]:
-    """A binary file that appears at ``path`` only when complete (temp file + os.replace).
-
-    Any OS error becomes one ConvArithError line naming the path.
-    """
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as handle:
-            yield handle
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise ConvArithError(
-            f"Error writing the figure to {path}: {reason}. Choose a path in a folder you can "
-            "write to."
-        ) from None
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
+def atomic_file(path: Path) -> contextlib.AbstractContextManager[Any]:
+    """A binary file that appears at ``path`` only when complete (:mod:`convarith.atomic`)."""
+    return atomic_write(path, what="the figure")
 
 
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
@@ -510,7 +488,7 @@ def _write_mp4(images: list[Any], path: Path, *, fps: float) -> None:
             message = " ".join(result.stderr.decode(errors="replace").split())[:200]
             raise ConvArithError(f"Error writing {path}: ffmpeg failed ({message}). "
                                  "Write a .gif instead, or check the ffmpeg installation.")
-        os.replace(tmp, path)
+        publish(tmp, path)
     except OSError as error:
         raise ConvArithError(f"Error writing the figure to {path}: {error.strerror or error}. "
                              "Choose a path in a folder you can write to.") from None

@@ -62,13 +62,13 @@ import io
 import json
 import os
 import sys
-import tempfile
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
 from convarith.layers import Layer, Shape
@@ -560,15 +560,8 @@ class Table:
             format = {".md": "markdown", ".tex": "latex", ".csv": "csv",
                       ".json": "json"}.get(target.suffix.lower(), "terminal")
         text = self.render(format)
-        handle, temporary = tempfile.mkstemp(dir=target.parent or ".", prefix=".convarith-",
-                                             suffix=target.suffix)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-                out.write(text)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        with atomic_write(target, text=True, what="the table") as out:
+            out.write(text)
         return format
 
     def render(self, format: str = "terminal", *, color: bool = False) -> str:

@@ -11,12 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from convarith.atomic import atomic_write
 from convarith.errors import ConvArithError
 
 LAST = "last.pt"
@@ -27,17 +26,9 @@ METRICS_JSON = "metrics.json"
 
 def write_atomically(path: str | Path, write: Callable[[BinaryIO], Any]) -> Path:
     """Call ``write`` on a temporary file beside ``path``, then rename it to ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            write(stream)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
+    with atomic_write(path) as stream:
+        write(stream)
+    return Path(path)
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from convarith.atomic import atomic_write
 from convarith.errors import ConvArithError
 from convarith.train.data import CIFAR_FOLDER
 
@@ -83,14 +83,8 @@ def _fetch(url: str, opener: Opener, timeout: float) -> bytes:
 
 
 def _write_atomically(path: Path, payload: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_write(path, what="a downloaded file") as stream:
+        stream.write(payload)
 
 
 def download(name: str, data_dir: str | Path, *, opener: Opener = urllib.request.urlopen,
