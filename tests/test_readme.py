@@ -55,17 +55,3 @@ def test_readme_has_the_two_setup_commands():
     assert "pip install -e . && convarith table alexnet" in text
     assert 'pip install -e ".[test]" && python -m pytest -n 2' in text
 
-
-def test_files_are_written_with_the_usual_permissions(tmp_path):
-    import os
-    import stat
-
-    from convarith.atomic import atomic_write
-
-    with atomic_write(tmp_path / "figure.gif") as out:
-        out.write(b"GIF89a")
-    mode = stat.S_IMODE(os.stat(tmp_path / "figure.gif").st_mode)
-    umask = os.umask(0)
-    os.umask(umask)
-    assert mode == 0o666 & ~umask
-    assert [p.name for p in tmp_path.iterdir()] == ["figure.gif"]  # no temporary left
