@@ -21,14 +21,14 @@ COMMANDS: dict[str, str] = {
     "solve": "convarith.cli.solve:solve",
     "params": "convarith.cli.params:params",
     "rf": "convarith.cli.rf:rf",
+    "compare": "convarith.cli.compare:compare",
+    "table": "convarith.cli.table:table",
+    "list": "convarith.cli.list:list_models",
     "animate": "convarith.cli.animate:animate",
     "draw": "convarith.cli.draw:draw",
     "figures": "convarith.cli.figures:figures",
-    "table": "convarith.cli.table:table",
-    "list": "convarith.cli.list:list_models",
-    "compare": "convarith.cli.compare:compare",
-    "train": "convarith.cli.train:train",
     "verify": "convarith.cli.verify:verify",
+    "train": "convarith.cli.train:train",
 }
 
 
@@ -84,5 +84,11 @@ def main() -> None:
       convarith size conv --input 224 --kernel 11 --stride 4 --padding 2 --explain
       convarith solve padding --input 32 --output 32 --kernel 5
       convarith params conv --in-channels 3 --out-channels 96 --kernel 11 --input 224 --stride 4
-      convarith rf "conv k=11 s=4 p=2; pool k=3 s=2; conv k=5 p=2"
+      convarith rf "conv k=11 s=4 p=2; pool k=3 s=2; conv k=5 p=2" --explain
+      convarith compare --input 1x28x28 --hidden 512
+      convarith table alexnet --format markdown
+      convarith animate conv --input 5 --kernel 3 --stride 2 --padding 1 -o conv.gif
+      convarith figures --out figures/
+      convarith verify --profile quick
+      convarith train lenet5
     """
