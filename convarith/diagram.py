@@ -287,7 +287,7 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
                  "a", " + 1")
     panels.append(FormulaPanel(
         "Transposed convolution (arXiv:1603.07285, Relationship 14, with dilation)", tr_pieces,
-        (*shared, Term("a", "output padding (a < s)", str(a)), Term("o", "output size",
+        (*shared, Term("a", "output padding (a < max(s, d))", str(a)), Term("o", "output size",
                                                                      str(tr_o))),
         tr_example, tr_notes))
     return FormulaSheet("Output sizes, term by term", tuple(panels))
