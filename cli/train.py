@@ -184,7 +184,11 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
                         epoch, step = entry["diverged_at"]
                         state = f"diverged at epoch {epoch}, step {step}"
                     else:
-                        state = f"test accuracy {100 * entry['history'][-1]['test_accuracy']:.2f}%"
+                        accuracy = entry["history"][-1]["test_accuracy"]
+                        state = f"test accuracy {100 * accuracy:.2f}%"
+                        classes = len(spec.classes) if spec.classes else 10
+                        if accuracy < 1.5 / classes:
+                            state += " (no better than chance: the network did not learn)"
                     click.echo(f"lr={entry['lr']:g}: {state}")
                 click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
             return
@@ -197,7 +201,8 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
                 raise SystemExit(2) from None
             raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
         if world.main:
-            click.echo(final_line(result))
+            click.echo(final_line(result, classes=len(spec.classes) if spec.classes else 10,
+                                  lr=config.lr))
             click.echo(f"wrote metrics, checkpoints and plots to {folder}/")
     finally:
         distributed.finish()

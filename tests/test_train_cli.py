@@ -154,3 +154,15 @@ def test_train_help_does_not_import_torch():
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True).stdout.strip()
     assert output == "False"
+
+
+def test_a_bounded_model_stuck_at_chance_is_said_to_have_learnt_nothing(tmp_path):
+    # LeNet-5's tanh/RBF outputs cannot explode, so lr=1 saturates instead of diverging
+    result = invoke("train", "lenet5", "--epochs", "1", "--lr", "1", "--per-class", "20",
+                    "--quiet", "--out", str(tmp_path / "run"))
+    assert result.exit_code == 0, result.output
+    assert ("no better than chance (10.00% for 10 classes): the network did not learn; with "
+            "lr=1 try a smaller rate, e.g. --lr 0.1") in result.output
+    healthy = invoke("train", "lenet5", "--epochs", "1", "--per-class", "20", "--quiet",
+                     "--out", str(tmp_path / "ok"))
+    assert "no better than chance" not in healthy.output

@@ -189,13 +189,30 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
     return runs
 
 
-def final_line(result: RunResult) -> str:
-    """One line summing up a finished run."""
+def final_line(result: RunResult, *, classes: int | None = None, lr: float | None = None) -> str:
+    """One line summing up a finished run; it says so when the network never beat chance.
+
+    A model with bounded outputs (LeNet-5's scaled tanh and RBF units) cannot blow up at a
+    far too high learning rate: it saturates and stays at chance instead, which the
+    divergence check cannot see.
+
+    >>> stuck = RunResult(history=[{"epoch": 1, "test_accuracy": 0.0975, "seconds": 1.0,
+    ...                             "images_per_second": 1000.0}], best_epoch=1)
+    >>> print(final_line(stuck, classes=10, lr=1.0))
+    best test accuracy 9.75% at epoch 1; last 9.75%; 1.0 s training, 1,000 images/s
+    no better than chance (10.00% for 10 classes): the network did not learn; with lr=1 try a smaller rate, e.g. --lr 0.1
+    """
     best = result.history[result.best_epoch - 1] if result.best_epoch else None
     if best is None:
         return "no epoch finished"
     total = sum(row["seconds"] for row in result.history)
     mean_rate = np.mean([row["images_per_second"] for row in result.history])
-    return (f"best test accuracy {100 * best['test_accuracy']:.2f}% at epoch {best['epoch']}; "
+    line = (f"best test accuracy {100 * best['test_accuracy']:.2f}% at epoch {best['epoch']}; "
             f"last {100 * result.test_accuracy:.2f}%; {total:.1f} s training, "
             f"{mean_rate:,.0f} images/s")
+    if classes and best["test_accuracy"] < 1.5 / classes:
+        advice = (f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}" if lr
+                  else "")
+        line += (f"\nno better than chance ({100 / classes:.2f}% for {classes} classes): the "
+                 f"network did not learn{advice}")
+    return line
