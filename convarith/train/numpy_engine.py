@@ -269,7 +269,7 @@ def run_numpy(spec: Any, config: TrainConfig, *, out: str | Path, console: Any =
     if console is not None:
         console.print(f"{spec.model} on {spec.dataset} with the numpy engine (convarith.scratch)"
                       f": {len(data.y_train):,} training images, {config.optimizer} "
-                      f"lr={config.lr:g}, batch {config.batch_size}, {config.epochs} epochs")
+                      f"lr={config.lr:g}, batch {config.batch_size}, {config.epochs} epoch{'' if config.epochs == 1 else 's'}")
     history = train_numpy(numpy_network, data, config, out=out, console=console)
     plots.learning_curves(history, Path(out) / f"learning_curves.{spec.plot_format}",
                           title=f"{spec.model} (numpy engine): learning curves")

@@ -147,7 +147,7 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
         what = f"{len(data.y_train):,} training and {len(data.y_test):,} test images"
         console.print(f"{spec.model} on {spec.dataset} ({what}, {data.size}x{data.size}); "
                       f"{config.optimizer} lr={config.lr:g}, batch {config.batch_size}, "
-                      f"{config.epochs} epochs, seed {config.seed}"
+                      f"{config.epochs} epoch{'' if config.epochs == 1 else 's'}, seed {config.seed}"
                       + (f"; {world.size} processes (DDP, gloo)" if world.size > 1 else ""))
         for note in notes:
             console.print(note)
