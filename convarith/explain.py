@@ -21,6 +21,8 @@ from convarith.output_size import (
     effective_kernel,
     lost_axis,
     pool_axis,
+    stretched_size,
+    transposed_padding,
     uncovered_axis,
 )
 
@@ -226,7 +228,6 @@ def explain_conv_transpose(
         i, k, s, p, d, op = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], ops[x]
         o = conv_transpose_axis(i, k, s, p, op, d,
                                 context=a.context("transposed convolution", x))
-        k_eff = effective_kernel(k, d)
         if d == 1:
             formula = Step("(i - 1)*s - 2p + k + a", "(i - 1)s - 2p + k + a")
             numbers = f"({i} - 1)*{s} - 2*{p[0]} + {k} + {op}"
@@ -236,8 +237,9 @@ def explain_conv_transpose(
         steps = (Step(numbers, numbers.replace("*", r" \cdot ")), Step(str(o), str(o)))
         notes = (
             f"Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with "
-            f"s − 1 = {s - 1} zero(s) between units ({(i - 1) * s + 1} wide), pad with "
-            f"k* − p − 1 = {k_eff - p[0] - 1} on each side (plus a = {op} on the right), "
+            f"s − 1 = {s - 1} zero(s) between units ({stretched_size(i, s)} wide), pad with "
+            f"k* − p − 1 = {transposed_padding(k, p[0], d)} on each side (plus a = {op} on the "
+            f"right), "
             f"then convolve with stride 1.",
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,

@@ -152,6 +152,39 @@ def pool_axis(
     return o
 
 
+def window_reach(o: Any, k: Any, s: Any, d: Any) -> Any:
+    """Rows of the padded input that ``o`` windows span: ``(o-1)s + d(k-1) + 1``.
+
+    Beyond it the padded input is never read (floor mode); in ceil mode it can run past the
+    right padding.
+
+    >>> window_reach(55, 11, 4, 1)
+    227
+    """
+    return (o - 1) * s + effective_kernel(k, d)
+
+
+def stretched_size(i: Any, s: Any) -> Any:
+    """The input of a transposed convolution with ``s - 1`` zeros between units:
+    ``(i-1)s + 1`` (Dumoulin & Visin, arXiv:1603.07285, section 4.5).
+
+    >>> stretched_size(3, 2)
+    5
+    """
+    return (i - 1) * s + 1
+
+
+def transposed_padding(k: Any, p: Any, d: Any) -> Any:
+    """Padding of the stride-1 convolution equivalent to a transposed one: ``k* - p - 1``
+    on each side (plus the output padding on the right); negative means cropping
+    (Relationship 14 of arXiv:1603.07285, with the effective kernel ``k*``).
+
+    >>> transposed_padding(3, 1, 1), transposed_padding(3, 0, 2)
+    (1, 4)
+    """
+    return effective_kernel(k, d) - p - 1
+
+
 def uncovered_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
     """Rows (or columns) at the end of the padded input that no window reaches.
 

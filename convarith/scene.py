@@ -34,9 +34,11 @@ from convarith.output_size import (
     conv_axis,
     conv_output_size,
     conv_transpose_output_size,
-    effective_kernel,
     lost_axis,
     pool_output_size,
+    stretched_size,
+    transposed_padding,
+    window_reach,
 )
 
 #: What a grid cell is, in the order that wins when a row and a column disagree (a cell in a
@@ -173,7 +175,7 @@ def _axis_kinds(i: int, left: int, right: int, *, lost: int = 0, extent: int | N
     """Per-axis kinds: ``left`` padding, the input (every ``stretch``-th cell real, the rest
     inserted zeros, the last ``lost`` real ones lost), ``right`` padding, then cells beyond
     the padded input up to ``extent`` (ceil-mode pooling windows hang over the end)."""
-    span = (i - 1) * stretch + 1
+    span = stretched_size(i, stretch)
     kinds = ["padding"] * left
     for x in range(span):
         if x % stretch:
@@ -382,9 +384,9 @@ def transposed_scene(
     a = conv_arguments(i2, k2, s2, p2, d2, what=f"{what} animation", extra=(a2,))
     # The equivalent convolution: stride 1 over the stretched input, padding q = k* - p - 1
     # on the left/top and q + a on the right/bottom.
-    q = [effective_kernel(a.k[x], a.d[x]) - a.p[x][0] - 1 for x in range(2)]
+    q = [transposed_padding(a.k[x], a.p[x][0], a.d[x]) for x in range(2)]
     right = [q[x] + a2[x] for x in range(2)]
-    span = [(a.i[x] - 1) * a.s[x] + 1 for x in range(2)]
+    span = [stretched_size(a.i[x], a.s[x]) for x in range(2)]
     for x in range(2):
         equivalent = conv_axis(span[x], a.k[x], 1, (q[x], right[x]), a.d[x], context=what)
         assert equivalent == o[x], "the stretched convolution must give the transposed size"
@@ -464,8 +466,8 @@ def pool_scene(
     a = conv_arguments(i2, k2, s2, p2, d2, what=f"{what} animation")
     left = (a.p[0][0], a.p[1][0])
     # the grid reaches the end of the last window (ceil mode can hang over the padding)
-    extent = [max(a.i[x] + 2 * left[x],
-                  (o[x] - 1) * a.s[x] + effective_kernel(a.k[x], a.d[x])) for x in range(2)]
+    extent = [max(a.i[x] + 2 * left[x], window_reach(o[x], a.k[x], a.s[x], a.d[x]))
+              for x in range(2)]
     # floor mode can leave the last rows/columns out, as a convolution does; ceil mode exists
     # so that it does not (a window it drops would start in the right padding)
     lost = [0 if ceil_mode else lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x])

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from convarith.errors import ConvArithError
-from convarith.output_size import adaptive_pool_bins, pool_output_size
+from convarith.output_size import adaptive_pool_bins, pool_output_size, window_reach
 from convarith.scratch.conv import ConvGeometry, _per_axis
 from convarith.scratch.im2col import col2im, pad, windows
 
@@ -44,7 +44,7 @@ def _geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilati
                          ceil_mode=ceil_mode, kind=kind)
     # right padding: p, or more when ceil mode's last window reaches past it
     pairs = tuple(
-        (pp, max(pp, (oo - 1) * ss + dd * (kk - 1) + 1 - i - pp))
+        (pp, max(pp, window_reach(oo, kk, ss, dd) - i - pp))
         for i, kk, ss, pp, dd, oo in zip(x.shape[2:], k, s, p, d, o)
     )
     return ConvGeometry(tuple(k), tuple(s), pairs, tuple(d), tuple(o))

@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 
 from convarith.errors import ConvArithError
-from convarith.output_size import conv_transpose_output_size
+from convarith.output_size import (
+    conv_transpose_output_size,
+    stretched_size,
+    transposed_padding,
+    window_reach,
+)
 from convarith.scratch.conv import (
     ConvGeometry,
     _per_axis,
@@ -84,8 +89,7 @@ def _with_room(g: ConvGeometry, size: tuple[int, ...]) -> ConvGeometry:
     """
     pairs = []
     for i, (left, _), k, s, d, o in zip(size, g.p, g.k, g.s, g.d, g.o):
-        reach = (o - 1) * s + d * (k - 1) + 1  # last padded row a window touches, plus one
-        pairs.append((left, max(reach - i - left, 0)))
+        pairs.append((left, max(window_reach(o, k, s, d) - i - left, 0)))
     return ConvGeometry(g.k, g.s, tuple(pairs), g.d, g.o)
 
 
@@ -122,14 +126,14 @@ def conv_transpose_by_stretching(x: np.ndarray, weight: np.ndarray,
     n = len(g.k)
     batch, c_in = x.shape[:2]
     # stretch: s - 1 zeros between neighbours
-    stretched = np.zeros((batch, c_in, *((i - 1) * s + 1 for i, s in zip(x.shape[2:], g.s))),
+    stretched = np.zeros((batch, c_in, *(stretched_size(i, s) for i, s in zip(x.shape[2:], g.s))),
                          dtype=x.dtype)
     stretched[(Ellipsis, *(slice(None, None, s) for s in g.s))] = x
     # pad by q = d(k-1) - p on each side (+ output_padding on the right); crop where q < 0
     a = _per_axis(output_padding, n)
     pairs, crop = [], []
     for k, d, (p, _), extra in zip(g.k, g.d, g.p, a):
-        q = d * (k - 1) - p
+        q = transposed_padding(k, p, d)
         pairs.append((max(q, 0), max(q + extra, 0)))
         crop.append(slice(max(-q, 0), None if q + extra >= 0 else q + extra))
     # pad where the amount is positive, then crop where it is negative
