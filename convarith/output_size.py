@@ -430,8 +430,8 @@ def pool_output_size(
             known(d != 1) for d in (dilation if isinstance(dilation, (tuple, list)) else (dilation,))):
         raise ConvArithError(
             f"Error computing the output size of a pooling: dilation={dilation!r} is given for "
-            "average pooling, which has no dilation in PyTorch (AvgPool). Use dilation=1, or "
-            "max pooling."
+            "average pooling, but AvgPool has no dilation in PyTorch (AvgPool), only MaxPool "
+            "does. Use dilation=1, or max pooling."
         )
     stride = kernel_size if stride is None else stride
     values, restore = with_integer_symbols(

@@ -457,11 +457,8 @@ def pool_scene(
     k2 = _two_d(kernel_size, "kernel_size", what)
     s2 = k2 if stride is None else _two_d(stride, "stride", what)
     p2, d2 = _two_d(padding, "padding", what), _two_d(dilation, "dilation", what)
-    if mode == "avg" and set(d2) != {1}:
-        raise ConvArithError(f"Error building the average pooling animation: dilation="
-                             f"{_show(d2)}, but AvgPool has no dilation. Use dilation 1 or max.")
     o = pool_output_size(i2, kernel_size=k2, stride=s2, padding=p2, dilation=d2,
-                         ceil_mode=ceil_mode)
+                         ceil_mode=ceil_mode, kind=mode)
     _limit(o[0] * o[1], what, o)
     a = conv_arguments(i2, k2, s2, p2, d2, what=f"{what} animation")
     left = (a.p[0][0], a.p[1][0])
