@@ -162,7 +162,10 @@ class Layer:
         return self.kind
 
     def to_torch(self, input_shape: Shape) -> Any:
-        raise NotImplementedError  # every concrete spec overrides this
+        """The ``torch.nn`` module of this spec (:func:`convarith.torch_mapping.to_torch`)."""
+        from convarith.torch_mapping import to_torch
+
+        return to_torch(self, input_shape)
 
 
 # --------------------------------------------------------------------------- convolutions
@@ -265,24 +268,6 @@ class Conv(Layer):
         return f"conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
                f"{self.out_channels}{extra}"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        pairs = self._pairs(dims)
-        symmetric = all(a == b for a, b in pairs)
-        conv_class = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1]
-        padding: Any = (self.padding if isinstance(self.padding, str) and symmetric
-                        else tuple(a for a, _ in pairs) if symmetric else 0)
-        conv = conv_class(input_shape[0], self.out_channels, self._kernel(dims),
-                          stride=self.stride, padding=padding, dilation=self.dilation,
-                          groups=self.groups, bias=self.bias)
-        if symmetric:
-            return conv
-        from convarith.torch_layers import PaddedConv
-
-        return PaddedConv(conv, pairs)
-
 
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
@@ -345,15 +330,6 @@ class ConvTranspose(Layer):
     def describe(self) -> str:
         return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
                f"{self.out_channels}"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
-        return cls(input_shape[0], self.out_channels, self._kernel(dims), stride=self.stride,
-                   padding=self.padding, output_padding=self.output_padding,
-                   dilation=self.dilation, groups=self.groups, bias=self.bias)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -426,14 +402,6 @@ class MaxPool(_Pool):
 
     kind: ClassVar[str] = "max-pool"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "a max-pool", name=self.name))
-        cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
-        return cls(self.kernel_size, stride=self._stride(), padding=self.padding,
-                   dilation=self.dilation, ceil_mode=self.ceil_mode)
-
 
 @dataclass(frozen=True)
 class AvgPool(_Pool):
@@ -453,14 +421,6 @@ class AvgPool(_Pool):
                 "is not supported by PyTorch's AvgPool. Use dilation=1, or a max-pool."
             )
         return super().output_shape(input_shape)
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "an avg-pool", name=self.name))
-        cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
-        return cls(self.kernel_size, stride=self._stride(), padding=self.padding,
-                   ceil_mode=self.ceil_mode)
 
 
 @dataclass(frozen=True)
@@ -510,13 +470,6 @@ class AdaptiveAvgPool(Layer):
     def describe(self) -> str:
         return f"adaptive avg-pool -> {_show_arg(self.output_size)}"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "an adaptive pooling", name=self.name))
-        cls = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)[dims - 1]
-        return cls(self.output_size)
-
 
 @dataclass(frozen=True)
 class GlobalAvgPool(Layer):
@@ -541,11 +494,6 @@ class GlobalAvgPool(Layer):
     def connections(self, input_shape: Shape) -> Any:
         return _prod(input_shape)
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        from convarith.torch_layers import GlobalAvgPool as TorchGlobalAvgPool
-
-        return TorchGlobalAvgPool()
-
 
 # --------------------------------------------------------------------------- dense part
 
@@ -563,11 +511,6 @@ class Flatten(Layer):
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (_prod(input_shape),)
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Flatten()
 
 
 @dataclass(frozen=True)
@@ -601,11 +544,6 @@ class Linear(Layer):
     def describe(self) -> str:
         return f"dense {self.out_features}"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Linear(input_shape[-1], self.out_features, bias=self.bias)
-
 
 # --------------------------------------------------------------------------- element-wise
 
@@ -616,22 +554,12 @@ class ReLU(Layer):
 
     kind: ClassVar[str] = "relu"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.ReLU()
-
 
 @dataclass(frozen=True)
 class Tanh(Layer):
     """``nn.Tanh``."""
 
     kind: ClassVar[str] = "tanh"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Tanh()
 
 
 @dataclass(frozen=True)
@@ -640,11 +568,6 @@ class Sigmoid(Layer):
 
     kind: ClassVar[str] = "sigmoid"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Sigmoid()
-
 
 @dataclass(frozen=True)
 class ScaledTanh(Layer):
@@ -652,11 +575,6 @@ class ScaledTanh(Layer):
     (LeCun et al. 1998, appendix A: chosen so that f(1) = 1 and f(-1) = -1)."""
 
     kind: ClassVar[str] = "scaled tanh"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        from convarith.torch_layers import ScaledTanh as TorchScaledTanh
-
-        return TorchScaledTanh(SCALED_TANH_A, SCALED_TANH_S)
 
 
 @dataclass(frozen=True)
@@ -669,11 +587,6 @@ class Dropout(Layer):
 
     def describe(self) -> str:
         return f"dropout {self.p:g}"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Dropout(self.p)
 
 
 @dataclass(frozen=True)
@@ -688,12 +601,6 @@ class SpatialDropout(Layer):
 
     def describe(self) -> str:
         return f"spatial dropout {self.p:g}"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(_spatial(input_shape, "a spatial dropout", name=self.name))
-        return (nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)[dims - 1](self.p)
 
 
 @dataclass(frozen=True)
@@ -720,13 +627,6 @@ class BatchNorm(Layer):
     def buffers(self, input_shape: Shape) -> Any:
         return counting.batch_norm_buffers(input_shape[0])
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        dims = len(input_shape) - 1
-        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[dims]
-        return cls(input_shape[0], eps=self.eps, momentum=self.momentum, affine=self.affine)
-
 
 @dataclass(frozen=True)
 class LocalResponseNorm(Layer):
@@ -746,12 +646,6 @@ class LocalResponseNorm(Layer):
 
     def describe(self) -> str:
         return f"LRN n={self.size}"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.LocalResponseNorm(self.size, alpha=self.alpha * self.size, beta=self.beta,
-                                    k=self.k)
 
 
 # --------------------------------------------------------------------------- LeNet-5
@@ -836,13 +730,6 @@ class PartialConv(Layer):
     def describe(self) -> str:
         return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        from convarith.torch_layers import PartialConv2d
-
-        self._links(input_shape)
-        return PartialConv2d(input_shape[0], self.table, self.kernel_size, stride=self.stride,
-                             padding=self.padding)
-
 
 @dataclass(frozen=True)
 class Subsampling(Layer):
@@ -887,11 +774,6 @@ class Subsampling(Layer):
     def describe(self) -> str:
         return f"subsampling {self.kernel_size}/{self.kernel_size}"
 
-    def to_torch(self, input_shape: Shape) -> Any:
-        from convarith.torch_layers import Subsampling2d
-
-        return Subsampling2d(input_shape[0], self.kernel_size)
-
 
 @dataclass(frozen=True)
 class RBFOutput(Layer):
@@ -932,12 +814,6 @@ class RBFOutput(Layer):
 
     def describe(self) -> str:
         return f"RBF {self.units}"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        from convarith.torch_layers import RBFOutput as TorchRBF
-
-        self.output_shape(input_shape)
-        return TorchRBF(input_shape[0], self.units)
 
 
 #: Every spec class, by kind (for tests and documentation).
