@@ -86,7 +86,8 @@ TABLE_FORMATS: tuple[str, ...] = ("terminal", "markdown", "latex", "csv", "json"
 #: asked for (and in LeNet-5's tables, as the paper counts them).
 TABLE_COLUMNS: tuple[str, ...] = (
     "index", "layer", "type", "kernel", "stride", "padding", "dilation", "groups", "output",
-    "params", "buffers", "connections", "macs", "memory", "rf", "jump", "note",
+    "params", "buffers", "connections", "macs", "memory", "rf", "jump", "note", "calls",
+    "frozen",
 )
 
 #: Orders a table writes shapes in: H x W x C as course notes do, or C x H x W as PyTorch.

@@ -235,3 +235,13 @@ def activation_bytes(shape: Any, *, dtype: str = "float32", batch: int = 1) -> i
     context = "Error counting activation memory"
     size = math.prod(integer("shape", x, minimum=0, context=context) for x in dims)
     return size * DTYPE_BYTES[dtype] * integer("batch", batch, minimum=1, context=context)
+
+
+def matmul_macs(m: int, k: int, n: int, *, batch: int = 1) -> int:
+    """MACs of ``batch`` products of an ``m x k`` and a ``k x n`` matrix (``torch.mm``,
+    ``torch.bmm``; ``nn.Linear`` on ``m`` vectors is ``m x in`` times ``in x out``).
+
+    >>> matmul_macs(1, 4096, 1000) == linear_macs(4096, 1000)
+    True
+    """
+    return batch * m * k * n

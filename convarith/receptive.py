@@ -20,7 +20,9 @@ negative left edge lies in the padding. Output unit ``n`` of layer ``l`` sees in
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from fractions import Fraction
 
 from convarith.arguments import integer
 from convarith.choices import RF_KINDS
@@ -167,3 +169,147 @@ def first_layer_claim(layers: list[RFLayer]) -> tuple[int, int]:
     """
     first = layers[0]
     return first.k * first.stride, effective_kernel(first.k, first.d)
+
+
+# --------------------------------------------------------------------------- through a graph
+
+
+@dataclass(frozen=True)
+class Field:
+    """Along one axis, the input cells output unit ``n`` sees, for every ``n``: the interval
+    ``[lo(n), hi(n)]`` in input pixel indices (borders ignored, as in the recurrences above),
+    with ``lo(n) = lo[n mod P] + (n div P) J`` and the same for ``hi``.
+
+    A chain of convolutions and poolings keeps ``P = 1`` and this is the recurrence exactly
+    (``r``, jump ``J`` and left edge ``lo(0)``); a transposed convolution or an upsampling of
+    stride ``s`` makes ``P = s`` (its outputs are ``1/s`` input cells apart, and neighbouring
+    outputs may see different numbers of inputs); a merge (``x + y``, concatenation along
+    the channels) is the union over its inputs' intervals, the receptive field through a DAG
+    (Araujo, Norris & Sim, Distill 2019, section "Multiple paths"). ``None`` in ``lo``/``hi``:
+    that output sees no input cell (only a bias).
+
+    >>> f = Field().window(3, s=2, p=1).window(3)
+    >>> f.r, f.jump, f.left
+    (7, Fraction(2, 1), -1)
+    >>> up = Field().transposed(4, s=2, p=1)
+    >>> up.r, up.jump, [up.at(n) for n in range(4)]
+    (2, Fraction(1, 2), [(-1, 0), (0, 1), (0, 1), (1, 2)])
+    """
+
+    period: int = 1
+    lo: tuple[int | None, ...] = (0,)
+    hi: tuple[int | None, ...] = (0,)
+    step: int = 1
+
+    def at(self, n: int) -> tuple[int, int] | None:
+        """``(lo(n), hi(n))``, or None when output ``n`` sees nothing."""
+        q, i = divmod(n, self.period)
+        if self.lo[i] is None or self.hi[i] is None:
+            return None
+        return self.lo[i] + q * self.step, self.hi[i] + q * self.step  # type: ignore[operator]
+
+    @property
+    def r(self) -> int:
+        """The size: the widest interval over one period."""
+        spans = [x for x in (self.at(n) for n in range(self.period)) if x is not None]
+        return max((b - a + 1 for a, b in spans), default=0)
+
+    @property
+    def jump(self) -> Fraction:
+        """Input pixels between neighbouring outputs: ``J / P``."""
+        return Fraction(self.step, self.period)
+
+    @property
+    def left(self) -> int | None:
+        """First input cell output 0 sees (negative: in the padding)."""
+        seen = self.at(0)
+        return None if seen is None else seen[0]
+
+    def centre(self, n: int) -> Fraction | None:
+        seen = self.at(n)
+        return None if seen is None else Fraction(seen[0] + seen[1], 2)
+
+    def _make(self, period: int, bounds: list[tuple[int, int] | None], step: int) -> Field:
+        lo = tuple(None if b is None else b[0] for b in bounds)
+        hi = tuple(None if b is None else b[1] for b in bounds)
+        return Field(period, lo, hi, step).reduced()
+
+    def _span(self, inputs: list[int]) -> tuple[int, int] | None:
+        seen = [x for x in (self.at(n) for n in inputs) if x is not None]
+        if not seen:
+            return None
+        return min(a for a, _ in seen), max(b for _, b in seen)
+
+    def window(self, k: int, *, s: int = 1, p: int = 0, d: int = 1) -> Field:
+        """After a convolution or pooling (left padding ``p``): output ``m`` reads inputs
+        ``m s - p + t d`` for ``t < k``."""
+        g = math.gcd(self.period, s)
+        period, step = self.period // g, self.step * (s // g)
+        bounds = [self._span([m * s - p + t * d for t in range(k)]) for m in range(period)]
+        return self._make(period, bounds, step)
+
+    def transposed(self, k: int, *, s: int = 1, p: int = 0, d: int = 1) -> Field:
+        """After a transposed convolution: output ``m`` receives from every input ``n`` with
+        ``n s - p + t d = m`` for some ``t < k`` (the adjoint of :meth:`window`)."""
+        period = self.period * s
+        bounds = [self._span([(m + p - t * d) // s for t in range(k)
+                              if (m + p - t * d) % s == 0]) for m in range(period)]
+        return self._make(period, bounds, self.step)
+
+    def upsample(self, factor: int, *, linear: bool = False) -> Field:
+        """After nearest (output ``m`` reads ``floor(m / f)``) or linear interpolation with
+        ``align_corners=False`` (reads ``floor(src)`` and the next cell unless ``src`` is
+        whole, ``src = (m + 1/2)/f - 1/2``) by a whole factor ``f``."""
+        period = self.period * factor
+        bounds = []
+        for m in range(period):
+            if not linear:
+                bounds.append(self._span([m // factor]))
+                continue
+            src = Fraction(2 * m + 1, 2 * factor) - Fraction(1, 2)
+            n0 = math.floor(src)
+            bounds.append(self._span([n0] if src == n0 else [n0, n0 + 1]))
+        return self._make(period, bounds, self.step)
+
+    def reduced(self) -> Field:
+        """The same field with its shortest period."""
+        P = self.period
+        for q in range(1, P):
+            if P % q or (self.step * q) % P:
+                continue
+            shift = self.step * q // P
+            if all(_plus(self.lo[i], shift) == self.lo[i + q] and
+                   _plus(self.hi[i], shift) == self.hi[i + q] for i in range(P - q)):
+                return Field(q, self.lo[:q], self.hi[:q], shift)
+        return self
+
+
+def _plus(value: int | None, shift: int) -> int | None:
+    return None if value is None else value + shift
+
+
+def union(fields: list[Field]) -> Field | None:
+    """The field of a merge (``x + y``, channel concatenation) of aligned tensors: per
+    output, the union of what each input sees. None when the jumps differ (the merged
+    tensor's field would grow with the position: no receptive field).
+
+    >>> a, b = Field().window(3, p=1).window(3, p=1), Field().window(1)
+    >>> union([a, b]).r, union([a, Field().window(2, s=2)])
+    (5, None)
+    """
+    if len({f.jump for f in fields}) != 1:
+        return None
+    period = math.lcm(*(f.period for f in fields))
+    step = fields[0].jump * period
+    bounds = []
+    for m in range(period):
+        seen = [x for x in (f.at(m) for f in fields) if x is not None]
+        bounds.append((min(a for a, _ in seen), max(b for _, b in seen)) if seen else None)
+    return fields[0]._make(period, bounds, int(step))
+
+
+def misalignment(fields: list[Field]) -> Fraction:
+    """The largest distance between the centres the merged paths give output 0's field
+    (the alignment check of google-research/receptive_field; 0 when aligned)."""
+    centres = [c for c in (f.centre(0) for f in fields) if c is not None]
+    return max(centres) - min(centres) if centres else Fraction(0)

@@ -65,6 +65,7 @@ import sys
 import types
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -84,15 +85,17 @@ BUFFERS_NOTE = ("Buffers: numbers kept with the model but not trained (batch nor
                 "prototypes); they are not in the parameter count.")
 
 #: Columns shown when none are chosen ("dilation", "groups": only where not all 1).
-DEFAULT_COLUMNS: tuple[str, ...] = ("index", "layer", "type", "kernel", "stride", "padding",
-                                    "dilation", "groups", "output", "params", "buffers",
-                                    "macs", "memory", "rf", "jump", "note")
+DEFAULT_COLUMNS: tuple[str, ...] = ("index", "layer", "calls", "type", "kernel", "stride",
+                                    "padding", "dilation", "groups", "output", "params",
+                                    "frozen", "buffers", "macs", "memory", "rf", "jump", "note")
 #: Columns shown in a symbolic table (MACs and memory would be long expressions).
 SYMBOLIC_COLUMNS: tuple[str, ...] = ("index", "layer", "type", "kernel", "stride", "padding",
                                      "dilation", "groups", "output", "params", "buffers", "rf",
                                      "jump", "note")
-_OPTIONAL = ("dilation", "groups", "buffers", "note")  # hidden when every row is empty
-_NUMERIC = ("index", "params", "buffers", "connections", "macs", "memory", "rf", "jump")
+# hidden when every row is empty
+_OPTIONAL = ("dilation", "groups", "buffers", "note", "calls", "frozen")
+_NUMERIC = ("index", "params", "buffers", "connections", "macs", "memory", "rf", "jump",
+            "calls", "frozen")
 _COUNTS = ("params", "buffers", "connections", "macs", "memory")
 
 
@@ -118,6 +121,12 @@ class Record:
     note: str = ""
     rf_effect: str = "pointwise"  # "window", "pointwise" or "global" (see convarith.layers)
     rf_steps: tuple[RFLayer, ...] | None = None
+    # a traced record carries its receptive field (read from the graph, every path)
+    traced: bool = False
+    rf: tuple[Any, ...] | None = None
+    jump: tuple[Any, ...] | None = None
+    calls: str = ""  # "2/6": the 2nd of a module's 6 calls
+    frozen: Any = 0  # parameters with requires_grad=False (included in params)
 
 
 def spec_record(layer: Layer, input_shape: Shape, output_shape: Shape, *, dtype: str,
@@ -168,6 +177,8 @@ class Row:
     jump: tuple[int, ...] | None
     lost: tuple[Any, ...] | None
     note: str
+    calls: str = ""
+    frozen: Any = 0
 
 
 def _known_positive(value: Any) -> bool:
@@ -184,10 +195,12 @@ def _lost_note(lost: tuple[Any, ...] | None) -> str:
 
 
 def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = True,
-               dtype: str = "float32", batch: int = 1, chain: bool = True) -> list[Row]:
+               dtype: str = "float32", batch: int = 1, chain: bool = True,
+               inputs: Sequence[tuple[str, Shape, Any]] = ()) -> list[Row]:
     """Rows from records: the input row, then one per record (folding element-wise layers).
 
-    ``chain=False`` (a traced model with branches) leaves the receptive field out.
+    ``chain=False`` leaves the receptive field out. ``inputs`` (name, shape, rf) gives
+    one input row each instead of the single ``input_shape`` row (a traced model).
     """
     from convarith import counting
 
@@ -204,6 +217,10 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
     rows = [Row(0, (), "input", "input", "", "", "", "", "", None, tuple(input_shape),
                 "", "", "", "", counting.activation_bytes(input_shape, dtype=dtype, batch=batch),
                 (1,) * dims if alive else None, (1,) * dims if alive else None, None, "")]
+    if inputs:
+        rows = [Row(0, (), name, "input", "", "", "", "", "", None, tuple(shape), "", "", "",
+                    "", counting.activation_bytes(shape, dtype=dtype, batch=batch),
+                    rf, rf, None, "") for name, shape, rf in inputs]
     for group in groups:
         first, last = records[group[0]], records[group[-1]]
         for record in (records[p] for p in group):
@@ -216,7 +233,9 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                     for axis, step in enumerate(record.rf_steps):
                         steps[axis].append(step)
         rf = jump = None
-        if alive:
+        if last.traced:
+            rf, jump = last.rf, last.jump
+        elif alive:
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
             jump = tuple(f.j if f else 1 for f in fields)
@@ -234,6 +253,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             connections=sum(records[p].connections for p in group),
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
+            calls=first.calls, frozen=sum(records[p].frozen for p in group),
         ))
     return rows
 
@@ -369,6 +389,8 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, Fraction):
+        return str(value)
     return show_value(value)
 
 
@@ -389,6 +411,8 @@ class Table:
     dtype: str = "float32"
     batch: int = 1
     exact: bool = False
+    #: a traced module's inputs, as ``(name, shape, dtype)`` (a spec table has one input)
+    inputs: tuple[tuple[str, Shape, str], ...] = ()
 
     # ------------------------------------------------------------- cells
 
@@ -398,7 +422,7 @@ class Table:
                  "output": f"output ({self.layout()})",
                  "params": "params", "buffers": "buffers", "connections": "connections",
                  "macs": "MACs", "memory": "memory", "rf": "RF", "jump": "jump",
-                 "note": "note"}
+                 "note": "note", "calls": "calls", "frozen": "frozen"}
         return names[column]
 
     def layout(self) -> str:
@@ -414,6 +438,8 @@ class Table:
                 return "total"
             if column in _COUNTS:
                 return self._count(column, self.totals[column])
+            if column == "frozen":
+                return show_value(self.totals.get("frozen", 0) or "")
             return ""
         if column == "index":
             return str(row.index) if row.index else ""
@@ -430,6 +456,8 @@ class Table:
             return self._count(column, value)
         if column in ("rf", "jump"):
             return _show_axes(getattr(row, column))
+        if column == "frozen":
+            return show_value(row.frozen) if row.frozen else ""
         return str(getattr(row, column))
 
     def _count(self, column: str, value: Any) -> str:
@@ -449,6 +477,8 @@ class Table:
         return [self.header(c) for c in self.columns], cells, totals
 
     def caption(self) -> str:
+        if self.inputs:
+            return self._traced_caption()
         shape = "x".join(show_value(x) for x in self.input_shape)
         counted = ""
         if any(c in self.columns for c in ("macs", "memory")):
@@ -456,6 +486,22 @@ class Table:
             counted = f"; MACs per image, memory of {self.dtype} outputs for {images}"
         axes = " x ".join(["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")])
         return f"{self.model}, input {shape} ({axes}){counted}."
+
+    def _traced_caption(self) -> str:
+        shown = []
+        for name, shape, dtype in self.inputs:
+            text = "x".join(str(x) for x in shape) or "a scalar"
+            axes = " x ".join(["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(shape), "")]) \
+                if len(shape) >= 2 and dtype.startswith(("float", "bfloat")) else ""
+            text += f" ({axes})" if axes else ""
+            text += f" {dtype}" if dtype != "float32" else ""
+            shown.append(f"{name} {text}" if len(self.inputs) > 1 else text)
+        inputs = ("inputs " + ", ".join(shown)) if len(shown) > 1 else f"input {shown[0]}"
+        counted = ""
+        if any(c in self.columns for c in ("macs", "memory")):
+            images = "one example" if self.batch == 1 else f"a batch of {self.batch}"
+            counted = f"; MACs per example, memory of {self.dtype} outputs for {images}"
+        return f"{self.model}, {inputs}{counted}."
 
     # ------------------------------------------------------------- renderers
 
@@ -541,6 +587,8 @@ class Table:
                 "rf": _plain(row.rf), "jump": _plain(row.jump), "lost": _plain(row.lost),
                 "note": row.note,
             })
+            if self.inputs:
+                rows[-1].update(calls=row.calls, frozen=row.frozen or 0)
         return {
             "schema": "convarith.table/1", "model": self.model,
             "input_shape": _plain(self.input_shape), "shape_order": self.order,
@@ -657,16 +705,6 @@ def _input_shape(net_shape: Shape, input: Any, *, symbolic: bool) -> Shape:
     return shape
 
 
-def trace_input(input: Any, module: Any) -> Shape:
-    """A traced module's input must be complete: ``(C, H, W)`` (or ``(C, L)``, ...)."""
-    if not isinstance(input, (tuple, list)) or len(input) < 2:
-        raise ConvArithError(
-            f"Error tracing {type(module).__name__}: input={input!r} does not give the "
-            "channels. Give C x H x W, e.g. input=(3, 224, 224) or --input 3x224x224."
-        )
-    return tuple(input)
-
-
 def resolve(model: Any, **options: Any) -> Network | Any:
     """A zoo name, ``file.py:Name`` / ``package.module:factory``, a Network or a module."""
     if isinstance(model, Network):
@@ -684,11 +722,15 @@ def resolve(model: Any, **options: Any) -> Network | Any:
 
 def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None = None,
           symbolic: bool = False, order: str = "hwc", dtype: str = "float32", batch: int = 1,
-          fold: bool = True, exact: bool = False, **options: Any) -> Table:
+          fold: bool = True, exact: bool = False, depth: int | None = None,
+          mode: str = "eval", device: str = "meta", **options: Any) -> Table:
     """The shape table of a zoo model (by name), a :class:`Network`, or any
-    ``torch.nn.Module`` (traced on the meta device; give ``input``).
+    ``torch.nn.Module`` (traced on the meta device, :func:`convarith.trace.trace`; give
+    ``input``: a shape, ``"16:int64"``, an example tensor, a list of them, or a dict of
+    keyword inputs; ``depth``, ``mode`` and ``device`` are the tracer's).
 
-    ``input`` is ``(C, H, W)`` (``(H, W)`` or one size keep the model's channels);
+    For a zoo model, ``input`` is ``(C, H, W)`` (``(H, W)`` or one size keep the model's
+    channels);
     ``symbolic=True`` writes every size as an expression of H and W; ``columns`` picks
     among :data:`convarith.choices.TABLE_COLUMNS`; ``order`` is "hwc" (course notes) or
     "chw" (PyTorch); ``options`` go to the zoo (``in_channels``, ``num_classes``, ...).
@@ -722,10 +764,24 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
                 f"Error tracing {type(resolved).__name__}: symbolic sizes need a zoo model "
                 "or a Network; a traced module runs on numbers. Drop symbolic."
             )
-        traced = trace(resolved, trace_input(input, resolved), dtype=dtype, batch=batch)
-        shape, records, chain = traced.input_shape, traced.records, True  # stops at branches
+        traced = trace(resolved, input, dtype=dtype, batch=batch, depth=depth, mode=mode,
+                       device=device)
+        shape, records, chain = traced.input_shape, traced.records, True
         name = model if isinstance(model, str) else type(resolved).__name__
         footnotes, extra = traced.footnotes, ()
+        inputs = tuple((d.name, d.shape, d.dtype) for d in traced.inputs)
+        first_rf = [(1,) * (len(d.shape) - 1) if len(d.shape) >= 2 and
+                    d.dtype.startswith(("float", "bfloat")) else None for d in traced.inputs]
+        rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch,
+                          inputs=[(n, s, rf) for (n, s, _), rf in zip(inputs, first_rf)])
+        counted = [r for r in rows if r.index]
+        totals = {c: sum(getattr(r, c) for r in counted) for c in _COUNTS}
+        totals["frozen"] = sum(r.frozen for r in counted)
+        chosen = _choose_columns(columns, rows, symbolic=False, extra=extra)
+        if "buffers" in chosen:
+            footnotes = (*footnotes, BUFFERS_NOTE)
+        return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
+                     batch, exact, inputs)
     rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch, chain=chain)
     totals = {c: sum(getattr(r, c) for r in rows[1:]) for c in _COUNTS}
     chosen = _choose_columns(columns, rows, symbolic=symbolic, extra=extra)

@@ -1,30 +1,39 @@
-"""Shape tables of any ``torch.nn.Module``: traced on the meta device with forward hooks.
+"""Shape tables of any ``torch.nn.Module``, read from the operators of one forward pass.
 
-The model runs once on a ``meta`` tensor: torch computes every shape, and nothing holds
-weights or activations, so a 2048x2048 input costs no more memory than 224x224. Every leaf
-module (a module without children) gives one record, in call order; residual blocks and
-other branching models work, and the receptive field is followed until the first branch.
-Leaves convarith knows (convolutions, pooling, linear, norms, activations, ...) become layer
-specs, so their MACs, geometry and receptive field come from the formula core, and their
-shapes and parameters are checked against torch's (``Traced.mismatches``).
+The model runs once on the meta device (:mod:`convarith.dataflow`: every ATen operator with
+its tensors and module scope), so a 2048x2048 input costs no more memory than 224x224.
+Rows are the leaf module calls in call order (or the modules at ``depth``) plus the
+functional operators outside them that change a shape or mix tensors (``x + y``,
+``torch.cat``, ``F.max_pool2d``, ``F.interpolate``, ``x @ w``, ``torch.flatten``);
+element-wise functions (``F.relu``) fold into the row before them. From the same graph:
+
+* **parameters and buffers**, each tensor counted once: in the row of the module that holds
+  it, else in the first row whose operators use it (tied weights, a module called six times,
+  a ``ParameterList``, a raw ``nn.Parameter`` of a non-leaf module or of the model itself);
+  what no operator used gets a row of its own (``not run``); frozen ones are also counted
+  apart (``frozen``);
+* **MACs** of every convolution and matrix product, functional or not, from the formula
+  layer (one multiply-accumulate per weight use: ``FlopCounterMode`` / 2);
+* **receptive fields** through the whole graph: per tensor and axis the interval of input
+  cells each unit sees (:class:`convarith.receptive.Field`), unions at merges.
 
 >>> import torch.nn as nn
 >>> net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
 >>> traced = trace(net, (3, 32, 32))
->>> [(r.name, r.output_shape) for r in traced.records]
-[('0', (8, 32, 32)), ('1', (8, 32, 32)), ('2', (8, 16, 16))]
+>>> [(r.name, r.output_shape, r.rf) for r in traced.records]
+[('0', (8, 32, 32), (3, 3)), ('1', (8, 32, 32), (3, 3)), ('2', (8, 16, 16), (4, 4))]
 >>> traced.mismatches
 []
 """
 
 from __future__ import annotations
 
-import copy
 import importlib
 import importlib.util
 import inspect
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -32,23 +41,47 @@ import torch
 from torch import nn
 
 from convarith import layers as L
-from convarith.counting import activation_bytes
+from convarith.choices import DTYPE_BYTES
+from convarith.counting import activation_bytes, matmul_macs
+from convarith.dataflow import Graph, Op, meta_copy, record
 from convarith.errors import ConvArithError
 from convarith.layers import Shape
-from convarith.table import Record, spec_record
+from convarith.receptive import Field, misalignment, union
+from convarith.table import Record
+from convarith.torch_mapping import spec_of
+
+TRACE_MODES: tuple[str, ...] = ("eval", "train")
+
+
+@dataclass(frozen=True)
+class Input:
+    """One model input: a shape without the batch, a dtype, and a name (keyword inputs)."""
+
+    shape: Shape
+    dtype: str = "float32"
+    name: str = ""
+
+    def show(self) -> str:
+        text = "x".join(str(x) for x in self.shape) or "scalar"
+        return text if self.dtype == "float32" else f"{text}:{self.dtype}"
 
 
 @dataclass(frozen=True)
 class Traced:
-    """What a trace saw: the input shape, one record per leaf call, any disagreement between
-    a known leaf's spec and torch (``mismatches``, one line each), and whether the leaves
-    form one chain (``chain``: no branches)."""
+    """What a trace saw: the inputs, one record per row, any disagreement between a known
+    module's spec and torch (``mismatches``, one line each), and the graph itself."""
 
-    input_shape: Shape
+    inputs: tuple[Input, ...]
     records: list[Record]
     mismatches: list[str]
-    chain: bool = True
     footnotes: tuple[str, ...] = ()
+    graph: Graph | None = field(default=None, repr=False)
+    params: int = 0  # unique parameters of the traced model
+    buffers: int = 0
+
+    @property
+    def input_shape(self) -> Shape:
+        return self.inputs[0].shape if self.inputs else ()
 
 
 # --------------------------------------------------------------------------- loading
@@ -115,206 +148,812 @@ def load(target: str, **options: Any) -> nn.Module:
     return built
 
 
-def _meta_copy(model: nn.Module) -> nn.Module:
-    """The model with every parameter and buffer on the meta device, without copying data."""
-    memo: dict[int, Any] = {}
-    for tensor in [*model.parameters(), *model.buffers()]:
-        if tensor.device.type == "meta":
-            continue
-        empty = torch.empty_like(tensor, device="meta")
-        memo[id(tensor)] = (nn.Parameter(empty, requires_grad=tensor.requires_grad)
-                            if isinstance(tensor, nn.Parameter) else empty)
-    return copy.deepcopy(model, memo) if memo else model
+# --------------------------------------------------------------------------- inputs
 
 
-# --------------------------------------------------------------------------- known leaves
+def parse_input(value: Any, *, name: str = "") -> Input | torch.Tensor:
+    """``"3x224x224"``, ``"16:int64"``, ``(3, 224, 224)``, ``10`` or an example tensor.
 
-
-def _pair_or_int(value: Any) -> Any:
-    if isinstance(value, (tuple, list)):
-        return tuple(value) if len(set(value)) > 1 else value[0]
-    return value
-
-
-def spec_of(module: nn.Module) -> L.Layer | None:
-    """The layer spec equivalent to a torch leaf module, when convarith knows its kind."""
-    from convarith import torch_layers as T
-
-    conv = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-    if isinstance(module, conv) and module.padding_mode == "zeros":
-        return L.Conv(module.out_channels, _pair_or_int(module.kernel_size),
-                      stride=_pair_or_int(module.stride), padding=_pair_or_int(module.padding),
-                      dilation=_pair_or_int(module.dilation), groups=module.groups,
-                      bias=module.bias is not None)
-    if isinstance(module, (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)):
-        return L.ConvTranspose(module.out_channels, _pair_or_int(module.kernel_size),
-                               stride=_pair_or_int(module.stride),
-                               padding=_pair_or_int(module.padding),
-                               output_padding=_pair_or_int(module.output_padding),
-                               dilation=_pair_or_int(module.dilation), groups=module.groups,
-                               bias=module.bias is not None)
-    if isinstance(module, (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)):
-        return L.MaxPool(_pair_or_int(module.kernel_size), stride=_pair_or_int(module.stride),
-                         padding=_pair_or_int(module.padding),
-                         dilation=_pair_or_int(module.dilation), ceil_mode=module.ceil_mode)
-    if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
-        return L.AvgPool(_pair_or_int(module.kernel_size), stride=_pair_or_int(module.stride),
-                         padding=_pair_or_int(module.padding), ceil_mode=module.ceil_mode)
-    if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)):
-        size = module.output_size
-        if size is None or (isinstance(size, (tuple, list)) and None in size):
-            return None
-        return L.AdaptiveAvgPool(_pair_or_int(size))
-    if isinstance(module, nn.Linear):
-        return L.Linear(module.out_features, bias=module.bias is not None)
-    if isinstance(module, nn.Flatten) and module.start_dim == 1 and module.end_dim == -1:
-        return L.Flatten()
-    if isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)):
-        if not module.track_running_stats:
-            return None
-        return L.BatchNorm(eps=module.eps, momentum=module.momentum, affine=module.affine)
-    if isinstance(module, nn.LocalResponseNorm):
-        return L.LocalResponseNorm(module.size, module.alpha / module.size, module.beta,
-                                   module.k)
-    if isinstance(module, (nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)):
-        return L.SpatialDropout(module.p)
-    simple = {nn.ReLU: L.ReLU, nn.Tanh: L.Tanh, nn.Sigmoid: L.Sigmoid, nn.Dropout: L.Dropout,
-              T.GlobalAvgPool: L.GlobalAvgPool}
-    for cls, spec in simple.items():
-        if type(module) is cls:
-            return spec(module.p) if cls is nn.Dropout else spec()
-    if isinstance(module, T.ScaledTanh):
-        return L.ScaledTanh()
-    if isinstance(module, T.Subsampling2d):
-        return L.Subsampling(module.kernel_size)
-    if isinstance(module, T.PartialConv2d):
-        return L.PartialConv(module.table, module.kernel_size, stride=module.stride,
-                             padding=module.padding)
-    if isinstance(module, T.RBFOutput):
-        return L.RBFOutput(module.prototypes.shape[0])
-    return None
-
-
-# --------------------------------------------------------------------------- tracing
-
-
-def _first_tensor(value: Any) -> torch.Tensor | None:
-    if isinstance(value, torch.Tensor):
+    >>> parse_input("16:int64")
+    Input(shape=(16,), dtype='int64', name='')
+    """
+    if isinstance(value, (Input, torch.Tensor)):
         return value
-    if isinstance(value, (tuple, list)):
-        for item in value:
-            found = _first_tensor(item)
-            if found is not None:
-                return found
-    if isinstance(value, dict):
-        return _first_tensor(list(value.values()))
+    dtype = "float32"
+    if isinstance(value, str):
+        text, _, dtype = value.partition(":")
+        dtype = dtype or "float32"
+        try:
+            value = tuple(int(x) for x in text.lower().split("x")) if text else ()
+        except ValueError:
+            raise ConvArithError(
+                f"Error reading the input {value!r}: sizes are whole numbers joined by x. "
+                "Write e.g. 3x224x224, 10 or 16:int64."
+            ) from None
+    if isinstance(value, int):
+        value = (value,)
+    if not isinstance(value, (tuple, list)) or not all(isinstance(x, int) and x >= 1
+                                                       for x in value):
+        raise ConvArithError(
+            f"Error reading the input {value!r}: give a shape without the batch (3x224x224 "
+            "or (3, 224, 224)), optionally with a dtype (16:int64), or an example tensor."
+        )
+    if dtype not in DTYPE_BYTES:
+        raise ConvArithError(
+            f"Error reading the input {value!r}: dtype {dtype!r} is not known. "
+            f"Use one of {', '.join(DTYPE_BYTES)}."
+        )
+    return Input(tuple(value), dtype, name)
+
+
+def parse_inputs(input: Any) -> tuple[list[Input | torch.Tensor], dict[str, Input | torch.Tensor]]:
+    """Positional and keyword inputs from what ``table``/``trace`` accept: one shape, one
+    tensor, a list of them, or a dict of keyword inputs."""
+    if input is None:
+        raise ConvArithError(
+            "Error tracing a module: no input. Give one, e.g. input=(3, 224, 224) or "
+            "--input 3x224x224 (repeat --input for several inputs)."
+        )
+    if isinstance(input, dict):
+        return [], {k: parse_input(v, name=k) for k, v in input.items()}
+    several = isinstance(input, list) or (
+        isinstance(input, tuple) and input and not all(isinstance(x, int) for x in input))
+    items = list(input) if several else [input]
+    return [parse_input(v) for v in items], {}
+
+
+def _example(item: Input | torch.Tensor, *, batch: int, device: str) -> torch.Tensor:
+    if isinstance(item, torch.Tensor):
+        return item.to("meta") if device == "meta" else item
+    dtype = getattr(torch, item.dtype)
+    shape = (batch, *item.shape)
+    if device == "meta":
+        return torch.empty(shape, dtype=dtype, device="meta")
+    generator = torch.Generator().manual_seed(0)
+    if dtype.is_floating_point:
+        return torch.randn(shape, generator=generator).to(dtype)
+    return torch.zeros(shape, dtype=dtype)  # index 0 is valid for every embedding
+
+
+def _described(item: Input | torch.Tensor, name: str = "") -> Input:
+    if isinstance(item, torch.Tensor):
+        return Input(tuple(item.shape[1:]), str(item.dtype).removeprefix("torch."), name)
+    return Input(item.shape, item.dtype, name or item.name)
+
+
+# --------------------------------------------------------------------------- operators
+
+
+_CONV = "convolution"
+_MAX_POOLS = {"max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+              "max_pool2d_with_indices", "max_pool3d_with_indices"}
+_AVG_POOLS = {"avg_pool1d", "avg_pool2d", "avg_pool3d"}
+_PADS = {"constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
+         "replication_pad1d", "replication_pad2d", "replication_pad3d", "_pad_circular"}
+_UPSAMPLES = {"upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+              "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d"}
+_MATMULS = {"mm", "addmm", "bmm", "baddbmm"}
+_REDUCTIONS = {"mean", "sum", "amax", "amin", "max", "min", "var", "std", "logsumexp"}
+_VIEWS = {"view", "_unsafe_view", "reshape", "expand", "alias", "clone", "contiguous",
+          "detach", "_to_copy", "squeeze", "unsqueeze", "flatten", "lift_fresh", "copy"}
+_POINTWISE = {"native_batch_norm", "_native_batch_norm_legit",
+              "_native_batch_norm_legit_no_training", "native_dropout", "native_layer_norm",
+              "native_group_norm", "_softmax", "_log_softmax", "dropout", "feature_dropout",
+              "bernoulli", "clamp", "where", "masked_fill", "fill", "zero", "copy_"}
+
+
+def _per_axis(value: Any, dims: int) -> tuple[int, ...]:
+    value = list(value) if isinstance(value, (tuple, list)) else [value]
+    return tuple(value * dims) if len(value) == 1 else tuple(value)
+
+
+def op_spec(op: Op, graph: Graph) -> L.Layer | None:
+    """The layer spec of a convolution or pooling operator, from its arguments."""
+    name, args = op.name, op.args
+    if name == _CONV:
+        x, w = args[0], args[1]
+        dims = x.dim() - 2
+        stride, padding, dilation = (_per_axis(a, dims) for a in args[3:6])
+        kernel = tuple(w.shape[2:])
+        if args[6]:  # transposed: weight is (C_in, C_out / groups, *k)
+            return L.ConvTranspose(w.shape[1] * args[8], _one(kernel), stride=_one(stride),
+                                   padding=_one(padding),
+                                   output_padding=_one(_per_axis(args[7], dims)),
+                                   dilation=_one(dilation), groups=args[8],
+                                   bias=args[2] is not None)
+        return L.Conv(w.shape[0], _one(kernel), stride=_one(stride), padding=_one(padding),
+                      dilation=_one(dilation), groups=args[8], bias=args[2] is not None)
+    if name in _MAX_POOLS or name in _AVG_POOLS:
+        dims = args[0].dim() - 2
+        values = list(args[1:]) + [None] * 6
+        kernel = _per_axis(values[0], dims)
+        stride = _per_axis(values[1] or kernel, dims)
+        padding = _per_axis(values[2] if values[2] is not None else 0, dims)
+        if name in _MAX_POOLS:
+            dilation = _per_axis(values[3] if values[3] is not None else 1, dims)
+            return L.MaxPool(_one(kernel), stride=_one(stride), padding=_one(padding),
+                             dilation=_one(dilation), ceil_mode=bool(values[4]))
+        return L.AvgPool(_one(kernel), stride=_one(stride), padding=_one(padding),
+                         ceil_mode=bool(values[3]))
     return None
+
+
+def _one(values: tuple[int, ...]) -> Any:
+    return values[0] if len(set(values)) == 1 else tuple(values)
+
+
+def op_macs(op: Op) -> int:
+    """Multiply-accumulates of one operator on the whole batch (0 for most operators):
+    convolutions by the formula layer, matrix products as ``m x k x n``."""
+    name, args = op.name, op.args
+    if name == _CONV:
+        spec = op_spec(op, None)  # type: ignore[arg-type]
+        x = args[0]
+        per_image = spec.macs(tuple(x.shape[1:]))  # type: ignore[union-attr]
+        return x.shape[0] * per_image
+    if name in _MATMULS:
+        a, b = (args[1], args[2]) if name in ("addmm", "baddbmm") else (args[0], args[1])
+        if a.dim() == 3:
+            return matmul_macs(a.shape[1], a.shape[2], b.shape[2], batch=a.shape[0])
+        return matmul_macs(a.shape[0], a.shape[1], b.shape[1])
+    return 0
+
+
+# --------------------------------------------------------------------------- receptive fields
+
+
+@dataclass(frozen=True)
+class _RF:
+    """A tensor's receptive field: the input it comes from and a Field per tensor axis."""
+
+    source: int
+    axes: tuple[tuple[int, Field], ...]
+
+    def get(self) -> dict[int, Field]:
+        return dict(self.axes)
+
+
+def _make_rf(source: int, axes: dict[int, Field]) -> _RF:
+    return _RF(source, tuple(sorted(axes.items())))
+
+
+def _moved(rf: _RF, old: tuple[int, ...], new: tuple[int, ...]) -> _RF | None:
+    """Carry a field through a view: the tracked axes must lie in a common suffix (or
+    prefix) of the two shapes."""
+    axes = rf.get()
+    for side in ("suffix", "prefix"):
+        moved = {}
+        for dim, f in axes.items():
+            if side == "suffix":
+                back = len(old) - dim
+                if back > len(new) or old[dim:] != new[len(new) - back:]:
+                    break
+                moved[len(new) - back] = f
+            else:
+                if dim >= len(new) or old[:dim + 1] != new[:dim + 1]:
+                    break
+                moved[dim] = f
+        else:
+            return _make_rf(rf.source, moved)
+    return None
+
+
+def receptive_fields(graph: Graph) -> tuple[dict[int, _RF | None], dict[int, str]]:
+    """The receptive field of every data node (None: unknown or global), and one note per
+    merge whose paths disagree about the centre."""
+    rf: dict[int, _RF | None] = {}
+    notes: dict[int, str] = {}
+    for source, (_, index) in enumerate(graph.inputs):
+        node = graph.nodes[index]
+        if len(node.shape) >= 3 and node.dtype.is_floating_point:
+            rf[index] = _make_rf(source, {d: Field() for d in range(2, len(node.shape))})
+        else:
+            rf[index] = None
+    for op in graph.ops:
+        if not op.data:
+            continue
+        result = _through(op, graph, rf, notes)
+        for out in op.outputs:
+            rf[out] = result
+    return rf, notes
+
+
+def _through(op: Op, graph: Graph, rf: dict[int, _RF | None], notes: dict[int, str]
+             ) -> _RF | None:
+    nodes = graph.nodes
+    data = [i for i in op.inputs if nodes[i].data]
+    states = [rf.get(i) for i in data]
+    if not states or any(s is None for s in states):
+        return None
+    first: _RF = states[0]  # type: ignore[assignment]
+    axes = first.get()
+    name, args = op.name, op.args
+    x_shape, out_shape = nodes[data[0]].shape, nodes[op.outputs[0]].shape if op.outputs else ()
+    spatial = sorted(axes)
+
+    def along(fn: Any) -> _RF | None:
+        """Apply ``fn(axis, field)`` to the operator's spatial axes (tensor dims 2, 3, ...)
+        that carry a field; the others (LRN pools across channels) need nothing."""
+        if any(d < 2 for d in spatial):
+            return None
+        try:
+            return _make_rf(first.source, {d: fn(d - 2, f) for d, f in axes.items()})
+        except (IndexError, TypeError, ValueError):
+            return None
+
+    if name == _CONV or name in _MAX_POOLS or name in _AVG_POOLS:
+        spec = op_spec(op, graph)
+        dims = len(x_shape) - 2
+        if isinstance(spec, L.ConvTranspose):
+            k, s = _per_axis(spec.kernel_size, dims), _per_axis(spec.stride, dims)
+            p, d = _per_axis(spec.padding, dims), _per_axis(spec.dilation, dims)
+            return along(lambda a, f: f.transposed(k[a], s=s[a], p=p[a], d=d[a]))
+        steps = spec.rf_layers(tuple(x_shape[1:]))  # type: ignore[union-attr]
+        return along(lambda a, f: f.window(steps[a].k, s=steps[a].stride, p=steps[a].p,
+                                           d=steps[a].d))
+    if name in _PADS:
+        pad = list(args[1])
+        lefts = {len(x_shape) - 1 - i // 2: pad[i] for i in range(0, len(pad), 2)}
+        return _make_rf(first.source, {d: f.window(1, p=lefts.get(d, 0))
+                                       for d, f in axes.items()})
+    if name in _UPSAMPLES:
+        linear = "linear" in name
+        if linear and len(args) > 2 and args[2]:  # align_corners
+            return None
+        factors = [o // i if o % i == 0 else None
+                   for i, o in zip(x_shape[2:], out_shape[2:])]
+        if any(factors[d - 2] is None for d in spatial if d >= 2):
+            return None
+        return along(lambda a, f: f.upsample(factors[a], linear=linear))
+    if name in ("_adaptive_avg_pool2d", "_adaptive_avg_pool3d", "adaptive_max_pool2d",
+                "adaptive_avg_pool1d", "adaptive_max_pool1d", "_adaptive_avg_pool1d"):
+        sizes = list(zip(x_shape[2:], out_shape[2:]))
+        if any(i % o for i, o in sizes):
+            return None
+        return along(lambda a, f: f.window(sizes[a][0] // sizes[a][1],
+                                           s=sizes[a][0] // sizes[a][1]))
+    if name in _REDUCTIONS:
+        dims = args[1] if len(args) > 1 else None
+        keep = bool(args[2]) if len(args) > 2 and isinstance(args[2], bool) else \
+            bool(op.kwargs.get("keepdim", False))
+        if dims is None or isinstance(dims, int) and name in ("max", "min") and len(args) < 2:
+            return None
+        dims = [dims] if isinstance(dims, int) else list(dims)
+        dims = sorted(d % len(x_shape) for d in dims)
+        if any(d in axes for d in dims):
+            if keep and set(dims) == set(spatial):  # a window over everything
+                return _make_rf(first.source, {d: f.window(x_shape[d], s=x_shape[d])
+                                               for d, f in axes.items()})
+            return None
+        if keep:
+            return first
+        return _make_rf(first.source, {d - sum(1 for r in dims if r < d): f
+                                       for d, f in axes.items()})
+    if name == "cat":
+        dim = (args[1] if len(args) > 1 else op.kwargs.get("dim", 0)) % len(out_shape)
+        if dim in axes:
+            return None
+        return _merged(op, states, notes)
+    if name in ("slice", "select", "narrow"):
+        dim = args[1] % len(x_shape)
+        if dim not in axes:
+            if name == "select":
+                return _make_rf(first.source, {d - (d > dim): f for d, f in axes.items()})
+            return first
+        if name != "slice":
+            return None
+        start = args[2] if len(args) > 2 and args[2] is not None else 0
+        step = args[4] if len(args) > 4 else 1
+        start = start + x_shape[dim] if start < 0 else min(start, x_shape[dim])
+        moved = dict(axes)
+        moved[dim] = axes[dim].window(1, s=step, p=-start)
+        return _make_rf(first.source, moved)
+    if name in ("permute", "transpose", "t"):
+        rank = len(x_shape)
+        if name == "permute":
+            order = [d % rank for d in args[1]]
+        else:
+            a, b = (args[1] % rank, args[2] % rank) if name == "transpose" else (0, 1)
+            order = list(range(rank))
+            order[a], order[b] = order[b], order[a]
+        return _make_rf(first.source, {order.index(d): f for d, f in axes.items()})
+    if name in _VIEWS and len(states) == 1:
+        return _moved(first, tuple(x_shape), tuple(out_shape))
+    if torch.Tag.pointwise in op.func.tags or name in _POINTWISE:
+        return _merged(op, states, notes)
+    return None
+
+
+def _merged(op: Op, states: list[Any], notes: dict[int, str]) -> _RF | None:
+    """Union of the inputs' fields (aligned by trailing axes, as broadcasting aligns them)."""
+    data = list(states)
+    if len({s.source for s in data}) != 1:
+        return None
+    keys = [frozenset(s.get()) for s in data]
+    if len(set(keys)) != 1:
+        # a broadcast input without spatial axes (e.g. a squeeze-excitation scale) sees
+        # everything: the merge has no receptive field
+        return None
+    merged = {}
+    for dim in keys[0]:
+        fields = [s.get()[dim] for s in data]
+        joined = union(fields)
+        if joined is None:
+            return None
+        if misalignment(fields):
+            notes[op.index] = (f"paths not centred alike: centres differ by "
+                               f"{_show_fraction(misalignment(fields))} px")
+        merged[dim] = joined
+    return _make_rf(data[0].source, merged)
+
+
+def _show_fraction(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{float(value):g}"
+
+
+# --------------------------------------------------------------------------- rows
+
+
+#: What a functional row is called, by the Python-level function (or ATen operator).
+FUNCTION_KINDS: dict[str, str] = {
+    "add": "add", "sub": "sub", "mul": "mul", "div": "div", "truediv": "div",
+    "cat": "concat", "concat": "concat", "concatenate": "concat", "stack": "stack",
+    "interpolate": "interpolate", "upsample": "interpolate", "matmul": "matmul",
+    "mm": "matmul", "bmm": "matmul", "addmm": "matmul", "einsum": "matmul", "linear": "dense",
+    "conv1d": "conv", "conv2d": "conv", "conv3d": "conv", "convolution": "conv",
+    "conv_transpose1d": "transposed conv", "conv_transpose2d": "transposed conv",
+    "conv_transpose3d": "transposed conv", "max_pool1d": "max-pool", "max_pool2d": "max-pool",
+    "max_pool3d": "max-pool", "avg_pool1d": "avg-pool", "avg_pool2d": "avg-pool",
+    "avg_pool3d": "avg-pool", "adaptive_avg_pool1d": "adaptive avg-pool",
+    "adaptive_avg_pool2d": "adaptive avg-pool", "adaptive_avg_pool3d": "adaptive avg-pool",
+    "adaptive_max_pool2d": "adaptive max-pool", "flatten": "flatten", "view": "reshape",
+    "reshape": "reshape", "permute": "permute", "transpose": "permute", "pad": "pad",
+    "mean": "mean", "sum": "sum", "relu": "relu", "relu_": "relu", "sigmoid": "sigmoid",
+    "tanh": "tanh", "dropout": "dropout", "getitem": "slice", "squeeze": "reshape",
+    "unsqueeze": "reshape", "chunk": "split", "split": "split",
+}
+_WINDOWS = {_CONV, *_MAX_POOLS, *_AVG_POOLS, *_PADS, *_UPSAMPLES}
+
+
+@dataclass
+class _Segment:
+    """Consecutive data operators with one owner: a module call or a Python-level call."""
+
+    owner: tuple[str, int]
+    ops: list[Op]
+    folded: bool = False
+
+
+def _is_leaf(module: nn.Module) -> bool:
+    return next(iter(module.children()), None) is None
+
+
+def _owner(op: Op, graph: Graph, depth: int | None) -> tuple[str, int]:
+    calls = graph.calls
+    for index in op.scope:
+        call = calls[index]
+        if call.parent is None and not _is_leaf(call.module):
+            continue  # the model itself: its own operators are functional rows
+        if _is_leaf(call.module) or (depth is not None and call.depth >= depth):
+            return ("module", index)
+    if op.group is not None:
+        return ("group", op.group)
+    return ("op", op.index)
+
+
+def _segments(graph: Graph, depth: int | None) -> list[_Segment]:
+    segments: list[_Segment] = []
+    for op in graph.ops:
+        if not op.data:
+            continue
+        owner = _owner(op, graph, depth)
+        if segments and segments[-1].owner == owner:
+            segments[-1].ops.append(op)
+        else:
+            segments.append(_Segment(owner, [op]))
+    # module calls that ran no operator on data (nn.Identity, dropout in eval) get a row too
+    owned = {s.owner for s in segments}
+    empty = []
+    for call in graph.calls:
+        if ("module", call.index) in owned or not any(graph.nodes[i].data
+                                                      for i in call.inputs):
+            continue
+        chain = [graph.calls[i] for i in _ancestors(call, graph)]
+        owner_here = _is_leaf(call.module) or (depth is not None and call.depth >= depth)
+        if owner_here and not any(_is_leaf(c.module) or (depth is not None and
+                                                         c.depth >= depth and c.parent is not None)
+                                  for c in chain):
+            empty.append((call.start - 0.5, _Segment(("module", call.index), [])))
+    if empty:
+        keyed = [(s.ops[0].index, s) for s in segments] + empty
+        segments = [s for _, s in sorted(keyed, key=lambda pair: pair[0])]
+    return segments
+
+
+def _ancestors(call: Any, graph: Graph) -> list[int]:
+    out = []
+    while call.parent is not None:
+        out.append(call.parent)
+        call = graph.calls[call.parent]
+    return out
+
+
+def _outside_inputs(segment: _Segment, graph: Graph) -> list[int]:
+    if not segment.ops and segment.owner[0] == "module":
+        return [i for i in graph.calls[segment.owner[1]].inputs if graph.nodes[i].data]
+    made = {o for op in segment.ops for o in op.outputs}
+    seen: list[int] = []
+    for op in segment.ops:
+        for i in op.inputs:
+            if graph.nodes[i].data and i not in made and i not in seen:
+                seen.append(i)
+    return seen
+
+
+def _output_node(segment: _Segment, graph: Graph) -> int | None:
+    kind, index = segment.owner
+    outputs: tuple[int, ...] = ()
+    if kind == "module":
+        outputs = graph.calls[index].outputs
+    elif kind == "group":
+        outputs = graph.groups[index].outputs
+    outputs = tuple(o for o in outputs if graph.nodes[o].data)
+    if outputs:
+        return outputs[0]
+    for op in reversed(segment.ops):
+        if op.outputs:
+            return op.outputs[0]
+    return None
+
+
+def _worth_a_row(segment: _Segment, graph: Graph) -> bool:
+    """A functional call gets a row when it changes a shape, mixes tensors, multiplies by
+    weights or is a window; element-wise ones fold into the row before."""
+    if segment.owner[0] == "module":
+        return True
+    if any(op.name in _WINDOWS or op.name in _MATMULS for op in segment.ops):
+        return True
+    inputs = _outside_inputs(segment, graph)
+    out = _output_node(segment, graph)
+    if len(inputs) >= 2 or out is None or not inputs:
+        return True
+    return graph.nodes[inputs[0]].shape != graph.nodes[out].shape
+
+
+def _strip(shape: tuple[int, ...], batch: int) -> Shape:
+    return tuple(shape[1:]) if shape and shape[0] == batch else tuple(shape)
+
+
+def _geometry_spec(module: nn.Module, segment: _Segment, graph: Graph) -> L.Layer | None:
+    """A spec that shows a module's kernel, stride and padding even when it is not exactly
+    a spec (a reflect-padded convolution: the pad is its own operator)."""
+    if isinstance(module, nn.modules.conv._ConvNd) and module.padding_mode != "zeros":
+        return L.Conv(module.out_channels, _one(tuple(module.kernel_size)),
+                      stride=_one(tuple(module.stride)),
+                      padding=_one(tuple(module.padding)), dilation=_one(tuple(module.dilation)),
+                      groups=module.groups, bias=module.bias is not None)
+    windows = [op for op in segment.ops if op_spec(op, graph) is not None]
+    return op_spec(windows[0], graph) if len(windows) == 1 else None
+
+
+def _function_kind(segment: _Segment, graph: Graph) -> str:
+    kind, index = segment.owner
+    name = graph.groups[index].name if kind == "group" else segment.ops[0].name
+    return FUNCTION_KINDS.get(name, FUNCTION_KINDS.get(segment.ops[0].name, name))
+
+
+def _scope_name(op: Op, graph: Graph) -> str:
+    names = [graph.calls[i].name for i in op.scope if graph.calls[i].name]
+    return names[-1] if names else ""
+
+
+@dataclass
+class _Draft:
+    segment: _Segment
+    name: str
+    kind: str
+    describe: str
+    spec: L.Layer | None
+    module: Any
+    input_node: int | None
+    output_node: int | None
+    calls: str = ""
+    ops: list[Op] = field(default_factory=list)
+    claimed: list[int] = field(default_factory=list)
+
+
+def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
+               ) -> tuple[list[Record], list[str], list[str]]:
+    """Records (one per row), spec mismatches and footnotes, from a recorded graph."""
+    fields_of, merge_notes = receptive_fields(graph)
+    drafts: list[_Draft] = []
+    totals: dict[int, int] = {}
+    for call in graph.calls:
+        totals[id(call.module)] = totals.get(id(call.module), 0) + 1
+    for segment in _segments(graph, depth):
+        kind, index = segment.owner
+        inputs = _outside_inputs(segment, graph)
+        out = _output_node(segment, graph)
+        first_input = inputs[0] if inputs else None
+        if kind == "module":
+            call = graph.calls[index]
+            module = call.module
+            leaf = _is_leaf(module)
+            spec = spec_of(module) if leaf else None
+            shown = spec or (_geometry_spec(module, segment, graph) if leaf else None)
+            name = call.name or type(module).__name__
+            row_kind = spec.kind if spec else type(module).__name__
+            count = totals[id(module)]
+            drafts.append(_Draft(segment, name, row_kind,
+                                 spec.describe() if spec else row_kind, shown, module,
+                                 first_input, out,
+                                 calls=f"{call.nth}/{count}" if count > 1 else "",
+                                 ops=list(segment.ops)))
+            continue
+        if drafts and not _worth_a_row(segment, graph):
+            drafts[-1].ops.extend(segment.ops)
+            drafts[-1].output_node = out if out is not None else drafts[-1].output_node
+            row_kind = _function_kind(segment, graph)
+            if row_kind in ("relu", "sigmoid", "tanh", "dropout"):
+                drafts[-1].kind += f" + {row_kind}"
+            continue
+        row_kind = _function_kind(segment, graph)
+        scope = _scope_name(segment.ops[0], graph)
+        windows = [op for op in segment.ops if op_spec(op, graph) is not None]
+        shown = op_spec(windows[0], graph) if len(windows) == 1 else None
+        drafts.append(_Draft(segment, f"{scope}.{row_kind}" if scope else row_kind, row_kind,
+                             row_kind, shown, None, first_input, out, ops=list(segment.ops)))
+
+    # each parameter and buffer once: the module holding it, else the first user
+    claimed: dict[int, int] = {}
+    for position, draft in enumerate(drafts):
+        if draft.module is not None:
+            for tensor in [*draft.module.parameters(), *draft.module.buffers()]:
+                claimed.setdefault(id(tensor), position)
+    for position, draft in enumerate(drafts):
+        for op in draft.ops:
+            for tensor_id in op.reads:
+                if tensor_id in graph.tensors:
+                    claimed.setdefault(tensor_id, position)
+    counts = [{"params": 0, "frozen": 0, "buffers": 0} for _ in drafts]
+    for tensor_id, position in claimed.items():
+        if tensor_id not in graph.tensors:
+            continue
+        _, tensor, what = graph.tensors[tensor_id]
+        _count(counts[position], tensor, what)
+
+    batch, records, mismatches = graph.batch, [], []
+    for draft, count in zip(drafts, counts):
+        i = _strip(graph.nodes[draft.input_node].shape, batch) \
+            if draft.input_node is not None else ()
+        o = _strip(graph.nodes[draft.output_node].shape, batch) \
+            if draft.output_node is not None else ()
+        macs = sum(op_macs(op) for op in draft.ops) // batch
+        exact = spec_of(draft.module) if draft.module is not None else None
+        if exact is not None and draft.calls in ("", f"1/{draft.calls.partition('/')[2]}"):
+            mismatches += _check_spec(draft.name, exact, i, o, draft.module, macs)
+        if exact is not None and i:
+            try:  # a layer convarith knows counts as its spec does (LeNet-5's partial
+                macs = exact.macs(i)  # connections: the paper's, not the zero-filled kernel)
+            except ConvArithError:
+                pass
+        rf = fields_of.get(draft.output_node) if draft.output_node is not None else None
+        sizes = jumps = None
+        if rf is not None and rf.axes:
+            sizes = tuple(f.r for _, f in rf.axes)
+            jumps = tuple(_jump(f.jump) for _, f in rf.axes)
+        notes = [merge_notes[op.index] for op in draft.ops if op.index in merge_notes]
+        geometry, lost = {}, None
+        spec = draft.spec
+        if spec is not None and i:
+            try:
+                geometry, lost = spec.geometry(i), spec.lost(i)
+            except ConvArithError:
+                geometry, lost = {}, None
+        if isinstance(draft.module, nn.modules.conv._ConvNd) and \
+                draft.module.padding_mode != "zeros":
+            notes.append(f"{draft.module.padding_mode} padding")
+        records.append(Record(
+            name=draft.name, kind=draft.kind, describe=draft.describe, input_shape=i,
+            output_shape=o, params=count["params"], buffers=count["buffers"], macs=macs,
+            memory=activation_bytes(o, dtype=dtype, batch=batch) if o else 0,
+            geometry=geometry, lost=lost, note="; ".join(dict.fromkeys(notes)),
+            rf_effect="global", traced=True, rf=sizes, jump=jumps, calls=draft.calls,
+            frozen=count["frozen"]))
+    records += _unused(graph, claimed)
+    footnotes = _footnotes(graph, records)
+    return records, mismatches, footnotes
+
+
+def _count(into: dict[str, int], tensor: Any, what: str) -> None:
+    if what == "buffer":
+        into["buffers"] += tensor.numel()
+        return
+    into["params"] += tensor.numel()
+    if not tensor.requires_grad:
+        into["frozen"] += tensor.numel()
+
+
+def _jump(value: Fraction) -> Any:
+    return value.numerator if value.denominator == 1 else value
+
+
+def _unused(graph: Graph, claimed: dict[int, int]) -> list[Record]:
+    """Rows for the parameters and buffers no operator used, by the outermost module that
+    never ran (GoogLeNet's auxiliary heads in eval mode), else by the module holding them."""
+    ran = {id(call.module) for call in graph.calls}
+    modules = dict(graph.model.named_modules())
+    rows: dict[str, dict[str, int]] = {}
+    for tensor_id, (_, tensor, what) in graph.tensors.items():
+        if tensor_id in claimed:
+            continue
+        owner = graph.owners[tensor_id]
+        parts = owner.split(".") if owner else []
+        for end in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:end])
+            if id(modules[prefix]) not in ran:
+                owner = prefix
+                break
+        _count(rows.setdefault(owner, {"params": 0, "frozen": 0, "buffers": 0}), tensor, what)
+    out = []
+    for owner, count in rows.items():
+        module = modules[owner]
+        note = "not run" if id(module) not in ran else "not used by this forward pass"
+        out.append(Record(name=owner or type(module).__name__, kind=type(module).__name__,
+                          describe=type(module).__name__, input_shape=(), output_shape=(),
+                          params=count["params"], buffers=count["buffers"], note=note,
+                          rf_effect="global", traced=True, frozen=count["frozen"]))
+    return out
+
+
+def _check_spec(name: str, spec: L.Layer, i: Shape, o: Shape, module: nn.Module,
+                macs: int) -> list[str]:
+    """Where a module convarith knows disagrees with its spec: shape, counts, MACs."""
+    try:
+        expected = spec.output_shape(i)
+    except ConvArithError as error:
+        return [f"{name}: convarith rejects input {_show(i)} that torch accepts: {error}"]
+    problems = []
+    if expected != o:
+        problems.append(f"{name}: torch gives {_show(o)}, convarith {_show(expected)}")
+    params = sum(p.numel() for p in module.parameters())
+    buffers = sum(b.numel() for b in module.buffers())
+    if (params, buffers) != (spec.params(i), spec.buffers(i)):
+        problems.append(f"{name}: torch has {params:,} parameters and {buffers:,} buffers, "
+                        f"convarith {spec.params(i):,} and {spec.buffers(i):,}")
+    if spec.macs(i) != macs and spec.kind in ("conv", "transposed conv", "dense"):
+        problems.append(f"{name}: the operators make {macs:,} MACs, convarith "
+                        f"{spec.macs(i):,}")
+    return problems
 
 
 def _show(shape: Shape) -> str:
     return "x".join(str(x) for x in shape)
 
 
-def trace(model: nn.Module, input_shape: Shape, *, dtype: str = "float32",
-          batch: int = 1) -> Traced:
-    """Run ``model`` once on a meta tensor of ``(batch, *input_shape)`` and record every
-    leaf call (see the module doc)."""
-    input_shape = tuple(int(x) for x in input_shape)
-    meta = _meta_copy(model)
-    calls: list[tuple[str, nn.Module, torch.Tensor, torch.Tensor]] = []
+def _footnotes(graph: Graph, records: list[Record]) -> list[str]:
+    notes = ["Traced on the meta device: one row per module call and per functional "
+             "operation that changes a shape or mixes tensors; RF is each row's receptive "
+             "field through every path (Araujo, Norris & Sim, Distill 2019)."]
+    if graph.device != "meta":
+        notes[0] = notes[0].replace("on the meta device", f"by a real forward on {graph.device}")
+    if any(r.calls for r in records):
+        notes.append("calls: this call of a module run several times / how many; its "
+                     "parameters are counted in its first row.")
+    if any(r.frozen for r in records):
+        notes.append("frozen: parameters with requires_grad=False, included in params.")
+    if any(r.note == "not run" for r in records):
+        notes.append("not run: modules that did not run in this mode (their parameters "
+                     "still count); --mode train runs train-only branches.")
+    return notes
 
-    def hook(name: str):
-        def record(module: nn.Module, args: Any, output: Any) -> None:
-            x, y = _first_tensor(args), _first_tensor(output)
-            if x is not None and y is not None:
-                calls.append((name, module, x, y))
-        return record
 
-    handles = [m.register_forward_hook(hook(name)) for name, m in meta.named_modules()
-               if not list(m.children())]
-    x = torch.empty(batch, *input_shape, device="meta")
-    was_training = meta.training
-    meta.eval()
-    try:
-        with torch.no_grad():
-            meta(x)
-    except (RuntimeError, ValueError, TypeError) as error:
-        last = f" after {calls[-1][0]} gave {_show(tuple(calls[-1][3].shape[1:]))}" if calls \
-            else ""
+# --------------------------------------------------------------------------- tracing
+
+
+def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 1,
+          mode: str = "eval", depth: int | None = None, device: str = "meta") -> Traced:
+    """Run ``model`` once on ``input`` and read its rows (see the module doc).
+
+    ``input``: a shape without the batch (``(3, 224, 224)`` or ``"3x224x224"``), a string
+    with a dtype (``"16:int64"``), an example tensor (with its batch), a list of these for
+    several positional inputs, or a dict of keyword inputs. ``mode`` is "eval" or "train";
+    ``depth`` folds modules deeper than it into their parent's row; ``device="cpu"`` runs a
+    real forward instead (for models that read tensor values).
+    """
+    if mode not in TRACE_MODES:
         raise ConvArithError(
-            f"Error tracing {type(model).__name__} with input {_show(input_shape)}{last}: "
-            f"{' '.join(str(error).split())}. Check the input shape (C x H x W)."
-        ) from None
-    finally:
-        for handle in handles:
-            handle.remove()
-        meta.train(was_training)
+            f"Error tracing {type(model).__name__}: mode={mode!r} is not known. "
+            f"Use one of {', '.join(TRACE_MODES)}."
+        )
+    if depth is not None and (not isinstance(depth, int) or depth < 1):
+        raise ConvArithError(
+            f"Error tracing {type(model).__name__}: depth={depth!r}. Use a whole number >= 1."
+        )
+    if not isinstance(model, nn.Module):
+        raise ConvArithError(
+            f"Error tracing a {type(model).__name__}: it is not a torch.nn.Module. Give a "
+            "module, a zoo name or FILE.py:NAME."
+        )
+    positional, keywords = parse_inputs(input)
+    described = tuple([_described(v) for v in positional] +
+                      [_described(v, k) for k, v in keywords.items()])
+    what = " with input " + ", ".join(d.show() for d in described)
+    if isinstance(model, torch.jit.ScriptModule) and device == "meta":
+        raise ConvArithError(
+            f"Error tracing {type(model).__name__}{what}: it is a TorchScript module, compiled "
+            "code that cannot be copied to the meta device and calls no module hooks. Use "
+            "device='cpu' (--device cpu): a real forward on small CPU tensors, one row per "
+            "operator."
+        )
+    if device == "meta":
+        copy = meta_copy(model)
+    else:
+        has_lazy = any(isinstance(m, nn.modules.lazy.LazyModuleMixin) for m in model.modules())
+        copy = _deep(model) if has_lazy else model  # a real forward materialises lazy ones
+    args = [_example(v, batch=batch, device=device) for v in positional]
+    kwargs = {k: _example(v, batch=batch, device=device) for k, v in keywords.items()}
+    names = [d.name or (f"input {n + 1}" if len(described) > 1 else "input")
+             for n, d in enumerate(described)]
+    graph = record(copy, args, kwargs, names=names[:len(args)], train=mode == "train",
+                   device=device, batch=batch, what=what)
+    records, mismatches, footnotes = records_of(graph, depth=depth, dtype=dtype)
+    params = sum(t.numel() for _, t, w in graph.tensors.values() if w == "parameter")
+    buffers = sum(t.numel() for _, t, w in graph.tensors.values() if w == "buffer")
+    return Traced(described, records, mismatches, tuple(footnotes), graph, params, buffers)
 
-    records, mismatches = [], []
-    previous: torch.Tensor | None = x
-    branched = False
-    for name, module, tin, tout in calls:
-        i, o = tuple(tin.shape[1:]), tuple(tout.shape[1:])
-        params = sum(p.numel() for p in module.parameters() if p.requires_grad)
-        buffers = sum(b.numel() for b in module.buffers())
-        # an input that is not the last leaf's output: a branch, a merge, or an operation
-        # in forward(); the receptive-field recurrence stops there
-        linked = tin is previous
-        branched = branched or (not linked and len(i) >= 2)
-        previous = tout
-        spec = spec_of(module)
-        record = None
-        if spec is not None:
-            try:
-                expected = spec.output_shape(i)
-                record = spec_record(spec, i, o, dtype=dtype, batch=batch, name=name)
-            except ConvArithError as error:
-                mismatches.append(f"{name}: convarith rejects input {_show(i)} that torch "
-                                  f"accepts: {error}")
-            else:
-                if expected != o:
-                    mismatches.append(f"{name}: torch gives {_show(o)}, convarith "
-                                      f"{_show(expected)}")
-                if (params, buffers) != (record.params, record.buffers):
-                    mismatches.append(f"{name}: torch has {params:,} parameters and "
-                                      f"{buffers:,} buffers, convarith {record.params:,} and "
-                                      f"{record.buffers:,}")
-        if record is None:
-            effect = "pointwise" if i == o else "global"
-            record = Record(name=name, kind=type(module).__name__,
-                            describe=type(module).__name__, input_shape=i, output_shape=o,
-                            params=params, buffers=buffers,
-                            memory=activation_bytes(o, dtype=dtype, batch=batch),
-                            rf_effect=effect)
-        if branched or not linked:
-            record = replace(record, rf_effect="global")
-        records.append(record)
-    footnotes = ("Traced on the meta device: leaf modules in call order; operations written "
-                 "in forward() (x + y, torch.flatten) have no row.",)
-    if branched:
-        footnotes += ("The model branches (e.g. residual connections): the receptive field "
-                      "is shown up to the first branch.",)
-    return Traced(input_shape, records, mismatches, not branched, footnotes)
+
+def _deep(model: nn.Module) -> nn.Module:
+    import copy
+
+    return copy.deepcopy(model)
 
 
 def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     """Check a model's rows against torch: a zoo model or Network is built with
-    ``to_torch()`` and compared layer by layer; a module is traced and each leaf convarith
-    knows is compared with its spec. The mismatches, one line each (empty: all agree).
+    ``to_torch()`` and compared layer by layer; a module is traced on the meta device and
+    compared with a real forward on CPU (every row's output shape) and with
+    ``model.parameters()`` (the unique total), and each module convarith knows is compared
+    with its spec. The mismatches, one line each (empty: all agree).
 
     >>> verify("alexnet", (3, 227, 227))
     []
     """
     from convarith.network import Network
-    from convarith.table import _input_shape, resolve, trace_input
+    from convarith.table import _input_shape, resolve
 
+    mode = options.pop("mode", "eval")
     resolved = resolve(model, **options)
     if isinstance(resolved, Network):
         return resolved.with_input(_input_shape(resolved.input_shape, input,
                                                 symbolic=False)).check_torch()
-    if input is None:
-        raise ConvArithError(
-            f"Error verifying {type(resolved).__name__}: no input shape. "
-            "Give one, e.g. input=(3, 224, 224) or --input 3x224x224."
-        )
-    return trace(resolved, trace_input(input, resolved)).mismatches
+    traced = trace(resolved, input, mode=mode)
+    problems = list(traced.mismatches)
+    real_model = resolved
+    if isinstance(resolved, torch.jit.ScriptModule):
+        return problems
+    if any(p.device.type == "meta" for p in resolved.parameters()) or any(
+            isinstance(m, nn.modules.lazy.LazyModuleMixin) for m in resolved.modules()):
+        real_model = _real_copy(resolved)
+    real = trace(real_model, input, mode=mode, device="cpu")
+    got = [(r.name, r.output_shape) for r in traced.records]
+    want = [(r.name, r.output_shape) for r in real.records]
+    for (name, shape), (real_name, real_shape) in zip(got, want):
+        if (name, shape) != (real_name, real_shape):
+            problems.append(f"{name}: traced {_show(shape)}, a real forward gives "
+                            f"{real_name} {_show(real_shape)}")
+    if len(got) != len(want):
+        problems.append(f"the trace has {len(got)} rows, a real forward {len(want)}")
+    expected = sum(p.numel() for p in real.graph.model.parameters())  # type: ignore[union-attr]
+    total = sum(r.params for r in traced.records)
+    if total != expected:
+        problems.append(f"the table counts {total:,} parameters, model.parameters() has "
+                        f"{expected:,}")
+    return problems
+
+
+def _real_copy(model: nn.Module) -> nn.Module:
+    """A CPU copy of a model built on the meta device (weights uninitialised: shapes only)."""
+    copy = _deep(model)
+    return copy.to_empty(device="cpu") if any(
+        p.device.type == "meta" for p in copy.parameters()) else copy
