@@ -21,6 +21,7 @@ remembers which parameters and buffers it came from, so the operator that uses i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,10 @@ class Group:
     name: str
     scope: tuple[int, ...]
     outputs: tuple[int, ...] = ()
+    #: for ``F.pad(x, pad, mode="circular")`` (torch writes it as slices and a concatenation
+    #: along the padded axes): the input node and the pad list, so that the receptive field
+    #: sees one pad
+    circular: tuple[int, tuple[int, ...]] | None = None
 
 
 @dataclass(eq=False)
@@ -145,14 +150,14 @@ class _Recorder:
 
     def op(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], out: Any) -> None:
         ins = tuple(self.node_of(t) for t in tree_flatten((args, kwargs))[0]
-                    if isinstance(t, torch.Tensor))
+                    if _known(t))
         data = any(self.nodes[i].data for i in ins)
         reads = frozenset().union(*(self.nodes[i].source for i in ins
                                     if not self.nodes[i].data))
         index = len(self.ops)
         outs = tuple(self.add(t, data=data, producer=index,
                               source=frozenset() if data else reads)
-                     for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor))
+                     for t in tree_flatten(out)[0] if _known(t))
         self.ops.append(Op(index, func, args, kwargs, ins, outs, tuple(self.stack),
                            self.group, reads if data else frozenset(), data))
 
@@ -169,13 +174,19 @@ class _Recorder:
         nth = self.counts[id(module)] = self.counts.get(id(module), 0) + 1
         call = Call(len(self.calls), name, module, self.stack[-1] if self.stack else None, nth,
                     len(self.ops), tuple(self.node_of(t) for t in tree_flatten(args)[0]
-                          if isinstance(t, torch.Tensor)))
+                                         if _known(t)))
         self.calls.append(call)
         self.stack.append(call.index)
 
     def leave(self, module: nn.Module, output: Any) -> None:
         if self.stack and self.calls[self.stack[-1]].module is module:
             self.calls[self.stack.pop()].outputs = self.tensor_nodes(output)
+
+
+def _known(value: Any) -> bool:
+    """A tensor with a shape (a lazy module's parameter has none until it materialises)."""
+    return isinstance(value, torch.Tensor) and not isinstance(
+        value, nn.parameter.UninitializedTensorMixin)
 
 
 class _Operators(TorchDispatchMode):
@@ -187,7 +198,7 @@ class _Operators(TorchDispatchMode):
                            kwargs: Any = None) -> Any:
         kwargs = kwargs or {}
         fast = _FAST_META.get(func.overloadpacket.__name__)
-        if fast is not None and args[0].device.type == "meta":
+        if fast is not None and _known(args[0]) and args[0].device.type == "meta":
             out = fast(*args)
         else:
             out = func(*args, **kwargs)
@@ -221,6 +232,9 @@ class _Calls(TorchFunctionMode):
             return func(*args, **kwargs)
         group = Group(len(rec.groups), _function_name(func), tuple(rec.stack))
         rec.groups.append(group)
+        mode = kwargs.get("mode", args[2] if len(args) > 2 else None)
+        if group.name == "pad" and mode == "circular" and _known(args[0]):
+            group.circular = (rec.node_of(args[0]), tuple(args[1]))
         rec.group = group.index
         try:
             out = func(*args, **kwargs)
@@ -230,9 +244,13 @@ class _Calls(TorchFunctionMode):
         return out
 
 
+_IN_PLACE = {"__iadd__": "add", "__isub__": "sub", "__imul__": "mul", "__itruediv__": "div",
+             "__imatmul__": "matmul", "__ior__": "or", "__iand__": "and"}
+
+
 def _function_name(func: Any) -> str:
     name = getattr(func, "__name__", None) or str(func)
-    return name.strip("_").removeprefix("i") if name.startswith("__i") else name.strip("_")
+    return _IN_PLACE.get(name, name.strip("_"))
 
 
 # --------------------------------------------------------------------------- preparing
@@ -253,7 +271,7 @@ def meta_copy(model: nn.Module) -> nn.Module:
                 requires_grad=tensor.requires_grad, device="meta", dtype=tensor.dtype)
         elif isinstance(tensor, nn.parameter.UninitializedBuffer):
             memo[id(tensor)] = nn.UninitializedBuffer(device="meta", dtype=tensor.dtype)
-        elif tensor.device.type != "meta":
+        else:  # fresh meta tensors also for meta ones (a pruned weight is not a leaf)
             empty = torch.empty_like(tensor, device="meta")
             memo[id(tensor)] = (nn.Parameter(empty, requires_grad=tensor.requires_grad)
                                 if isinstance(tensor, nn.Parameter) else empty)
@@ -283,11 +301,12 @@ def _named_tensors(model: nn.Module) -> tuple[dict[int, tuple[str, Any, str]], d
 
 def record(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = None, *,
            names: list[str] | None = None, train: bool = False, device: str = "meta",
-           batch: int = 1, what: str = "") -> Graph:
+           batch: int = 1, what: str = "", grad: bool = False) -> Graph:
     """Run ``model(*args, **kwargs)`` once, recording everything (see the module doc).
 
     ``model`` and the tensors must already be on ``device``; the model is put in train or
-    eval mode for the pass and left as it was.
+    eval mode for the pass and left as it was. ``grad=True`` keeps autograd on (a real
+    forward whose nodes can be differentiated: the backprop check of receptive fields).
     """
     kwargs = kwargs or {}
     module_names = {}
@@ -309,7 +328,8 @@ def record(model: nn.Module, args: list[Any], kwargs: dict[str, Any] | None = No
     flags = [(m, m.training) for m in model.modules()]
     model.train(train)
     try:
-        with torch.no_grad(), _Calls(rec), _Operators(rec):
+        with (contextlib.nullcontext() if grad else torch.no_grad()), _Calls(rec), \
+                _Operators(rec):
             model(*args, **kwargs)
     except KeyboardInterrupt:
         raise

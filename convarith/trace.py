@@ -78,6 +78,7 @@ class Traced:
     graph: Graph | None = field(default=None, repr=False)
     params: int = 0  # unique parameters of the traced model
     buffers: int = 0
+    outputs: tuple[int | None, ...] = ()  # each record's output node in ``graph``
 
     @property
     def input_shape(self) -> Shape:
@@ -349,12 +350,21 @@ def receptive_fields(graph: Graph) -> tuple[dict[int, _RF | None], dict[int, str
             rf[index] = _make_rf(source, {d: Field() for d in range(2, len(node.shape))})
         else:
             rf[index] = None
+    circular = {g.outputs[0]: g.circular for g in graph.groups if g.circular and g.outputs}
     for op in graph.ops:
         if not op.data:
             continue
         result = _through(op, graph, rf, notes)
         for out in op.outputs:
             rf[out] = result
+            if out in circular:  # one pad, not the slices torch writes it as
+                source, pad = circular[out]
+                before = rf.get(source)
+                rank = len(graph.nodes[source].shape)
+                lefts = {rank - 1 - i // 2: pad[i] for i in range(0, len(pad), 2)}
+                rf[out] = None if before is None else _make_rf(
+                    before.source, {d: f.window(1, p=lefts.get(d, 0))
+                                    for d, f in before.get().items()})
     return rf, notes
 
 
@@ -663,8 +673,9 @@ class _Draft:
 
 
 def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
-               ) -> tuple[list[Record], list[str], list[str]]:
-    """Records (one per row), spec mismatches and footnotes, from a recorded graph."""
+               ) -> tuple[list[Record], list[str], list[str], list[int | None]]:
+    """Records (one per row), spec mismatches, footnotes and each record's output node,
+    from a recorded graph."""
     fields_of, merge_notes = receptive_fields(graph)
     drafts: list[_Draft] = []
     totals: dict[int, int] = {}
@@ -760,9 +771,12 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             geometry=geometry, lost=lost, note="; ".join(dict.fromkeys(notes)),
             rf_effect="global", traced=True, rf=sizes, jump=jumps, calls=draft.calls,
             frozen=count["frozen"]))
-    records += _unused(graph, claimed)
+    outputs: list[int | None] = [d.output_node for d in drafts]
+    unused = _unused(graph, claimed)
+    records += unused
+    outputs += [None] * len(unused)
     footnotes = _footnotes(graph, records)
-    return records, mismatches, footnotes
+    return records, mismatches, footnotes, outputs
 
 
 def _count(into: dict[str, int], tensor: Any, what: str) -> None:
@@ -852,7 +866,8 @@ def _footnotes(graph: Graph, records: list[Record]) -> list[str]:
 
 
 def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 1,
-          mode: str = "eval", depth: int | None = None, device: str = "meta") -> Traced:
+          mode: str = "eval", depth: int | None = None, device: str = "meta",
+          grad: bool = False) -> Traced:
     """Run ``model`` once on ``input`` and read its rows (see the module doc).
 
     ``input``: a shape without the batch (``(3, 224, 224)`` or ``"3x224x224"``), a string
@@ -896,11 +911,12 @@ def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 
     names = [d.name or (f"input {n + 1}" if len(described) > 1 else "input")
              for n, d in enumerate(described)]
     graph = record(copy, args, kwargs, names=names[:len(args)], train=mode == "train",
-                   device=device, batch=batch, what=what)
-    records, mismatches, footnotes = records_of(graph, depth=depth, dtype=dtype)
+                   device=device, batch=batch, what=what, grad=grad)
+    records, mismatches, footnotes, outputs = records_of(graph, depth=depth, dtype=dtype)
     params = sum(t.numel() for _, t, w in graph.tensors.values() if w == "parameter")
     buffers = sum(t.numel() for _, t, w in graph.tensors.values() if w == "buffer")
-    return Traced(described, records, mismatches, tuple(footnotes), graph, params, buffers)
+    return Traced(described, records, mismatches, tuple(footnotes), graph, params, buffers,
+                  tuple(outputs))
 
 
 def _deep(model: nn.Module) -> nn.Module:
