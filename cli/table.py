@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from convarith.choices import DTYPE_BYTES, SHAPE_ORDERS, TABLE_FORMATS
-from convarith.cli.types import SIZE
+from convarith.choices import DTYPE_BYTES, SHAPE_ORDERS, TABLE_FORMATS, TRACE_DEVICES, TRACE_MODES
 from convarith.errors import ConvArithError
 
 
@@ -34,8 +33,10 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.argument("model")
-@click.option("--input", "input_size", type=SIZE,
-              help="C x H x W (3x227x227), H x W, or one size; default: the model's own.")
+@click.option("--input", "inputs", multiple=True, metavar="SIZE[:DTYPE]",
+              help="C x H x W (3x227x227), H x W, or one size; default: the model's own. A "
+                   "traced module takes one per input (--input 3x224x224 --input 10), with "
+                   "an optional dtype (--input 16:int64).")
 @click.option("-f", "--format", "format_", type=click.Choice(TABLE_FORMATS),
               help="Output format [default: terminal, or from the -o file's suffix].")
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")
@@ -56,12 +57,21 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--num-classes", type=click.IntRange(min=1), help="Size of the last layer.")
 @click.option("-O", "--option", "extra", multiple=True, metavar="KEY=VALUE",
               help="A model option, e.g. -O activation=tanh -O pool=avg (lenet5-modern).")
+@click.option("--depth", type=click.IntRange(min=1),
+              help="Traced module: fold modules deeper than this into their parent's row.")
+@click.option("--mode", type=click.Choice(TRACE_MODES), default="eval", show_default=True,
+              help="Traced module: run it in eval or train mode (train-only branches).")
+@click.option("--device", type=click.Choice(TRACE_DEVICES), default="meta",
+              show_default=True,
+              help="Traced module: meta (shapes only) or a real forward on small CPU tensors "
+                   "(models that read tensor values).")
 @click.option("--color/--no-color", default=None,
               help="Bold headers in the terminal [default: when writing to a terminal].")
-def table(model: str, input_size: Any, format_: str | None, columns: str | None,
+def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str | None,
           symbolic: bool, verify: bool, output: str | None, order: str, all_layers: bool,
           exact: bool, dtype: str, batch: int, num_classes: int | None,
-          extra: tuple[str, ...], color: bool | None) -> None:
+          extra: tuple[str, ...], depth: int | None, mode: str, device: str,
+          color: bool | None) -> None:
     """The layer-by-layer table of MODEL: kernel, stride, padding, output shape,
     parameters, MACs, activation memory, receptive field and notes.
 
@@ -76,14 +86,18 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
       convarith table lenet5 --format latex -o lenet5.tex
       convarith table alexnet --symbolic --columns layer,output,params
       convarith table models.py:Net --input 3x32x32 --verify
+      convarith table models.py:Siamese --input 1x28x28 --input 1x28x28 --depth 1
     """
     from convarith.table import table as build
 
     options = _options(extra)
     if num_classes is not None:
         options["num_classes"] = num_classes
+    input_size: Any = None if not inputs else inputs[0] if len(inputs) == 1 else list(inputs)
+    traced = {"depth": depth, "mode": mode, "device": device} if ":" in model else {}
     result = build(model, input_size, columns=columns, symbolic=symbolic, order=order,
-                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact, **options)
+                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact, **traced,
+                   **options)
     if output is not None:
         written = result.write(output, format_)
         click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
@@ -93,7 +107,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
     if verify:
         from convarith.trace import verify as check
 
-        problems = check(model, input_size, **options)
+        problems = check(model, input_size, **({"mode": mode} if traced else {}), **options)
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)

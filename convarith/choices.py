@@ -90,6 +90,11 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "frozen",
 )
 
+#: Modes a module is traced in (``model.train()`` / ``model.eval()``) and the devices a trace
+#: runs on: meta (shapes only, no memory) or a real forward on CPU.
+TRACE_MODES: tuple[str, ...] = ("eval", "train")
+TRACE_DEVICES: tuple[str, ...] = ("meta", "cpu")
+
 #: Orders a table writes shapes in: H x W x C as course notes do, or C x H x W as PyTorch.
 SHAPE_ORDERS: tuple[str, ...] = ("hwc", "chw")
 

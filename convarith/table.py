@@ -688,6 +688,15 @@ def _choose_columns(columns: Iterable[str] | None, rows: Sequence[Row], *, symbo
 
 def _input_shape(net_shape: Shape, input: Any, *, symbolic: bool) -> Shape:
     """The input shape asked for: ``(C, H, W)``, ``(H, W)`` or one size (square)."""
+    if isinstance(input, str):
+        from convarith.notation import parse_size
+
+        input = parse_size(input)
+    if isinstance(input, list):
+        raise ConvArithError(
+            f"Error building a table: a zoo model or Network has one input, not {len(input)}. "
+            "Give one --input."
+        )
     if input is None:
         shape = tuple(net_shape)
     elif isinstance(input, int):
@@ -774,6 +783,8 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
                     d.dtype.startswith(("float", "bfloat")) else None for d in traced.inputs]
         rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch,
                           inputs=[(n, s, rf) for (n, s, _), rf in zip(inputs, first_rf)])
+        if not any(rf for rf in first_rf):
+            order = "chw"  # tokens or feature vectors: shapes as torch writes them
         counted = [r for r in rows if r.index]
         totals = {c: sum(getattr(r, c) for r in counted) for c in _COUNTS}
         totals["frozen"] = sum(r.frozen for r in counted)

@@ -41,7 +41,7 @@ import torch
 from torch import nn
 
 from convarith import layers as L
-from convarith.choices import DTYPE_BYTES
+from convarith.choices import DTYPE_BYTES, TRACE_DEVICES, TRACE_MODES
 from convarith.counting import activation_bytes, matmul_macs
 from convarith.dataflow import Graph, Op, meta_copy, record
 from convarith.errors import ConvArithError
@@ -49,8 +49,6 @@ from convarith.layers import Shape
 from convarith.receptive import Field, misalignment, union
 from convarith.table import Record
 from convarith.torch_mapping import spec_of
-
-TRACE_MODES: tuple[str, ...] = ("eval", "train")
 
 
 @dataclass(frozen=True)
@@ -881,6 +879,11 @@ def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 
             f"Error tracing {type(model).__name__}: mode={mode!r} is not known. "
             f"Use one of {', '.join(TRACE_MODES)}."
         )
+    if device not in TRACE_DEVICES:
+        raise ConvArithError(
+            f"Error tracing {type(model).__name__}: device={device!r} is not known. "
+            f"Use one of {', '.join(TRACE_DEVICES)}."
+        )
     if depth is not None and (not isinstance(depth, int) or depth < 1):
         raise ConvArithError(
             f"Error tracing {type(model).__name__}: depth={depth!r}. Use a whole number >= 1."
@@ -910,6 +913,7 @@ def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 
     kwargs = {k: _example(v, batch=batch, device=device) for k, v in keywords.items()}
     names = [d.name or (f"input {n + 1}" if len(described) > 1 else "input")
              for n, d in enumerate(described)]
+    described = tuple(Input(d.shape, d.dtype, name) for d, name in zip(described, names))
     graph = record(copy, args, kwargs, names=names[:len(args)], train=mode == "train",
                    device=device, batch=batch, what=what, grad=grad)
     records, mismatches, footnotes, outputs = records_of(graph, depth=depth, dtype=dtype)

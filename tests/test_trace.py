@@ -1,10 +1,12 @@
-"""Tracing any torch.nn.Module: leaf rows on the meta device, residual blocks, loading."""
+"""Tracing any torch.nn.Module: rows on the meta device, residual blocks, loading, and each
+case the operator-level tracer must get right (one test per case of issue 12)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 import torch
@@ -59,6 +61,7 @@ def test_residual_network_traced_matches_the_hand_written_table():
         ("block1.relu", (8, 32, 32), 0, 0),
         ("block1.conv2", (8, 32, 32), 8 * 8 * 9, 0),
         ("block1.bn2", (8, 32, 32), 16, 17),
+        ("block1.add", (8, 32, 32), 0, 0),        # y + x: a row of its own
         ("block1.relu", (8, 32, 32), 0, 0),       # after the addition: the same module again
         ("block2.conv1", (16, 16, 16), 8 * 16 * 9, 0),
         ("block2.bn1", (16, 16, 16), 32, 33),
@@ -66,16 +69,20 @@ def test_residual_network_traced_matches_the_hand_written_table():
         ("block2.conv2", (16, 16, 16), 16 * 16 * 9, 0),
         ("block2.bn2", (16, 16, 16), 32, 33),
         ("block2.shortcut", (16, 16, 16), 8 * 16, 0),
+        ("block2.add", (16, 16, 16), 0, 0),
         ("block2.relu", (16, 16, 16), 0, 0),
         ("pool", (16, 1, 1), 0, 0),
+        ("flatten", (16,), 0, 0),                 # torch.flatten in forward()
         ("fc", (10,), 16 * 10 + 10, 0),
     ]
     assert t.totals["params"] == sum(p.numel() for p in TinyResNet().parameters())
     rows = {r.name: r for r in t.rows}
-    # the receptive field follows the chain until the first branch (the second relu's
-    # input is y + x), then stops
+    # the receptive field goes through the branches: the addition is the union of the
+    # 3x3-3x3 path (7) and the shortcut (3), and block2 builds on it
     assert rows["block1.conv2"].rf == (7, 7) and rows["stem"].rf == (3, 3)
-    assert rows["block2.conv1"].rf is None
+    assert rows["block1.add"].rf == (7, 7)
+    assert rows["block2.conv1"].rf == (9, 9) and rows["block2.add"].rf == (9 + 2 * 2,) * 2
+    assert rows["block2.add"].jump == (2, 2)
     # a 1x1 stride-2 shortcut on 32 never reads the last row and column
     assert "last 1 row and last 1 column" in rows["block2.shortcut"].note
 
@@ -83,7 +90,6 @@ def test_residual_network_traced_matches_the_hand_written_table():
 def test_trace_checks_known_leaves_against_their_specs():
     traced = trace(TinyResNet(), (3, 32, 32))
     assert traced.mismatches == []
-    assert not traced.chain
 
 
 def test_trace_uses_no_real_memory_and_leaves_the_model_untouched():
@@ -169,7 +175,7 @@ def test_load_errors_say_what_to_fix(tmp_path):
         load("no_such_package.models:Net")
     with pytest.raises(ConvArithError, match="no input shape"):
         table(f"{path}:Net")
-    with pytest.raises(ConvArithError, match=r"input=32 does not give the channels"):
+    with pytest.raises(ConvArithError, match=r"Error tracing Net with input 32: Expected 3D"):
         table(f"{path}:Net", 32)
     with pytest.raises(ConvArithError, match=r"Error tracing Net with input 3x8x8"):
         table(f"{path}:Net", (3, 8, 8))
@@ -210,3 +216,152 @@ def test_torchvision_models_when_installed():
         return
     t = table("torchvision.models:resnet18", (3, 224, 224))
     assert t.totals["params"] == 11689512
+
+
+# --------------------------------------------------------------------------- issue 12 cases
+
+import models_zoo as Z  # noqa: E402
+
+
+def rows_of(model, input, **options):
+    return {r.name: r for r in table(model, input, **options).rows}
+
+
+def test_a_module_called_six_times_counts_its_parameters_once():
+    t = table(Z.ReusedInALoop(), (3, 16, 16))
+    conv_rows = [r for r in t.rows if r.name == "conv"]
+    assert [r.calls for r in conv_rows] == [f"{n}/6" for n in range(1, 7)]
+    assert [r.params for r in conv_rows] == [36_928, 0, 0, 0, 0, 0]
+    assert t.totals["params"] == 64 * 3 + 64 + 36_928
+    assert "calls" in t.columns and "1/6" in t.render_terminal()
+
+
+def test_tied_weights_count_once_and_integer_inputs_trace():
+    model = Z.TiedWeights()
+    rows = rows_of(model, "12:int64")
+    assert rows["input"].output_shape == (12,)
+    assert rows["embed"].params == 100 * 32 and rows["head"].params == 100  # bias only
+    assert rows["head"].output_shape == (12, 100)
+    assert sum(r.params for r in rows.values() if r.index) == \
+        sum(p.numel() for p in model.parameters())
+
+
+def test_parameters_of_non_leaf_modules_parameter_lists_and_the_model_itself_count():
+    model = Z.OwnParameters()
+    t = table(model, (3, 8, 8))
+    assert t.totals["params"] == sum(p.numel() for p in model.parameters()) == 656
+    rows = {r.name: r for r in t.rows}
+    assert rows["block.conv"].params == 448 + 16  # the block's own scale joins its conv row
+    assert rows["matmul"].params == 160 and rows["matmul"].macs == 160
+
+
+def test_frozen_parameters_are_counted_apart_and_never_a_verify_mismatch():
+    model = Z.frozen_backbone()
+    t = table(model, (3, 8, 8))
+    assert t.totals["params"] == sum(p.numel() for p in model.parameters())
+    assert t.totals["frozen"] == 224 + 16
+    assert "frozen" in t.columns
+    assert verify(model, (3, 8, 8)) == []
+
+
+def test_feature_vectors_need_no_channels():
+    t = table(Z.LinearOnly(), (10,))
+    assert [r.output_shape for r in t.rows] == [(10,), (32,), (3,)]
+    assert t.rows[1].macs == 320 and t.rows[-1].rf is None
+
+
+def test_two_inputs_and_keyword_inputs():
+    t = table(Z.Siamese(), [(1, 16, 16), (1, 16, 16)])
+    assert [r.name for r in t.rows[:2]] == ["input 1", "input 2"]
+    assert [r.calls for r in t.rows if r.name == "fc"] == ["1/2", "2/2"]
+    assert "inputs input 1 1x16x16 (C x H x W), input 2 1x16x16 (C x H x W)" in t.caption()
+    t = table(Z.KeywordInput(), {"image": (3, 8, 8), "mask": (4, 8, 8)})
+    assert [r.name for r in t.rows[:2]] == ["image", "mask"]
+    assert t.rows[-1].type == "mul" and t.rows[-1].output_shape == (4, 8, 8)
+    example = torch.zeros(2, 3, 8, 8)
+    assert table(Z.KeywordInput(), {"image": example, "mask": "4x8x8"}).rows[0].output_shape \
+        == (3, 8, 8)
+
+
+def test_torchscript_is_refused_on_meta_in_one_line_and_traced_on_cpu():
+    scripted = torch.jit.script(nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU()))
+    with pytest.raises(ConvArithError, match=r"TorchScript module.*--device cpu"):
+        table(scripted, (3, 8, 8))
+    t = table(scripted, (3, 8, 8), device="cpu")
+    assert [r.type for r in t.rows[1:]] == ["conv + relu"]
+    assert t.totals["params"] == 112
+
+
+def test_pruned_and_lazy_modules():
+    model = Z.pruned()
+    rows = rows_of(model, (3, 10, 10))
+    assert rows["0"].params == 8 * 27 + 8 and rows["0"].buffers == 8 * 27  # orig + mask
+    assert rows["0"].macs == 8 * 27 * 64
+    lazy = Z.lazy()
+    rows = rows_of(lazy, (3, 8, 8))
+    assert rows["3"].params == 8 * 36 * 5 + 5 and rows["3"].output_shape == (5,)
+    assert isinstance(lazy[0].weight, nn.parameter.UninitializedParameter)  # left lazy
+
+
+def test_data_dependent_code_is_named_and_cpu_is_offered():
+    with pytest.raises(ConvArithError, match=r"reads tensor values or moves tensors.*"
+                                             r"--device cpu"):
+        table(Z.ReadsValues(), (4,))
+    assert table(Z.ReadsValues(), (4,), device="cpu").rows[-1].output_shape == (4,)
+
+    class Gaussian(nn.Module):
+        def forward(self, x):
+            return torch.distributions.Normal(x, x.abs() + 1)
+
+    with pytest.raises(ConvArithError, match="--device cpu"):
+        table(Gaussian(), (3,))
+
+
+def test_functional_operations_have_rows():
+    rows = rows_of(Z.FunctionalPooling(), (3, 32, 32))
+    assert [(r.type, r.kernel, r.output_shape) for r in list(rows.values())[2:]] == [
+        ("max-pool", "2", (8, 15, 15)), ("conv", "3", (8, 11, 11)),
+        ("avg-pool", "3", (8, 6, 6)), ("interpolate", "", (8, 12, 12))]
+    assert rows["conv1"].type == "conv + relu"  # F.relu folds into the row before
+    rows = rows_of(Z.InceptionStyle(), (3, 12, 12))
+    assert rows["concat"].output_shape == (15, 12, 12) and rows["concat"].rf == (5, 5)
+
+
+def test_in_place_addition_is_a_branch_and_its_relu_follows_it():
+    rows = rows_of(Z.resnet18(), (3, 64, 64))
+    assert rows["layer1.0.bn2"].type == "batch norm"
+    assert rows["layer1.0.add"].type == "add + relu"
+    assert rows["layer1.0.add"].rf == (27, 27)
+
+
+def test_depth_folds_modules_into_their_parents():
+    t = table(Z.resnet18(), (3, 64, 64), depth=1)
+    assert [r.name for r in t.rows] == ["input", "conv1", "bn1", "maxpool", "layer1",
+                                        "layer2", "layer3", "layer4", "avgpool", "flatten",
+                                        "fc"]
+    assert t.totals["params"] == 11_689_512
+    assert {r.name: r for r in t.rows}["layer4"].rf == (435, 435)
+
+
+def test_cli_repeatable_inputs_dtype_depth_mode_and_device(tmp_path):
+    path = tmp_path / "zoo.py"
+    here = str(Path(__file__).parent)
+    path.write_text(f"import sys\nsys.path.insert(0, {here!r})\nfrom models_zoo import *\n")
+    run = CliRunner().invoke
+    result = run(main, ["table", f"{path}:Siamese", "--input", "1x16x16", "--input",
+                        "1x16x16", "--columns", "layer,calls,output,params"])
+    assert result.exit_code == 0, result.output
+    assert "input 2" in result.output and "2/2" in result.output
+    result = run(main, ["table", f"{path}:TiedWeights", "--input", "12:int64"])
+    assert result.exit_code == 0 and "12x100" in result.output
+    result = run(main, ["table", f"{path}:googlenet", "--input", "3x64x64", "--mode", "train",
+                        "--depth", "1", "--verify"])
+    assert result.exit_code == 0, result.output
+    assert "aux1" in result.output and "not run" not in result.output
+    result = run(main, ["table", f"{path}:ReadsValues", "--input", "4"])
+    assert result.exit_code == 2 and result.output.startswith("Error: tracing ReadsValues")
+    assert len(result.output.strip().splitlines()) == 1
+    result = run(main, ["table", f"{path}:ReadsValues", "--input", "4", "--device", "cpu"])
+    assert result.exit_code == 0
+    result = run(main, ["table", f"{path}:LinearOnly", "--input", "10:float99"])
+    assert result.exit_code == 2 and "dtype 'float99' is not known" in result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import inspect
 
+import models_zoo as Z
 import pytest
 import torch
 import torch.nn.functional as F
@@ -13,7 +14,6 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.flop_counter import FlopCounterMode
 
-import models_zoo as Z
 from convarith.table import table
 from convarith.trace import op_macs, receptive_fields, trace
 
