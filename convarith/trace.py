@@ -552,7 +552,7 @@ def _owner(op: Op, graph: Graph, depth: int | None) -> tuple[str, int]:
 def _segments(graph: Graph, depth: int | None) -> list[_Segment]:
     segments: list[_Segment] = []
     for op in graph.ops:
-        if not op.data:
+        if not op.data or not op.outputs:  # .item() reads a value: no tensor flows on
             continue
         owner = _owner(op, graph, depth)
         if segments and segments[-1].owner == owner:
@@ -908,7 +908,11 @@ def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 
         copy = meta_copy(model)
     else:
         has_lazy = any(isinstance(m, nn.modules.lazy.LazyModuleMixin) for m in model.modules())
-        copy = _deep(model) if has_lazy else model  # a real forward materialises lazy ones
+        on_meta = any(t.device.type == "meta" for t in [*model.parameters(), *model.buffers()]
+                      if not isinstance(t, nn.parameter.UninitializedTensorMixin))
+        # a real forward materialises lazy modules (on a copy); a model built on meta
+        # (FILE.py:NAME builds there) gets CPU weights first
+        copy = _real_copy(model) if on_meta else _deep(model) if has_lazy else model
     args = [_example(v, batch=batch, device=device) for v in positional]
     kwargs = {k: _example(v, batch=batch, device=device) for k, v in keywords.items()}
     names = [d.name or (f"input {n + 1}" if len(described) > 1 else "input")
@@ -949,13 +953,9 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
                                                 symbolic=False)).check_torch()
     traced = trace(resolved, input, mode=mode)
     problems = list(traced.mismatches)
-    real_model = resolved
     if isinstance(resolved, torch.jit.ScriptModule):
         return problems
-    if any(p.device.type == "meta" for p in resolved.parameters()) or any(
-            isinstance(m, nn.modules.lazy.LazyModuleMixin) for m in resolved.modules()):
-        real_model = _real_copy(resolved)
-    real = trace(real_model, input, mode=mode, device="cpu")
+    real = trace(resolved, input, mode=mode, device="cpu")
     got = [(r.name, r.output_shape) for r in traced.records]
     want = [(r.name, r.output_shape) for r in real.records]
     for (name, shape), (real_name, real_shape) in zip(got, want):
@@ -973,7 +973,14 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
 
 
 def _real_copy(model: nn.Module) -> nn.Module:
-    """A CPU copy of a model built on the meta device (weights uninitialised: shapes only)."""
+    """A CPU copy of a model built on the meta device, with freshly initialised weights."""
     copy = _deep(model)
-    return copy.to_empty(device="cpu") if any(
-        p.device.type == "meta" for p in copy.parameters()) else copy
+    if not any(p.device.type == "meta" for p in copy.parameters()):
+        return copy
+    copy = copy.to_empty(device="cpu")
+    with torch.no_grad():
+        for module in copy.modules():
+            reset = getattr(module, "reset_parameters", None)
+            if callable(reset):
+                reset()
+    return copy
