@@ -495,7 +495,8 @@ class Table:
                 if len(shape) >= 2 and dtype.startswith(("float", "bfloat")) else ""
             text += f" ({axes})" if axes else ""
             text += f" {dtype}" if dtype != "float32" else ""
-            shown.append(f"{name} {text}" if len(self.inputs) > 1 else text)
+            automatic = name == "input" or name.startswith("input ")
+            shown.append(text if automatic else f"{name} {text}")
         inputs = ("inputs " + ", ".join(shown)) if len(shown) > 1 else f"input {shown[0]}"
         counted = ""
         if any(c in self.columns for c in ("macs", "memory")):

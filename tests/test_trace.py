@@ -274,7 +274,7 @@ def test_two_inputs_and_keyword_inputs():
     t = table(Z.Siamese(), [(1, 16, 16), (1, 16, 16)])
     assert [r.name for r in t.rows[:2]] == ["input 1", "input 2"]
     assert [r.calls for r in t.rows if r.name == "fc"] == ["1/2", "2/2"]
-    assert "inputs input 1 1x16x16 (C x H x W), input 2 1x16x16 (C x H x W)" in t.caption()
+    assert "inputs 1x16x16 (C x H x W), 1x16x16 (C x H x W)" in t.caption()
     t = table(Z.KeywordInput(), {"image": (3, 8, 8), "mask": (4, 8, 8)})
     assert [r.name for r in t.rows[:2]] == ["image", "mask"]
     assert t.rows[-1].type == "mul" and t.rows[-1].output_shape == (4, 8, 8)
