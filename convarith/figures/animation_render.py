@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convarith.atomic import atomic_write, publish
+from convarith.atomic import atomic_path, atomic_write
 from convarith.errors import ConvArithError
 from convarith.figures.animation import CELL_KINDS, Scene, format_value
 
@@ -473,28 +473,24 @@ def _write_mp4(images: list[Any], path: Path, *, fps: float) -> None:
     import matplotlib
 
     width, height = images[0].size
-    tmp = path.with_name(f".{path.stem}.tmp.mp4")
-    command = [
-        matplotlib.rcParams["animation.ffmpeg_path"], "-y", "-loglevel", "error",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
-        "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p",
-        "-vcodec", "libx264", "-fflags", "+bitexact", "-map_metadata", "-1", str(tmp),
-    ]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        result = subprocess.run(command, input=b"".join(image.tobytes() for image in images),
-                                capture_output=True, check=False)
+    with atomic_path(path, what="the figure", suffix=".mp4") as tmp:
+        command = [
+            matplotlib.rcParams["animation.ffmpeg_path"], "-y", "-loglevel", "error",
+            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{width}x{height}", "-r", str(fps),
+            "-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-pix_fmt", "yuv420p",
+            "-vcodec", "libx264", "-fflags", "+bitexact", "-map_metadata", "-1", str(tmp),
+        ]
+        try:
+            result = subprocess.run(command, input=b"".join(image.tobytes() for image in images),
+                                    capture_output=True, check=False)
+        except OSError as error:
+            raise ConvArithError(f"Error writing the figure to {path}: ffmpeg could not run "
+                                 f"({error.strerror or error}). Write a .gif instead, or "
+                                 "install ffmpeg.") from None
         if result.returncode != 0:
             message = " ".join(result.stderr.decode(errors="replace").split())[:200]
             raise ConvArithError(f"Error writing {path}: ffmpeg failed ({message}). "
                                  "Write a .gif instead, or check the ffmpeg installation.")
-        publish(tmp, path)
-    except OSError as error:
-        raise ConvArithError(f"Error writing the figure to {path}: {error.strerror or error}. "
-                             "Choose a path in a folder you can write to.") from None
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_sheet(scene: Scene, path: Path, *, dpi: float = 100, theme: str = "light",
