@@ -88,7 +88,7 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
       convarith table models.py:Net --input 3x32x32 --verify
       convarith table models.py:Siamese --input 1x28x28 --input 1x28x28 --depth 1
     """
-    from convarith.table import table as build
+    from convarith.tables.table import table as build
 
     options = _options(extra)
     if num_classes is not None:
@@ -105,7 +105,7 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
-        from convarith.trace import verify as check
+        from convarith.tables.table import verify as check
 
         problems = check(model, input_size, **({"mode": mode} if traced else {}), **options)
         if problems:

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch import nn
 
-from convarith import layers as L
-from convarith.torch_mapping import BRIDGES, same_spec, spec_of, to_torch
+from convarith.bridges.torch import BRIDGES, same_spec, spec_of, to_torch
+from convarith.specs import layers as L
 
 # one spec per kind, at an input shape it fits (channels first, no batch)
 SAMPLES = [
@@ -17,6 +17,7 @@ SAMPLES = [
     (L.ConvTranspose(4, 4, stride=2, padding=1, output_padding=1), (8, 5, 5)),
     (L.MaxPool(3, stride=2, padding=1, ceil_mode=True), (4, 9, 9)),
     (L.AvgPool(2), (4, 8, 8, 8)),
+    (L.LPPool(2, 3, stride=2), (4, 9, 9)),
     (L.AdaptiveAvgPool(6), (4, 13, 13)),
     (L.GlobalAvgPool(), (4, 5, 5)),
     (L.Flatten(), (4, 2, 2)),

@@ -14,8 +14,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.flop_counter import FlopCounterMode
 
-from convarith.table import table
-from convarith.trace import op_macs, receptive_fields, trace
+from convarith.tables.table import table
+from convarith.bridges.trace import op_macs, receptive_fields, trace
 
 SMALL = [c for c in Z.CASES if c[0] not in ("resnet-18", "vgg-16", "googlenet")]
 BIG = [c for c in Z.CASES if c not in SMALL]
