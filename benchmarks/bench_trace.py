@@ -39,7 +39,7 @@ def peak():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 if {tool!r} == "convarith":
-    from convarith.trace import trace
+    from convarith.bridges.trace import trace
     run = lambda s: trace(model, (3, s, s))
 else:
     import torchinfo
@@ -53,9 +53,10 @@ print(json.dumps({{"seconds": seconds, "cold": cold, "added": peak() - before}})
 
 def measure(tool: str, model: str, size: int) -> dict[str, float]:
     code = CHILD.format(tests=str(TESTS), model=model, size=size, tool=tool)
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{tool} on {model} at {size} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:

@@ -113,5 +113,10 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
                 click.echo(f"Mismatch: {problem}", err=True)
             raise SystemExit(1)
         layers = sum(len(row.layers) for row in result.rows)
-        click.echo(f"Verified against torch: all {layers} layers agree in output shape and "
-                   "parameters.", err=True)
+        if traced:
+            click.echo(f"Verified against a real forward on CPU and model.parameters(): all "
+                       f"{layers} rows agree in output shape, {result.totals['params']:,} "
+                       "parameters.", err=True)
+        else:
+            click.echo(f"Verified against torch: all {layers} layers agree in output shape "
+                       "and parameters.", err=True)

@@ -397,12 +397,29 @@ class ReadsValues(nn.Module):
         return self.fc(x.to("cpu"))
 
 
+class TrainOnlyHead(nn.Module):
+    """An auxiliary classifier that runs in train mode only (GoogLeNet's habit)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.AdaptiveAvgPool2d(1),
+                                  nn.Flatten())
+        self.head = nn.Linear(8, 4)
+        self.aux = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features = self.body(x)
+        out = self.head(features)
+        return out + self.aux(features) if self.training else out
+
+
 #: (name, factory, input) of every model the tests trace
 CASES: list[tuple[str, object, object]] = [
     ("reused in a loop", ReusedInALoop, (3, 16, 16)),
     ("tied weights", TiedWeights, "12:int64"),
     ("own parameters", OwnParameters, (3, 8, 8)),
     ("frozen", frozen_backbone, (3, 8, 8)),
+    ("train-only head", TrainOnlyHead, (3, 8, 8)),
     ("linear only", LinearOnly, (10,)),
     ("siamese", Siamese, [(1, 16, 16), (1, 16, 16)]),
     ("keyword input", KeywordInput, {"image": (3, 8, 8), "mask": (4, 8, 8)}),

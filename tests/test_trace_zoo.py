@@ -12,10 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
-from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
-from convarith.tables.table import table
 from convarith.bridges.trace import op_macs, receptive_fields, trace
+from convarith.tables.table import table
 
 SMALL = [c for c in Z.CASES if c[0] not in ("resnet-18", "vgg-16", "googlenet")]
 BIG = [c for c in Z.CASES if c not in SMALL]
@@ -56,11 +56,13 @@ def test_macs_equal_flop_counter_over_two_per_operator(name, factory, input):
     traced = trace(build(factory, "meta"), input)
     counted = 0
     for op in traced.graph.ops:
+        if op.func.overloadpacket not in flop_registry and not op_macs(op):
+            continue  # an operator neither side counts
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             op.func(*op.args, **op.kwargs)
         assert op_macs(op) * 2 == counter.get_total_flops(), op.name
         counted += op_macs(op) > 0
-    assert counted or name in ("linear only",) or True
+    assert counted or name == "keyword input"
     if name not in ("lazy", "reused in a loop"):  # rows count MACs once per call
         assert sum(r.macs for r in traced.records) == sum(map(op_macs, traced.graph.ops))
 
@@ -69,9 +71,10 @@ def test_resnets_and_vgg_receptive_fields_at_224_as_the_distill_table():
     rows = {r.name: r for r in table(build(Z.resnet18, "meta"), (3, 224, 224)).rows}
     assert (rows["layer4.1.add"].rf, rows["layer4.1.add"].jump) == ((435, 435), (32, 32))
     assert rows["layer4.1.add"].type == "add + relu"  # the ReLU after out += identity
-    rows = {r.name: r for r in table(build(Z.resnet50, "meta"), (3, 224, 224)).rows}
+    resnet50 = table(build(Z.resnet50, "meta"), (3, 224, 224))
+    rows = {r.name: r for r in resnet50.rows}
     assert (rows["layer4.2.add"].rf, rows["layer4.2.add"].jump) == ((427, 427), (32, 32))
-    assert table(build(Z.resnet50, "meta"), (3, 224, 224)).totals["params"] == 25_557_032
+    assert resnet50.totals["params"] == 25_557_032
     vgg = table(build(Z.vgg16, "meta"), (3, 224, 224))
     rows = {r.name: r for r in vgg.rows}
     assert (rows["features.30"].rf, rows["features.30"].jump) == ((212, 212), (32, 32))
@@ -80,8 +83,8 @@ def test_resnets_and_vgg_receptive_fields_at_224_as_the_distill_table():
 
 def test_googlenet_auxiliary_heads_run_in_train_mode_only():
     model = build(Z.googlenet, "meta")
-    evaluated = table(model, (3, 224, 224))
-    trained = table(model, (3, 224, 224), mode="train")
+    evaluated = table(model, (3, 64, 64))
+    trained = table(model, (3, 64, 64), mode="train")
     total = sum(p.numel() for p in model.parameters())
     assert evaluated.totals["params"] == trained.totals["params"] == total
     not_run = [r.name for r in evaluated.rows if r.note == "not run"]
