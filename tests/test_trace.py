@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+import torch.nn.functional as F
 from click.testing import CliRunner
 from torch import nn
 
@@ -372,3 +373,19 @@ def test_cli_repeatable_inputs_dtype_depth_mode_and_device(tmp_path):
     assert result.exit_code == 0
     result = run(main, ["table", f"{path}:LinearOnly", "--input", "10:float99"])
     assert result.exit_code == 2 and "dtype 'float99' is not known" in result.output
+
+
+def test_merging_paths_whose_centres_disagree_is_said():
+    class Skewed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Conv2d(1, 1, 3, padding=1)
+            self.b = nn.Conv2d(1, 1, 2)
+
+        def forward(self, x):
+            return self.a(x) + self.b(F.pad(x, (1, 0, 1, 0)))  # a 2x2 window, left-padded
+
+    rows = rows_of(Skewed(), (1, 8, 8))
+    assert rows["add"].rf == (3, 3)
+    assert rows["add"].note == "paths not centred alike: centres differ by 0.5 px"
+    assert rows_of(Z.InceptionStyle(), (3, 12, 12))["concat"].note == ""

@@ -14,7 +14,8 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 from torch.utils.flop_counter import FlopCounterMode, flop_registry
 
-from convarith.bridges.trace import op_macs, receptive_fields, trace
+from convarith.bridges.operators import op_macs, receptive_fields
+from convarith.bridges.trace import trace
 from convarith.tables.table import table
 
 SMALL = [c for c in Z.CASES if c[0] not in ("resnet-18", "vgg-16", "googlenet")]
