@@ -389,3 +389,15 @@ def test_merging_paths_whose_centres_disagree_is_said():
     assert rows["add"].rf == (3, 3)
     assert rows["add"].note == "paths not centred alike: centres differ by 0.5 px"
     assert rows_of(Z.InceptionStyle(), (3, 12, 12))["concat"].note == ""
+
+
+def test_json_of_a_traced_table_lists_every_input_and_the_new_columns():
+    import json
+
+    data = json.loads(table(Z.Siamese(), ["1x16x16", "1x16x16"]).to_json())
+    assert data["inputs"] == [{"name": "input 1", "shape": [1, 16, 16], "dtype": "float32"},
+                              {"name": "input 2", "shape": [1, 16, 16], "dtype": "float32"}]
+    fc = [row for row in data["rows"] if row["name"] == "fc"]
+    assert [(row["calls"], row["params"], row["frozen"]) for row in fc] == \
+        [("1/2", 6288, 0), ("2/2", 0, 0)]
+    assert data["totals"]["frozen"] == 0

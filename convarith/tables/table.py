@@ -51,6 +51,9 @@ The JSON schema (``to_dict()`` / ``to_json()``), ``"schema": "convarith.table/1"
       "footnotes": [str, ...]
     }
 
+A traced module's table adds ``"inputs": [{"name", "shape", "dtype"}, ...]``, ``"calls"``
+(``"2/6"`` or ``""``) and ``"frozen"`` to every row, and ``"frozen"`` to the totals.
+
 Counts are ints; in a symbolic table, sizes that depend on H and W are strings.
 """
 
@@ -548,13 +551,17 @@ class Table:
             })
             if self.inputs:
                 rows[-1].update(calls=row.calls, frozen=row.frozen or 0)
-        return {
+        out = {
             "schema": "convarith.table/1", "model": self.model,
             "input_shape": _plain(self.input_shape), "shape_order": self.order,
             "dtype": self.dtype, "batch": self.batch, "columns": list(self.columns),
             "rows": rows, "totals": {c: _plain(v) for c, v in self.totals.items()},
             "footnotes": list(self.footnotes),
         }
+        if self.inputs:  # a traced module: every input, by name
+            out["inputs"] = [{"name": n, "shape": list(s), "dtype": d}
+                             for n, s, d in self.inputs]
+        return out
 
     def to_json(self, *, indent: int = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent) + "\n"
