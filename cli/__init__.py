@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from convarith.errors import ConvArithError
+from convarith.errors import ConvArithError, one_line
 
 #: name -> "module:attribute" of every command, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "figures": "convarith.cli.figures:figures",
     "verify": "convarith.cli.verify:verify",
     "train": "convarith.cli.train:train",
+    "explore": "convarith.cli.explore:explore",
 }
 
 
@@ -65,13 +66,6 @@ class LazyGroup(click.Group):
             click.echo(f"Error: {one_line(error)}", err=True)
             sys.exit(2)
         sys.exit(code if isinstance(code, int) else 0)
-
-
-def one_line(error: Exception) -> str:
-    """The error's message on one line, without the library's leading "Error " (the CLI
-    already says "Error:")."""
-    message = " ".join(str(error).split())
-    return message[len("Error "):] if message.startswith("Error ") else message
 
 
 @click.group("convarith", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -73,7 +73,7 @@ from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
 from convarith.layers import Layer, Shape
 from convarith.network import Network
-from convarith.receptive import RFLayer, receptive_field
+from convarith.receptive import RFLayer, RFRow, receptive_field
 
 #: Layer kinds folded into the row before them: element-wise, without parameters.
 FOLDED_KINDS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "scaled tanh", "dropout",
@@ -168,6 +168,9 @@ class Row:
     jump: tuple[int, ...] | None
     lost: tuple[Any, ...] | None
     note: str
+    #: the receptive field per spatial axis (None on an axis no window has touched yet; the
+    #: whole tuple None where ``rf`` is)
+    fields: tuple[RFRow | None, ...] | None = None
 
 
 def _known_positive(value: Any) -> bool:
@@ -215,7 +218,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                 else:
                     for axis, step in enumerate(record.rf_steps):
                         steps[axis].append(step)
-        rf = jump = None
+        rf = jump = fields = None
         if alive:
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
@@ -234,6 +237,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             connections=sum(records[p].connections for p in group),
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
+            fields=None if fields is None else tuple(fields),
         ))
     return rows
 

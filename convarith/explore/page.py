@@ -1,0 +1,58 @@
+"""The explorer page: one self-contained HTML file (no network, works from ``file://``).
+
+The template, style and script are package data; the data is the operation payload of
+:mod:`convarith.explore.operations` plus the tables of :mod:`convarith.explore.networks`,
+embedded as gzip in base64 (the page decodes it with the browser's ``DecompressionStream``).
+
+>>> html = build_page(models=("lenet5",))
+>>> html.startswith("<!DOCTYPE html>"), len(html) < 1_000_000, "http" in html.split("<style>")[0]
+(True, True, False)
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import os
+from importlib import resources
+from typing import Any
+
+from convarith.explore.networks import DEFAULT_MODELS, networks_data
+from convarith.explore.operations import dumps, load
+
+#: A page larger than this is a bug (courses embed it; the issue promises under 1 MB).
+MAX_BYTES = 1_000_000
+
+
+def _asset(name: str) -> str:
+    return resources.files("convarith.explore").joinpath(name).read_text(encoding="utf-8")
+
+
+def payload(models: Any = DEFAULT_MODELS, input: Any = None) -> dict[str, Any]:
+    """Everything the page shows, as data."""
+    data = load()
+    data["networks"] = networks_data(models, input)
+    return data
+
+
+def build_page(models: Any = DEFAULT_MODELS, input: Any = None) -> str:
+    """The page's HTML text."""
+    from convarith import __version__
+
+    packed = base64.b64encode(gzip.compress(dumps(payload(models, input)), 9, mtime=0))
+    html = _asset("explorer.html")
+    for name, value in (("style", _asset("explorer.css")), ("script", _asset("explorer.js")),
+                        ("version", __version__), ("payload", packed.decode("ascii"))):
+        html = html.replace("{{" + name + "}}", value)
+    return html
+
+
+def write_page(path: str | os.PathLike[str], models: Any = DEFAULT_MODELS,
+               input: Any = None) -> int:
+    """Write the page to ``path`` atomically; returns its size in bytes."""
+    from convarith.atomic import atomic_write
+
+    data = build_page(models, input).encode("utf-8")
+    with atomic_write(path) as out:
+        out.write(data)
+    return len(data)
