@@ -50,7 +50,8 @@ from convarith.solve import check_output_size, padding_for, same_padding, valid_
 __version__ = "0.1.0"
 
 #: Heavier parts, imported on first use: ``convarith.table("alexnet")``, ``convarith.zoo``,
-#: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``.
+#: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``,
+#: ``convarith.explore()`` (the explorer page, inline in a notebook).
 _LAZY = {
     "table": ("convarith.table", None),
     "zoo": ("convarith.zoo", None),
@@ -58,6 +59,7 @@ _LAZY = {
     "scratch": ("convarith.scratch", None),
     "verify": ("convarith.verify", None),
     "train": ("convarith.train", None),
+    "explore": ("convarith.explore", None),
 }
 
 
@@ -92,6 +94,7 @@ __all__ = [
     "explain_conv",
     "explain_conv_transpose",
     "explain_pool",
+    "explore",
     "flops",
     "linear_macs",
     "linear_params",

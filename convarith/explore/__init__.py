@@ -5,7 +5,8 @@ derivations and the scenes; the page's script only looks up and draws).
 ``convarith explore -o explorer.html`` writes it; in a notebook, ``convarith.explore()``
 shows it inline.
 
->>> page = explore(models=("lenet5",))
+>>> import convarith
+>>> page = convarith.explore(models=("lenet5",))
 >>> page._repr_html_().startswith("<iframe")
 True
 """
@@ -13,12 +14,14 @@ True
 from __future__ import annotations
 
 import html
+import sys
+import types
 from typing import Any
 
 from convarith.explore.networks import DEFAULT_MODELS
 from convarith.explore.page import build_page, write_page
 
-__all__ = ["Explorer", "build_page", "explore", "write_page"]
+__all__ = ["DEFAULT_MODELS", "Explorer", "build_page", "explore", "write_page"]
 
 
 class Explorer:
@@ -45,3 +48,15 @@ def explore(models: Any = DEFAULT_MODELS, input: Any = None, *, height: int = 90
     """The explorer for a notebook: ``convarith.explore()`` (zoo models by name, a
     ``Network`` or a ``torch.nn.Module`` with ``input``)."""
     return Explorer(models, input, height=height)
+
+
+class _CallableModule(types.ModuleType):
+    """``convarith.explore`` is this package and also the function (importing the package
+    sets the attribute ``explore`` of ``convarith`` to it), as ``convarith.table`` is."""
+
+    def __call__(self, models: Any = DEFAULT_MODELS, input: Any = None, *,
+                 height: int = 900) -> Explorer:
+        return explore(models, input, height=height)
+
+
+sys.modules[__name__].__class__ = _CallableModule

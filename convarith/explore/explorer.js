@@ -167,13 +167,15 @@ function buildControls() {
       input.setAttribute("aria-label", `${label}, ${x ? "W" : "H"}`);
       const shown = document.createElement("output");
       shown.id = `val-${name}-${x}`; shown.htmlFor = input.id;
-      input.addEventListener("input", () => {
+      const update = (now) => {
         const v = Number(input.value);
         state[name][x] = v;
         if (state.link) state[name][1 - x] = v;
         if (symmetric() && name === "pl") state.pr = [...state.pl];
-        changed();
-      });
+        changed(now);
+      };
+      input.addEventListener("input", () => update(false));
+      input.addEventListener("change", () => update(true));
       td.append(input, " ", shown);
       tr.appendChild(td);
     }
@@ -187,6 +189,8 @@ function buildControls() {
   $("step").addEventListener("click", () => move(1));
   $("play").addEventListener("click", togglePlay);
   $("output-grid").addEventListener("keydown", outputKeys);
+  $("output-grid").addEventListener("mouseover", pointAt);
+  $("output-grid").addEventListener("click", pointAt);
   $("view-op").addEventListener("click", () => { state.view = "op"; show(); });
   $("view-net").addEventListener("click", () => { state.view = "net"; show(); });
   $("theme").addEventListener("click", () => {
@@ -228,11 +232,19 @@ function syncControls() {
     }
   }
 }
-function changed() {
+let pending = 0;
+function changed(now = true) {
+  // a slider drag fires many input events: draw once per animation frame, and at once
+  // when the value is set (change)
   stopPlay();
   syncControls();
-  renderOperation();
-  saveHash();
+  if (now) {
+    if (pending) { cancelAnimationFrame(pending); pending = 0; }
+    renderOperation(); saveHash();
+    return;
+  }
+  if (pending) return;
+  pending = requestAnimationFrame(() => { pending = 0; renderOperation(); saveHash(); });
 }
 
 // ------------------------------------------------------------------ operation view
@@ -256,47 +268,52 @@ function renderOperation() {
 function cellSize(rows, cols, room) { return Math.max(4, Math.min(26, Math.floor(room / Math.max(rows, cols)))); }
 function drawInput() {
   const svg = $("input-grid");
-  svg.replaceChildren();
   current.rects = null;
-  if (current.error) { svg.setAttribute("width", "0"); svg.setAttribute("height", "0"); return; }
+  if (current.error) { svg.replaceChildren(); svg.setAttribute("width", "0"); svg.setAttribute("height", "0"); return; }
   const [kr, kc] = current.kinds;
   const size = cellSize(kr.length, kc.length, 420);
   svg.setAttribute("width", String(kc.length * size)); svg.setAttribute("height", String(kr.length * size));
-  const rects = [];
+  const parts = [];
   for (let r = 0; r < kr.length; r++) {
-    const row = [];
     for (let c = 0; c < kc.length; c++) {
       const kind = DATA.cell_kinds[Math.min(Number(kr[r]), Number(kc[c]))];
-      row.push(el("rect", { x: c * size, y: r * size, width: size, height: size,
-                            class: `cell k-${kind}`, "data-r": r, "data-c": c, "data-kind": kind }, svg));
+      parts.push(`<rect x="${c * size}" y="${r * size}" width="${size}" height="${size}" ` +
+                 `class="cell k-${kind}" data-r="${r}" data-c="${c}" data-kind="${kind}"/>`);
     }
-    rects.push(row);
   }
-  current.rects = rects;
+  parts.push('<rect class="window" x="0" y="0" width="0" height="0"/>');
+  svg.innerHTML = parts.join("");
+  const all = svg.children;
+  current.rects = Array.from({ length: kr.length }, (_, r) =>
+    Array.from({ length: kc.length }, (_, c) => all[r * kc.length + c]));
   current.size = size;
-  current.window = el("rect", { class: "window", x: 0, y: 0, width: 0, height: 0 }, svg);
+  current.window = all[all.length - 1];
 }
 function drawOutput() {
   const svg = $("output-grid");
-  svg.replaceChildren();
   current.outs = null;
-  if (current.error) { svg.setAttribute("width", "0"); svg.setAttribute("height", "0"); return; }
+  if (current.error) { svg.replaceChildren(); svg.setAttribute("width", "0"); svg.setAttribute("height", "0"); return; }
   const [rows, cols] = current.o;
   const size = cellSize(rows, cols, 300);
   svg.setAttribute("width", String(cols * size)); svg.setAttribute("height", String(rows * size));
-  const outs = [];
+  const parts = [];
   for (let r = 0; r < rows; r++) {
-    const row = [];
     for (let c = 0; c < cols; c++) {
-      const rect = el("rect", { x: c * size, y: r * size, width: size, height: size, class: "out",
-                                "data-r": r, "data-c": c }, svg);
-      rect.addEventListener("mouseenter", () => { stopPlay(); light([r, c]); saveHash(); });
-      rect.addEventListener("click", () => { stopPlay(); light([r, c]); saveHash(); });
-      row.push(rect);
+      parts.push(`<rect x="${c * size}" y="${r * size}" width="${size}" height="${size}" ` +
+                 `class="out" data-r="${r}" data-c="${c}"/>`);
     }
-    outs.push(row);
   }
-  current.outs = outs;
+  svg.innerHTML = parts.join("");
+  const all = svg.children;
+  current.outs = Array.from({ length: rows }, (_, r) =>
+    Array.from({ length: cols }, (_, c) => all[r * cols + c]));
+}
+function pointAt(event) {
+  const target = event.target;
+  if (!target.classList || !target.classList.contains("out")) return;
+  stopPlay();
+  light([Number(target.dataset.r), Number(target.dataset.c)]);
+  saveHash();
 }
 function light(cell) {
   if (!current || current.error) return;
