@@ -51,6 +51,13 @@ SET_CONTROLS = """async (config) => {
           hash: location.hash};
 }"""
 
+# The same for a list of configurations in one call (one round trip to the browser).
+SET_MANY = f"""async (configs) => {{
+  const one = {SET_CONTROLS};
+  const shown = [];
+  for (const config of configs) shown.push(await one(config));
+  return shown;
+}}"""
 LIT = """() => [...document.querySelectorAll('#input-grid rect.lit')]
            .map((r) => [Number(r.dataset.r), Number(r.dataset.c)])"""
 CENTRE = """([r, c]) => { const box = document.querySelector(
@@ -69,6 +76,7 @@ def hover(page, cell) -> None:
     """Move the real mouse onto an output cell (after scrolling the grid into view)."""
     page.locator("#output-grid").scroll_into_view_if_needed()
     x, y = page.evaluate(CENTRE, list(cell))
+    page.mouse.move(0, 0)  # from outside, so the cell sees the pointer arrive
     page.mouse.move(x, y)
 
 
@@ -210,8 +218,7 @@ def test_page_shows_what_the_command_line_prints_for_the_grid(browser_page):
     configs = grid()
     failed = valid = 0
     mismatches = []
-    for config in configs:
-        shown = page.evaluate(SET_CONTROLS, config)
+    for config, shown in zip(configs, page.evaluate(SET_MANY, configs)):
         args = command_args(config)
         expected, error = cli_text(args)
         failed += error
@@ -228,7 +235,7 @@ def test_page_shows_what_the_command_line_prints_for_the_grid(browser_page):
 def test_hovered_output_cell_lights_the_cells_the_scene_reads(browser_page):
     page, problems, _, _ = browser_page
     checked = 0
-    for config in grid()[::10]:
+    for config in grid()[::6]:
         scene = scene_of(config)
         if scene is None:
             continue
@@ -269,7 +276,7 @@ def test_a_link_reproduces_the_view(browser_page):
     config = _config("max", (9, 7), (3, 2), (2, 2), (1, 1), (1, 1), (2, 1), ceil=1)
     shown = page.evaluate(SET_CONTROLS, config)
     hover(page, (1, 2))
-    url = page.url
+    url = page.evaluate("() => location.href")
     assert "kind=max" in url and "cell=1x2" in url
     other = browser.new_page()
     other.goto(url)
@@ -302,7 +309,7 @@ def test_network_row_draws_the_receptive_field_of_its_units(browser_page):
     pool2 = rows[conv2 + 1] if rows[conv2 + 1].name == "pool2" else None
     assert pool2 is not None
     assert field.get_attribute("data-rows") == ":".join(map(str, pool2.fields[0].pixels(0)))
-    assert "#" in page.url and "view=net" in page.url
+    assert "view=net" in page.evaluate("() => location.hash")
     page.click("#view-op")
     assert not problems, problems
 

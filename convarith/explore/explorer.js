@@ -504,8 +504,9 @@ function load() {
   show();
 }
 
-decode($("payload").textContent).then((data) => {
-  DATA = data;
+Promise.all([decode($("payload-operations").textContent),
+             decode($("payload-networks").textContent)]).then(([operations, networks]) => {
+  DATA = { ...operations, networks: networks.networks };
   buildControls();
   buildLegend();
   load();

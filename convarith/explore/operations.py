@@ -44,7 +44,7 @@ from convarith.errors import ConvArithError, one_line
 #: (``a < max(s, d) <= 3``) and one it rejects.
 RANGES: dict[str, tuple[int, int]] = {
     "input": (1, 16),
-    "kernel": (1, 5),
+    "kernel": (1, 7),
     "stride": (1, 3),
     "padding": (0, 3),
     "dilation": (1, 3),

@@ -1,8 +1,9 @@
 """The explorer page: one self-contained HTML file (no network, works from ``file://``).
 
 The template, style and script are package data; the data is the operation payload of
-:mod:`convarith.explore.operations` plus the tables of :mod:`convarith.explore.networks`,
-embedded as gzip in base64 (the page decodes it with the browser's ``DecompressionStream``).
+:mod:`convarith.explore.operations` and the tables of :mod:`convarith.explore.networks`,
+each embedded as gzip in base64 (the page decodes them with the browser's
+``DecompressionStream``).
 
 >>> import re
 >>> html = build_page(models=("lenet5",))
@@ -21,7 +22,6 @@ from importlib import resources
 from typing import Any
 
 from convarith.explore.networks import DEFAULT_MODELS, networks_data
-from convarith.explore.operations import dumps, load
 
 #: A page larger than this is a bug (courses embed it; the issue promises under 1 MB).
 MAX_BYTES = 1_000_000
@@ -31,21 +31,17 @@ def _asset(name: str) -> str:
     return resources.files("convarith.explore").joinpath(name).read_text(encoding="utf-8")
 
 
-def payload(models: Any = DEFAULT_MODELS, input: Any = None) -> dict[str, Any]:
-    """Everything the page shows, as data."""
-    data = load()
-    data["networks"] = networks_data(models, input)
-    return data
-
-
 def build_page(models: Any = DEFAULT_MODELS, input: Any = None) -> str:
-    """The page's HTML text."""
+    """The page's HTML text: the shipped operation data as it is, the tables beside it."""
     from convarith import __version__
+    from convarith.explore.operations import DATA_FILE, dumps
 
-    packed = base64.b64encode(gzip.compress(dumps(payload(models, input)), 9, mtime=0))
+    networks = gzip.compress(dumps({"networks": networks_data(models, input)}), 9, mtime=0)
     html = _asset("explorer.html")
     for name, value in (("style", _asset("explorer.css")), ("script", _asset("explorer.js")),
-                        ("version", __version__), ("payload", packed.decode("ascii"))):
+                        ("version", __version__),
+                        ("operations", base64.b64encode(DATA_FILE.read_bytes()).decode("ascii")),
+                        ("networks", base64.b64encode(networks).decode("ascii"))):
         html = html.replace("{{" + name + "}}", value)
     return html
 
