@@ -83,6 +83,7 @@ def main() -> None:
       convarith table alexnet --format markdown
       convarith animate conv --input 5 --kernel 3 --stride 2 --padding 1 -o conv.gif
       convarith figures --out figures/
+      convarith explore -o explorer.html
       convarith verify --profile quick
       convarith train lenet5
     """

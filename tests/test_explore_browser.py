@@ -293,6 +293,7 @@ def test_network_row_draws_the_receptive_field_of_its_units(browser_page):
 
     page, problems, _, _ = browser_page
     page.click("#view-net")
+    assert page.is_hidden("#op") and page.is_visible("#net-table")
     page.select_option("#ctl-model", label="alexnet")
     rows = table("alexnet").rows
     conv2 = next(n for n, row in enumerate(rows) if row.name == "conv2")
@@ -311,6 +312,7 @@ def test_network_row_draws_the_receptive_field_of_its_units(browser_page):
     assert field.get_attribute("data-rows") == ":".join(map(str, pool2.fields[0].pixels(0)))
     assert "view=net" in page.evaluate("() => location.hash")
     page.click("#view-op")
+    assert page.is_visible("#op") and page.is_hidden("#net")
     assert not problems, problems
 
 

@@ -258,6 +258,7 @@ function renderOperation() {
   $("output-size").textContent = current.error ? "(none: torch rejects this)" : `${current.o[0]} x ${current.o[1]}`;
   drawInput();
   drawOutput();
+  drawLegend();
   if (!current.error) {
     state.cell = [Math.min(state.cell[0], current.o[0] - 1), Math.min(state.cell[1], current.o[1] - 1)];
     light(state.cell);
@@ -367,23 +368,24 @@ function stopPlay() {
   clearInterval(player); player = null;
   $("play").textContent = "\u25b6 Play"; $("play").setAttribute("aria-label", "play");
 }
-function buildLegend() {
+const KIND_NAMES = { input: "input", padding: "zero padding", inserted: "inserted zero",
+                     lost: "lost: no window reads it", cropped: "cropped", beyond: "beyond the padding" };
+function drawLegend() {
+  // the kinds the grid shows, in reading order, then the lit cells
   const legend = $("legend");
-  const names = { input: "input", padding: "zero padding", lost: "lost (no window reaches it)",
-                  inserted: "inserted zero", cropped: "cropped", beyond: "beyond the padding" };
-  for (const kind of DATA.cell_kinds) {
-    const item = document.createElement("li");
+  legend.replaceChildren();
+  if (current.error) return;
+  const shown = new Set();
+  for (const row of current.rects) for (const rect of row) shown.add(rect.dataset.kind);
+  const item = (colour, label) => {
+    const li = document.createElement("li");
     const swatch = document.createElement("span");
-    swatch.className = `swatch`;
-    swatch.style.background = `var(--${kind})`;
-    item.append(swatch, names[kind] || kind);
-    legend.appendChild(item);
-  }
-  const lit = document.createElement("li");
-  const swatch = document.createElement("span");
-  swatch.style.background = "var(--lit)";
-  lit.append(swatch, "read by the chosen output cell");
-  legend.appendChild(lit);
+    swatch.style.background = `var(--${colour})`;
+    li.append(swatch, label);
+    legend.appendChild(li);
+  };
+  for (const kind of Object.keys(KIND_NAMES)) if (shown.has(kind)) item(kind, KIND_NAMES[kind]);
+  item("lit", "read by the chosen output cell");
 }
 
 // ------------------------------------------------------------------ network view
@@ -508,7 +510,6 @@ Promise.all([decode($("payload-operations").textContent),
              decode($("payload-networks").textContent)]).then(([operations, networks]) => {
   DATA = { ...operations, networks: networks.networks };
   buildControls();
-  buildLegend();
   load();
   window.addEventListener("hashchange", () => { if (location.hash !== toHash()) load(); });
   document.body.dataset.ready = "1";
