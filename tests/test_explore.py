@@ -29,6 +29,13 @@ def _text(payload, item):
     return payload["lines"][item] if isinstance(item, int) else item
 
 
+def test_operations_are_kinds_of_the_house():
+    from convarith import kinds
+
+    for name in operations.OPERATIONS:
+        assert kinds.get(name).name == name
+
+
 def test_shipped_data_has_one_entry_per_configuration_the_controls_reach(shipped):
     assert shipped["ranges"] == {k: list(v) for k, v in operations.RANGES.items()}
     for kind in operations.OPERATIONS:
@@ -53,7 +60,7 @@ def test_shipped_pre_checks_are_the_formula_cores_today(shipped):
 def test_a_sample_of_shipped_entries_is_what_the_core_computes_today(shipped):
     """Every kind, valid and invalid entries alike: recomputed and compared (a stale data
     file fails here; rebuild it with ``python -m convarith.explore.operations``)."""
-    from convarith.scene import CELL_KINDS
+    from convarith.figures.animation import CELL_KINDS
 
     rng = random.Random(1)
     seen = {"valid": 0, "error": 0, "pre": 0}
@@ -88,9 +95,9 @@ def test_entries_match_torch_on_a_sample(shipped):
     rng = random.Random(2)
     layers = {
         "conv": lambda k, s, p, d, a: torch.nn.Conv2d(1, 1, k, s, p, d),
-        "transposed": lambda k, s, p, d, a: torch.nn.ConvTranspose2d(1, 1, k, s, p, a, dilation=d),
-        "max": lambda k, s, p, d, a: torch.nn.MaxPool2d(k, s, p, d, ceil_mode=bool(a)),
-        "avg": lambda k, s, p, d, a: torch.nn.AvgPool2d(k, s, p, ceil_mode=bool(a)),
+        "conv_transpose": lambda k, s, p, d, a: torch.nn.ConvTranspose2d(1, 1, k, s, p, a, dilation=d),
+        "max_pool": lambda k, s, p, d, a: torch.nn.MaxPool2d(k, s, p, d, ceil_mode=bool(a)),
+        "avg_pool": lambda k, s, p, d, a: torch.nn.AvgPool2d(k, s, p, ceil_mode=bool(a)),
     }
     checked = 0
     for kind, make in layers.items():
@@ -109,11 +116,11 @@ def test_entries_match_torch_on_a_sample(shipped):
                     left, right = map(int, p.split(":"))
                     x = torch.nn.functional.pad(x, (0, 0, left, right))
                     p = 0
-            if kind == "avg" and d != 1:
+            if kind == "avg_pool" and d != 1:
                 continue
             try:
                 layer = make((k, 1), (s, 1), p if isinstance(p, str) else (p, 0), (d, 1),
-                             (extra, 0) if kind == "transposed" else extra)
+                             (extra, 0) if kind == "conv_transpose" else extra)
                 shape = layer(x).shape[2]
             except (RuntimeError, ValueError):
                 shape = None

@@ -23,7 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 MODELS = ("lenet5", "alexnet")
-KINDS = ("conv", "transposed", "max", "avg")
+KINDS = ("conv", "conv_transpose", "max_pool", "avg_pool")
 
 # Sets the page's controls as a user dragging sliders does (value, then the input event; change
 # for a select or checkbox), only those that change, and returns what the page shows after
@@ -38,7 +38,7 @@ SET_CONTROLS = """async (config) => {
   set("ctl-link", false, "change");
   set("ctl-kind", config.kind, "change");
   if (config.kind === "conv") set("ctl-mode", config.mode, "change");
-  if (config.kind === "max" || config.kind === "avg") set("ctl-ceil", !!config.ceil, "change");
+  if (config.kind === "max_pool" || config.kind === "avg_pool") set("ctl-ceil", !!config.ceil, "change");
   for (const [name, pair] of Object.entries(config.axes)) {
     for (let x = 0; x < 2; x++) {
       const node = document.getElementById(`ctl-${name}-${x}`);
@@ -100,16 +100,16 @@ def grid() -> list[dict]:
         _config("conv", (7, 8), (4, 3), (1, 2), (0, 0), (0, 0), (1, 1), mode="valid"),
         _config("conv", (4, 9), (5, 2), (3, 1), (0, 0), (0, 0), (3, 1), mode="full"),
         _config("conv", (16, 16), (3, 3), (2, 2), (0, 3), (3, 0), (1, 1)),  # lost input
-        _config("transposed", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), (0, 1)),
-        _config("transposed", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), (2, 1)),
-        _config("transposed", (1, 2), (1, 1), (1, 1), (1, 0), (1, 0), (1, 1)),  # o < 1
-        _config("transposed", (4, 4), (3, 3), (1, 1), (0, 0), (0, 0), (3, 2), (2, 1)),
-        _config("max", (5, 5), (2, 2), (2, 2), (1, 1), (1, 1), (1, 1), ceil=1),  # drop
-        _config("max", (8, 8), (2, 2), (2, 2), (2, 1), (2, 1), (1, 1)),  # p > k/2
-        _config("max", (7, 5), (3, 3), (2, 3), (1, 1), (1, 1), (3, 2), ceil=1),
-        _config("avg", (6, 6), (3, 3), (2, 2), (1, 1), (1, 1), (1, 2)),  # AvgPool: no d
-        _config("avg", (6, 7), (3, 2), (2, 1), (1, 1), (1, 1), (1, 1), ceil=1),
-        _config("avg", (1, 1), (2, 2), (1, 1), (1, 1), (1, 1), (1, 1)),
+        _config("conv_transpose", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), (0, 1)),
+        _config("conv_transpose", (3, 3), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1), (2, 1)),
+        _config("conv_transpose", (1, 2), (1, 1), (1, 1), (1, 0), (1, 0), (1, 1)),  # o < 1
+        _config("conv_transpose", (4, 4), (3, 3), (1, 1), (0, 0), (0, 0), (3, 2), (2, 1)),
+        _config("max_pool", (5, 5), (2, 2), (2, 2), (1, 1), (1, 1), (1, 1), ceil=1),  # drop
+        _config("max_pool", (8, 8), (2, 2), (2, 2), (2, 1), (2, 1), (1, 1)),  # p > k/2
+        _config("max_pool", (7, 5), (3, 3), (2, 3), (1, 1), (1, 1), (3, 2), ceil=1),
+        _config("avg_pool", (6, 6), (3, 3), (2, 2), (1, 1), (1, 1), (1, 2)),  # AvgPool: no d
+        _config("avg_pool", (6, 7), (3, 2), (2, 1), (1, 1), (1, 1), (1, 1), ceil=1),
+        _config("avg_pool", (1, 1), (2, 2), (1, 1), (1, 1), (1, 1), (1, 1)),
     ]
     rng = random.Random(15)
 
@@ -136,8 +136,8 @@ def command_args(config: dict) -> list[str]:
         return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
 
     kind = config["kind"]
-    head = {"conv": ["conv"], "transposed": ["transposed"], "max": ["pool", "--pool", "max"],
-            "avg": ["pool", "--pool", "avg"]}[kind]
+    head = {"conv": ["conv"], "conv_transpose": ["transposed"],
+            "max_pool": ["pool", "--pool", "max"], "avg_pool": ["pool", "--pool", "avg"]}[kind]
     pl, pr = axes["pl"], axes["pr"]
     if kind == "conv" and config["mode"] != "n":
         padding = config["mode"]
@@ -148,9 +148,9 @@ def command_args(config: dict) -> list[str]:
     args = ["size", *head, "--input", "x".join(map(str, axes["input"])),
             "--kernel", spell(axes["kernel"]), "--stride", spell(axes["stride"]),
             "--padding", padding, "--dilation", spell(axes["dilation"])]
-    if kind == "transposed":
+    if kind == "conv_transpose":
         args += ["--output-padding", spell(axes["output_padding"])]
-    if kind in ("max", "avg") and config["ceil"]:
+    if kind in ("max_pool", "avg_pool") and config["ceil"]:
         args.append("--ceil-mode")
     return args + ["--explain"]
 
@@ -166,9 +166,9 @@ def cli_text(args: list[str]) -> tuple[str, bool]:
 
 
 def scene_of(config: dict):
-    """The 2-D scene of :mod:`convarith.scene` for a configuration (None: it has none)."""
-    from convarith import scene
+    """The 2-D scene of :mod:`convarith.figures.animation` for a configuration (None: it has none)."""
     from convarith.errors import ConvArithError
+    from convarith.figures import animation as scene
 
     axes, kind = config["axes"], config["kind"]
     common = {"kernel_size": tuple(axes["kernel"]), "stride": tuple(axes["stride"]),
@@ -177,11 +177,12 @@ def scene_of(config: dict):
         if kind == "conv":
             padding = config["mode"] if config["mode"] != "n" else tuple(zip(axes["pl"], axes["pr"]))
             return scene.conv_scene(tuple(axes["input"]), padding=padding, **common)
-        if kind == "transposed":
+        if kind == "conv_transpose":
             return scene.transposed_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
                                           output_padding=tuple(axes["output_padding"]), **common)
         return scene.pool_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
-                                ceil_mode=bool(config["ceil"]), mode=kind, **common)
+                                ceil_mode=bool(config["ceil"]), mode=kind.split("_")[0],
+                                **common)
     except ConvArithError:
         return None
 
@@ -273,11 +274,11 @@ def test_keyboard_steps_through_the_frames(browser_page):
 
 def test_a_link_reproduces_the_view(browser_page):
     page, problems, _, browser = browser_page
-    config = _config("max", (9, 7), (3, 2), (2, 2), (1, 1), (1, 1), (2, 1), ceil=1)
+    config = _config("max_pool", (9, 7), (3, 2), (2, 2), (1, 1), (1, 1), (2, 1), ceil=1)
     shown = page.evaluate(SET_CONTROLS, config)
     hover(page, (1, 2))
     url = page.evaluate("() => location.href")
-    assert "kind=max" in url and "cell=1x2" in url
+    assert "kind=max_pool" in url and "cell=1x2" in url
     other = browser.new_page()
     other.goto(url)
     other.wait_for_selector("body[data-ready='1']")

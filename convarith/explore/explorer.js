@@ -85,7 +85,9 @@ function saveHash() { history.replaceState(null, "", toHash()); }
 
 // ------------------------------------------------------------------ lookups
 
-function symmetric() { return state.kind !== "conv"; }
+function operation() { return DATA.operations[state.kind]; }
+function symmetric() { return !operation().per_side; }
+function has(field) { return field in operation().values; }
 function fieldValue(name, x) {
   if (name === "padding") {
     if (symmetric()) return state.pl[x];
@@ -107,7 +109,7 @@ function lookup() {
   const op = DATA.operations[state.kind];
   const index = [axisIndex(op, 0), axisIndex(op, 1)];
   const entries = index.map((i) => op.axes[i]);
-  const mode = state.kind === "conv" ? state.mode : "n";
+  const mode = symmetric() ? "n" : state.mode;
   const pre = [mode, state.stride[0], state.stride[1], state.dilation[0], state.dilation[1]].join(" ");
   if (pre in op.pre) return { error: text(op.pre[pre]) };
   for (let x = 0; x < 2; x++) {
@@ -138,8 +140,8 @@ function command() {
   let out = `convarith size ${op.command} --input ${state.input[0]}x${state.input[1]} ` +
     `--kernel ${spelled("kernel")} --stride ${spelled("stride")} --padding ${padding} ` +
     `--dilation ${spelled("dilation")}`;
-  if (state.kind === "transposed") out += ` --output-padding ${spelled("output_padding")}`;
-  if ((state.kind === "max" || state.kind === "avg") && state.ceil) out += " --ceil-mode";
+  if (has("output_padding")) out += ` --output-padding ${spelled("output_padding")}`;
+  if (has("ceil_mode") && state.ceil) out += " --ceil-mode";
   return out + " --explain";
 }
 
@@ -211,19 +213,19 @@ function syncControls() {
   $("ctl-mode").value = state.mode;
   $("ctl-ceil").checked = !!state.ceil;
   $("ctl-link").checked = !!state.link;
-  const conv = state.kind === "conv";
+  const conv = !symmetric();
   $("mode-label").hidden = !conv;
-  $("ceil-label").hidden = !(state.kind === "max" || state.kind === "avg");
+  $("ceil-label").hidden = !has("ceil_mode");
   if (symmetric()) state.pr = [...state.pl];
   const off = {
     pl: conv && state.mode !== "n", pr: !conv || state.mode !== "n",
-    output_padding: state.kind !== "transposed",
+    output_padding: !has("output_padding"),
   };
   $("row-pl").querySelector("th").textContent = conv ? "padding, top / left" : "padding p (both sides)";
   for (const [name] of PARAMS) {
     const row = $(`row-${name}`);
     row.classList.toggle("off", !!off[name]);
-    row.hidden = name === "pr" && !conv || name === "output_padding" && state.kind !== "transposed";
+    row.hidden = name === "pr" && !conv || name === "output_padding" && !has("output_padding");
     for (let x = 0; x < 2; x++) {
       const input = $(`ctl-${name}-${x}`);
       input.value = String(state[name][x]);

@@ -1,6 +1,6 @@
 """The network view's data: shape tables with their receptive-field column, and for every
-row the input pixels each output unit sees, all from :mod:`convarith.table` and
-:mod:`convarith.receptive` (the page looks them up and draws them).
+row the input pixels each output unit sees, all from :mod:`convarith.tables.table` and
+:mod:`convarith.formulas.receptive` (the page looks them up and draws them).
 
 >>> net = network_data("lenet5")
 >>> net["headers"][:3], net["rows"][1]["cells"][1]
@@ -21,7 +21,7 @@ def network_data(model: Any, input: Any = None, *, name: str | None = None) -> d
     """One table for the page: the cells as the terminal table writes them, and per row
     with a receptive field, per spatial axis, ``[first, last]`` input pixel of each output
     unit (:meth:`~convarith.receptive.RFRow.pixels`)."""
-    from convarith.table import table
+    from convarith.tables.table import table
 
     shown = table(model, input)
     headers, cells, totals = shown.grid()

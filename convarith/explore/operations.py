@@ -9,10 +9,10 @@ is kept apart: the checks made before any axis (``padding="same"`` with a stride
 pooling with a dilation) are looked up by the page's whole spelling in ``pre``.
 
 An entry is computed from a 2-D call whose other axis is a neutral one (input 1, kernel 1,
-stride 1, no padding): the derivation is :mod:`convarith.explain`'s own text, the error is
+stride 1, no padding): the derivation is :mod:`convarith.formulas.explain`'s own text, the error is
 ``Error: `` and :func:`~convarith.errors.one_line` of the raised
 :class:`~convarith.errors.ConvArithError` (the line ``convarith size`` prints), once for
-each dimension, and the cells are read from the scene of :mod:`convarith.scene` (its grid
+each dimension, and the cells are read from the scene of :mod:`convarith.figures.animation` (its grid
 column 0 and the taps of the frames in output column 0).
 
 Computing every entry takes a minute, so the result ships as package data
@@ -51,18 +51,22 @@ RANGES: dict[str, tuple[int, int]] = {
     "output_padding": (0, 2),
 }
 
-#: The operations of the page: name, label, the ``convarith size`` arguments naming it, and
-#: the per-axis fields of its key (in order).
+#: The operations of the page, keyed by kind name (:mod:`convarith.kinds`): label, the
+#: ``convarith size`` arguments naming it, the per-axis fields of its key (in order), whether
+#: it pads each side apart (and by mode name), and the pooling mode.
 OPERATIONS: dict[str, dict[str, Any]] = {
-    "conv": {"label": "convolution", "command": "conv",
+    "conv": {"label": "convolution", "command": "conv", "per_side": True,
              "fields": ("input", "kernel", "stride", "padding", "dilation")},
-    "transposed": {"label": "transposed convolution", "command": "transposed",
-                   "fields": ("input", "kernel", "stride", "padding", "dilation",
-                              "output_padding")},
-    "max": {"label": "max pooling", "command": "pool --pool max",
-            "fields": ("input", "kernel", "stride", "padding", "dilation", "ceil_mode")},
-    "avg": {"label": "average pooling", "command": "pool --pool avg",
-            "fields": ("input", "kernel", "stride", "padding", "dilation", "ceil_mode")},
+    "conv_transpose": {"label": "transposed convolution", "command": "transposed",
+                       "per_side": False,
+                       "fields": ("input", "kernel", "stride", "padding", "dilation",
+                                  "output_padding")},
+    "max_pool": {"label": "max pooling", "command": "pool --pool max", "per_side": False,
+                 "pool": "max",
+                 "fields": ("input", "kernel", "stride", "padding", "dilation", "ceil_mode")},
+    "avg_pool": {"label": "average pooling", "command": "pool --pool avg", "per_side": False,
+                 "pool": "avg",
+                 "fields": ("input", "kernel", "stride", "padding", "dilation", "ceil_mode")},
 }
 
 #: Where the shipped data lives.
@@ -82,14 +86,14 @@ def field_values(kind: str) -> dict[str, list[Any]]:
     A convolution's padding is ``"left:right"`` or a mode name (the mode is then the same on
     both axes); the others pad both sides alike; ceil mode is 0 or 1.
 
-    >>> field_values("conv")["padding"][:3], field_values("max")["ceil_mode"]
+    >>> field_values("conv")["padding"][:3], field_values("max_pool")["ceil_mode"]
     (['0:0', '0:1', '0:2'], [0, 1])
     """
     values: dict[str, list[Any]] = {}
     for name in OPERATIONS[kind]["fields"]:
         if name == "ceil_mode":
             values[name] = [0, 1]
-        elif name == "padding" and kind == "conv":
+        elif name == "padding" and OPERATIONS[kind]["per_side"]:
             values[name] = [f"{left}:{right}" for left in _span("padding")
                             for right in _span("padding")] + list(PADDING_MODES)
         else:
@@ -101,7 +105,7 @@ def axis_keys(kind: str) -> Iterator[Axis]:
     """Every per-axis configuration of ``kind`` the controls reach, in the entries' order
     (the last field varies fastest).
 
-    >>> next(axis_keys("conv")), next(axis_keys("max"))
+    >>> next(axis_keys("conv")), next(axis_keys("max_pool"))
     ((1, 1, 1, '0:0', 1), (1, 1, 1, 0, 1, 0))
     """
     yield from itertools.product(*field_values(kind).values())
@@ -121,7 +125,7 @@ def _neutral(kind: str, axis: Axis) -> Axis:
     if kind == "conv":
         mode = axis[3] if axis[3] in PADDING_MODES else "0:0"
         return (1, 1, 1, mode, 1)
-    if kind == "transposed":
+    if kind == "conv_transpose":
         return (1, 1, 1, 0, 1, 0)
     return (1, 1, 1, 0, 1, axis[5])
 
@@ -145,7 +149,7 @@ def size_call(kind: str, rows: Axis, cols: Axis) -> tuple[Callable[..., Any], tu
                                                           dict[str, Any]]:
     """The formula call ``convarith size`` makes for the page's two axes: function, input
     and keyword arguments, the values spelled as the page's command spells them."""
-    from convarith import output_size as formulas
+    from convarith.formulas import output_size as formulas
 
     sizes = (rows[0], cols[0])
     arguments: dict[str, Any] = {"kernel_size": _pair(rows[1], cols[1]),
@@ -155,11 +159,11 @@ def size_call(kind: str, rows: Axis, cols: Axis) -> tuple[Callable[..., Any], tu
         arguments["padding"] = _padding(rows[3], cols[3])
         return formulas.conv_output_size, sizes, arguments
     arguments["padding"] = _pair(rows[3], cols[3])
-    if kind == "transposed":
+    if kind == "conv_transpose":
         arguments["output_padding"] = _pair(rows[5], cols[5])
         return formulas.conv_transpose_output_size, sizes, arguments
     arguments["ceil_mode"] = bool(rows[5])
-    arguments["kind"] = kind
+    arguments["kind"] = OPERATIONS[kind]["pool"]
     return formulas.pool_output_size, sizes, arguments
 
 
@@ -221,33 +225,33 @@ def axis_entry(kind: str, axis: Axis, pre: dict[str, str] | None = None) -> dict
 
 
 def _derivation(kind: str, axis: Axis) -> Any:
-    from convarith import explain
+    from convarith.formulas import explain
 
     i, k, s, p, d = axis[:5]
     if kind == "conv":
         padding = p if p in PADDING_MODES else (tuple(int(x) for x in p.split(":")),)
         return explain.explain_conv(i, k, stride=s, padding=padding, dilation=d)
-    if kind == "transposed":
+    if kind == "conv_transpose":
         return explain.explain_conv_transpose(i, k, stride=s, padding=p, dilation=d,
                                               output_padding=axis[5])
     return explain.explain_pool(i, k, stride=s, padding=p, dilation=d, ceil_mode=bool(axis[5]))
 
 
 def _scene(kind: str, rows: Axis, cols: Axis) -> Any:
-    from convarith import scene
+    from convarith.figures import animation as scene
 
     _, sizes, arguments = size_call(kind, rows, cols)
     if kind == "conv":
         return scene.conv_scene(sizes, **arguments)
-    if kind == "transposed":
+    if kind == "conv_transpose":
         return scene.transposed_scene(sizes, **arguments)
     arguments["mode"] = arguments.pop("kind")
     return scene.pool_scene(sizes, **arguments)
 
 
 def derivation_labels() -> dict[str, Any]:
-    """The axis labels of a 2-D derivation, read from :mod:`convarith.explain` itself."""
-    from convarith.explain import explain_conv
+    """The axis labels of a 2-D derivation, read from :mod:`convarith.formulas.explain` itself."""
+    from convarith.formulas.explain import explain_conv
 
     every = explain_conv((3, 3), 1).axis
     first, second = (d.axis for d in explain_conv((3, 4), 1))
@@ -268,7 +272,7 @@ def build(progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     indexing ``cell_kinds``) and ``taps`` (the grid rows each output index reads) index
     ``lists``.
     """
-    from convarith.scene import CELL_KINDS
+    from convarith.figures.animation import CELL_KINDS
 
     raw: dict[str, list[Any]] = {}
     pres: dict[str, dict[str, str]] = {}
@@ -315,6 +319,7 @@ def build(progress: Callable[[str], None] | None = None) -> dict[str, Any]:
                 axes.append([entry["o"], [text(t) for t in entry["lines"]], stored(kinds),
                              stored(entry["taps"])])
         operations[kind] = {"label": info["label"], "command": info["command"],
+                            "per_side": info["per_side"],
                             "values": field_values(kind), "what": whats[kind],
                             "pre": dict(pres[kind]), "axes": axes}
     return {"schema": "convarith.explore/1", "ranges": {k: list(v) for k, v in RANGES.items()},
