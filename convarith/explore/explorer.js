@@ -81,7 +81,12 @@ function fromHash(hash) {
   state.unit = readPair(q.get("unit"));
   if (["light", "dark"].includes(q.get("theme"))) state.theme = q.get("theme");
 }
-function saveHash() { history.replaceState(null, "", toHash()); }
+let hashTimer = 0;
+function saveHash() {
+  // the browser's history is slow to write: once things settle, not on every event
+  clearTimeout(hashTimer);
+  hashTimer = setTimeout(() => { history.replaceState(null, "", toHash()); }, 150);
+}
 
 // ------------------------------------------------------------------ lookups
 
@@ -169,15 +174,15 @@ function buildControls() {
       input.setAttribute("aria-label", `${label}, ${x ? "W" : "H"}`);
       const shown = document.createElement("output");
       shown.id = `val-${name}-${x}`; shown.htmlFor = input.id;
-      const update = (now) => {
+      const update = () => {
         const v = Number(input.value);
         state[name][x] = v;
         if (state.link) state[name][1 - x] = v;
         if (symmetric() && name === "pl") state.pr = [...state.pl];
-        changed(now);
+        changed();
       };
-      input.addEventListener("input", () => update(false));
-      input.addEventListener("change", () => update(true));
+      input.addEventListener("input", update);
+      input.addEventListener("change", update);
       td.append(input, " ", shown);
       tr.appendChild(td);
     }
@@ -235,29 +240,28 @@ function syncControls() {
   }
 }
 let pending = 0;
-function changed(now = true) {
-  // a slider drag fires many input events: draw once per animation frame, and at once
-  // when the value is set (change)
+function changed() {
+  // the text answers at once; the grids are drawn in the next animation frame, once however
+  // many events a slider drag fires before it
   stopPlay();
   syncControls();
-  if (now) {
-    if (pending) { cancelAnimationFrame(pending); pending = 0; }
-    renderOperation(); saveHash();
-    return;
-  }
-  if (pending) return;
-  pending = requestAnimationFrame(() => { pending = 0; renderOperation(); saveHash(); });
+  renderText();
+  saveHash();
+  if (!pending) pending = requestAnimationFrame(() => { pending = 0; drawOperation(); });
 }
 
 // ------------------------------------------------------------------ operation view
 
-function renderOperation() {
+function renderOperation() { renderText(); drawOperation(); }
+function renderText() {
   current = lookup();
   $("command").textContent = command();
   const out = $("cli-output");
   out.textContent = current.error || current.text;
   out.classList.toggle("error", !!current.error);
   $("output-size").textContent = current.error ? "(none: torch rejects this)" : `${current.o[0]} x ${current.o[1]}`;
+}
+function drawOperation() {
   drawInput();
   drawOutput();
   drawLegend();
@@ -319,7 +323,7 @@ function pointAt(event) {
   saveHash();
 }
 function light(cell) {
-  if (!current || current.error) return;
+  if (!current || current.error || !current.rects) return;  // not drawn yet
   for (const rect of current.lit || []) rect.classList.remove("lit");
   if (current.selected) current.selected.classList.remove("sel");
   state.cell = cell;
@@ -341,7 +345,7 @@ function light(cell) {
     `${rows.join(", ")} and columns ${cols.join(", ")}`;
 }
 function move(step) {
-  if (!current || current.error) return;
+  if (!current || current.error || !current.rects) return;
   const [rows, cols] = current.o;
   const total = rows * cols;
   const at = (state.cell[0] * cols + state.cell[1] + step + total) % total;
