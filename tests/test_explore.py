@@ -5,8 +5,10 @@ serves it."""
 
 from __future__ import annotations
 
+import os
 import random
 import re
+import textwrap
 import threading
 import urllib.request
 
@@ -57,6 +59,10 @@ def test_shipped_pre_checks_are_the_formula_cores_today(shipped):
     assert "n 2 1 1 1" not in conv
 
 
+#: Entries recomputed per kind: a sample in CI, all of them with HYPOTHESIS_PROFILE=thorough.
+SAMPLE = None if os.environ.get("HYPOTHESIS_PROFILE") == "thorough" else 60
+
+
 def test_a_sample_of_shipped_entries_is_what_the_core_computes_today(shipped):
     """Every kind, valid and invalid entries alike: recomputed and compared (a stale data
     file fails here; rebuild it with ``python -m convarith.explore.operations``)."""
@@ -68,7 +74,7 @@ def test_a_sample_of_shipped_entries_is_what_the_core_computes_today(shipped):
         op = shipped["operations"][kind]
         pre = operations._pre_checks(kind)
         keys = list(operations.axis_keys(kind))
-        for n in rng.sample(range(len(keys)), 60):
+        for n in rng.sample(range(len(keys)), SAMPLE or len(keys)):
             stored, fresh = op["axes"][n], operations.axis_entry(kind, keys[n], pre)
             if stored == 0:
                 assert fresh is None, keys[n]
@@ -168,6 +174,30 @@ def test_explore_writes_the_page_atomically(tmp_path):
     assert result.stdout.startswith(f"wrote {target} (")
     assert target.read_text(encoding="utf-8") == build_page(("lenet5",))
     assert [p.name for p in tmp_path.iterdir()] == ["explorer.html"]
+
+
+def test_explore_puts_a_users_model_in_the_network_view(tmp_path):
+    model = tmp_path / "tiny.py"
+    model.write_text(textwrap.dedent("""
+        import torch.nn as nn
+
+        class Tiny(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(1, 4, 3, stride=2, padding=1)
+                self.pool = nn.MaxPool2d(2)
+
+            def forward(self, x):
+                return self.pool(self.conv(x))
+    """))
+    page = tmp_path / "tiny.html"
+    result = CliRunner().invoke(main, ["explore", "--model", f"{model}:Tiny", "--input",
+                                       "1x16x16", "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    tiny = network_data(f"{model}:Tiny", (1, 16, 16))
+    assert [row["rf"] for row in tiny["rows"]] == [[1, 1], [3, 3], [5, 5]]
+    assert tiny["rows"][1]["units"][0][:2] == [[-1, 1], [1, 3]]  # k=3, s=2, p=1
+    assert page.stat().st_size < 1_000_000
 
 
 def test_explore_bad_model_is_one_error_line(tmp_path):

@@ -278,6 +278,15 @@ def test_keyboard_steps_through_the_frames(browser_page):
     page.click("#step")
     after = next(f for f in scene.frames if f.output_cell == (1, 4))
     assert sorted(map(tuple, page.evaluate(LIT))) == sorted(set(after.taps))
+    page.click("#output-grid rect[data-r='2'][data-c='1']")  # a tap on a touch screen
+    tapped = next(f for f in scene.frames if f.output_cell == (2, 1))
+    assert sorted(map(tuple, page.evaluate(LIT))) == sorted(set(tapped.taps))
+    page.mouse.move(0, 0)
+    page.click("#play")  # plays in raster order until paused
+    page.wait_for_function("() => document.querySelector('#output-grid rect.sel')"
+                           ".dataset.c === '3'", timeout=5000)
+    page.click("#play")
+    assert page.get_attribute("#play", "aria-label") == "play"
     assert not problems, problems
 
 
