@@ -73,6 +73,7 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 DATA_FILE = Path(__file__).with_name("operations.json.gz")
 
 Axis = tuple[Any, ...]  # one axis' values, in the order of the operation's "fields"
+Call = tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]  # function, input, keywords
 
 
 def _span(name: str) -> range:
@@ -111,15 +112,6 @@ def axis_keys(kind: str) -> Iterator[Axis]:
     yield from itertools.product(*field_values(kind).values())
 
 
-def key_text(axis: Axis) -> str:
-    """The key the page builds from one axis' controls: the values joined by spaces.
-
-    >>> key_text((5, 3, 2, "1:1", 1))
-    '5 3 2 1:1 1'
-    """
-    return " ".join(str(v) for v in axis)
-
-
 def _neutral(kind: str, axis: Axis) -> Axis:
     """An axis that is valid alone and leaves the other axis' messages as they are."""
     if kind == "conv":
@@ -145,8 +137,7 @@ def _padding(rows: Any, cols: Any) -> Any:
     return tuple(pairs)
 
 
-def size_call(kind: str, rows: Axis, cols: Axis) -> tuple[Callable[..., Any], tuple[Any, ...],
-                                                          dict[str, Any]]:
+def size_call(kind: str, rows: Axis, cols: Axis) -> Call:
     """The formula call ``convarith size`` makes for the page's two axes: function, input
     and keyword arguments, the values spelled as the page's command spells them."""
     from convarith.formulas import output_size as formulas
