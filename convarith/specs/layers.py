@@ -44,6 +44,7 @@ from convarith.formulas.output_size import (
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
+    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
@@ -496,7 +497,10 @@ class LPPool(_Windowed, Layer):
     padding: ClassVar[Any] = 0
     dilation: ClassVar[Any] = 1
     kind: ClassVar[str] = "lp-pool"
-    pool_kind: ClassVar[str] = "lp"
+
+    @property
+    def pool_kind(self) -> str:  # type: ignore[override]
+        return lp_pool_rules(self.norm_type)
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
@@ -507,8 +511,11 @@ class LPPool(_Windowed, Layer):
 
         dims = len(_spatial(input_shape, "an lp-pool", name=self.name))
         cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-        return cls(self.norm_type, self.kernel_size, stride=self._stride(),
-                   ceil_mode=self.ceil_mode)
+        kernel, stride = self.kernel_size, self._stride()
+        if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
+            kernel, stride = (per_dim(name, value, 1, minimum=1, context="lp-pool")[0]
+                              for name, value in (("kernel_size", kernel), ("stride", stride)))
+        return cls(self.norm_type, kernel, stride=stride, ceil_mode=self.ceil_mode)
 
 
 @SPECS.register("adaptive_avg_pool")
