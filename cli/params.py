@@ -40,47 +40,28 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
       convarith params transposed --in-channels 16 --out-channels 8 --kernel 4 --input 8 --stride 2
       convarith params linear --in-features 9216 --out-features 4096
     """
-    from convarith.formulas import counting, output_size
+    from convarith.formulas import counting
 
     if kind == "linear":
         if in_features is None or out_features is None:
             raise ConvArithError("linear needs --in-features and --out-features, e.g. 9216 4096.")
-        total = counting.linear_params(in_features, out_features, bias=bias)
-        click.echo(f"{total}")
-        click.echo(f"weights {in_features * out_features:,} + biases "
-                   f"{out_features if bias else 0:,} = {total:,} parameters")
-        macs = counting.linear_macs(in_features, out_features)
-        _report_macs(macs, out_features if bias else 0)
-        return
-    if in_channels is None or out_channels is None or kernel_size is None:
-        raise ConvArithError(
-            f"{kind} needs --in-channels, --out-channels and --kernel, e.g. 3 96 11.")
-    dims = len(input_size) if isinstance(input_size, tuple) else (
-        len(kernel_size) if isinstance(kernel_size, tuple) else 2)
-    count = counting.conv_params if kind == "conv" else counting.conv_transpose_params
-    total = count(in_channels, out_channels, kernel_size, groups=groups, bias=bias, dims=dims)
-    weights = count(in_channels, out_channels, kernel_size, groups=groups, bias=False, dims=dims)
-    click.echo(f"{total}")
-    click.echo(f"weights {weights:,} + biases {total - weights:,} = {total:,} parameters")
-    if input_size is None:
-        return
-    spatial = input_size if isinstance(input_size, tuple) else (input_size,) * dims
-    if kind == "conv":
-        out = output_size.conv_output_size(spatial, kernel_size, stride=stride,
-                                           padding=padding, dilation=dilation)
-        macs = counting.conv_macs(spatial, in_channels, out_channels, kernel_size,
-                                  stride=stride, padding=padding, dilation=dilation,
-                                  groups=groups)
+        counts = counting.linear_count(in_features, out_features, bias=bias)
     else:
-        out = output_size.conv_transpose_output_size(spatial, kernel_size, stride=stride,
-                                                     padding=padding, dilation=dilation)
-        macs = counting.conv_transpose_macs(spatial, in_channels, out_channels, kernel_size,
-                                            groups=groups)
-    positions = 1
-    for o in out:
-        positions *= o
-    click.echo(f"output {out_channels}x{show(out)}")
-    _report_macs(macs, positions * out_channels if bias else 0)
+        if in_channels is None or out_channels is None or kernel_size is None:
+            raise ConvArithError(
+                f"{kind} needs --in-channels, --out-channels and --kernel, e.g. 3 96 11.")
+        counts = counting.conv_count(in_channels, out_channels, kernel_size,
+                                     transposed=kind == "transposed", input_size=input_size,
+                                     stride=stride, padding=padding, dilation=dilation,
+                                     groups=groups, bias=bias)
+    click.echo(f"{counts.params}")
+    click.echo(f"weights {counts.weights:,} + biases {counts.biases:,} = {counts.params:,} "
+               "parameters")
+    if counts.macs is None:
+        return
+    if counts.output is not None:
+        click.echo(f"output {out_channels}x{show(counts.output)}")
+    _report_macs(counts.macs, counts.bias_adds)
 
 
 def _report_macs(macs: int, bias_adds: int) -> None:

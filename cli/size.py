@@ -25,7 +25,7 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
 @click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
 @click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
-              show_default=True, help="Pool: max or average pooling (AvgPool has no dilation).")
+              show_default=True, help="Pool: max, average or power-average (LPPool: no padding, no dilation) pooling.")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
@@ -111,6 +111,8 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
+        if kind == "pool":
+            arguments["kind"] = pool_kind
         derivations = getattr(explaining, explainer)(input_size, **arguments)
         for derivation in derivations if isinstance(derivations, list) else [derivations]:
             click.echo(derivation.latex() if latex else derivation.text())

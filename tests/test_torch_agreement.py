@@ -22,7 +22,6 @@ from convarith import (
     unfold_blocks,
 )
 from convarith.bridges.verify.cases import LayerCase, expected_shape
-from convarith.bridges.verify.checks import check_shape
 from convarith.bridges.verify.reference import TORCH_REJECTS, torch_shape
 from convarith.bridges.verify.strategies import layer_cases, shape_cases
 from convarith.choices import SIZED_LAYERS
@@ -34,11 +33,10 @@ SIZED_LAYERS = SIZED_LAYERS  # the one registry, convarith.choices
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.mark.parametrize("layer", SIZED_LAYERS)
-@settings(max_examples=2000, derandomize=True)
-@given(data=st.data())
-def test_formula_core_gives_torch_size_or_rejects_where_torch_raises(layer, data):
-    check_shape(data.draw(shape_cases(layer)))
+# "The formula core gives torch's size, or rejects where torch raises" is checked, for every
+# sized layer and with the scratch layers as a third voice, by
+# tests/test_verify_checks.py::test_formula_torch_and_scratch_give_one_shape_or_all_reject
+# (its example count follows the hypothesis profile: HYPOTHESIS_PROFILE=thorough runs 2,000).
 
 
 def _torch_rejects(case: LayerCase) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -77,11 +78,8 @@ def _unicode_floor(text: str) -> str:
     for word, left, right in (("floor(", "⌊", "⌋"), ("ceil(", "⌈", "⌉")):
         while word in text:
             start = text.index(word)
-            depth, pos = 0, start + len(word) - 1
-            for pos in range(start + len(word) - 1, len(text)):
-                depth += {"(": 1, ")": -1}.get(text[pos], 0)
-                if depth == 0:
-                    break
+            pos = closing_bracket(text, start + len(word) - 1)
+            pos = len(text) - 1 if pos < 0 else pos
             text = text[:start] + left + text[start + len(word):pos] + right + text[pos + 1:]
     return text
 
