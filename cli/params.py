@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from convarith.choices import PARAM_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith.cli import options
+from convarith.cli.types import show
 from convarith.errors import ConvArithError
 
 
@@ -15,16 +16,15 @@ from convarith.errors import ConvArithError
 @click.argument("kind", type=click.Choice(PARAM_KINDS))
 @click.option("--in-channels", type=click.IntRange(min=1), help="conv/transposed: C_in.")
 @click.option("--out-channels", type=click.IntRange(min=1), help="conv/transposed: C_out.")
-@click.option("--kernel", "kernel_size", type=SIZE, help="conv/transposed: kernel (3 = 3x3).")
+@options.kernel_size("conv/transposed: kernel (3 = 3x3).")
 @click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--in-features", type=click.IntRange(min=1), help="linear: inputs.")
 @click.option("--out-features", type=click.IntRange(min=1), help="linear: outputs.")
 @click.option("--bias/--no-bias", default=True, show_default=True)
-@click.option("--input", "input_size", type=SIZE,
-              help="Spatial input size (224 = 224x224) for MACs; omit for parameters only.")
-@click.option("--stride", type=SIZE, default="1", show_default=True)
-@click.option("--padding", type=PADDING, default="0", show_default=True)
-@click.option("--dilation", type=SIZE, default="1", show_default=True)
+@options.input_size("Spatial input size (224 = 224x224) for MACs; omit for parameters only.")
+@options.stride(None, default="1", show_default=True)
+@options.padding(None, show_default=True)
+@options.dilation(None, show_default=True)
 def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_size: Any,
            groups: int, in_features: int | None, out_features: int | None, bias: bool,
            input_size: Any, stride: Any, padding: Any, dilation: Any) -> None:

@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 
-from convarith.choices import POOL_KINDS, SIZE_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith.choices import SIZE_KINDS
+from convarith.cli import options
+from convarith.cli.types import SIZE, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -15,17 +16,16 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(SIZE_KINDS))
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).")
-@click.option("--kernel", "kernel_size", type=SIZE, help="Kernel size (not for adaptive).")
-@click.option("--stride", type=SIZE, help="Stride [conv: 1, pool: the kernel size].")
-@click.option("--padding", type=PADDING, default="0",
-              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
-@click.option("--dilation", type=SIZE, default="1", help="Dilation.")
-@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
-@click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
-@click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
-              show_default=True, help="Pool: max, average or power-average (LPPool: no padding, no dilation) pooling.")
+@options.input_size("Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).",
+                     required=True)
+@options.kernel_size("Kernel size (not for adaptive).")
+@options.stride("Stride [conv: 1, pool: the kernel size].")
+@options.padding("Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@options.dilation()
+@options.output_padding()
+@options.ceil_mode()
+@options.pool_kind("Pool: max, average or power-average (LPPool: no padding, no dilation) "
+                   "pooling.")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
