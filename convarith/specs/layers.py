@@ -662,31 +662,16 @@ class _Elementwise(Layer):
         return getattr(nn, self.torch_name)()
 
 
-@SPECS.register("relu")
-@dataclass(frozen=True)
-class ReLU(_Elementwise):
-    """``nn.ReLU``: ``max(0, a)``."""
-
-    kind: ClassVar[str] = "relu"
-    torch_name: ClassVar[str] = "ReLU"
+def _elementwise(kind_name: str, kind: str, torch_name: str, doc: str) -> Any:
+    """A spec class for the torch activation ``torch_name``, registered as ``kind_name``."""
+    namespace = {"__doc__": doc, "__module__": __name__, "kind": kind, "torch_name": torch_name}
+    return SPECS.register(kind_name)(dataclass(frozen=True)(
+        type(torch_name, (_Elementwise,), namespace)))
 
 
-@SPECS.register("tanh")
-@dataclass(frozen=True)
-class Tanh(_Elementwise):
-    """``nn.Tanh``."""
-
-    kind: ClassVar[str] = "tanh"
-    torch_name: ClassVar[str] = "Tanh"
-
-
-@SPECS.register("sigmoid")
-@dataclass(frozen=True)
-class Sigmoid(_Elementwise):
-    """``nn.Sigmoid``."""
-
-    kind: ClassVar[str] = "sigmoid"
-    torch_name: ClassVar[str] = "Sigmoid"
+ReLU = _elementwise("relu", "relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
+Tanh = _elementwise("tanh", "tanh", "Tanh", "``nn.Tanh``.")
+Sigmoid = _elementwise("sigmoid", "sigmoid", "Sigmoid", "``nn.Sigmoid``.")
 
 
 @SPECS.register("scaled_tanh")
