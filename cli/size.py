@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 
+from convarith import kinds
 from convarith.choices import SIZE_KINDS
 from convarith.cli import options
 from convarith.cli.types import SIZE, show
@@ -80,41 +81,35 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
     if stride is not None or kind != "pool":
         arguments["stride"] = 1 if stride is None else stride
-    compute, explainer = {
-        "conv": (formulas.conv_output_size, "explain_conv"),
-        "transposed": (formulas.conv_transpose_output_size, "explain_conv_transpose"),
-        "pool": (formulas.pool_output_size, "explain_pool"),
-    }[kind]
+    # the layer kind (convarith.kinds) of the family asked for
+    layer = {"conv": "conv", "transposed": "conv_transpose", "pool": f"{pool_kind}_pool"}[kind]
+    compute = kinds.get(layer).formula
     if kind == "conv":
         arguments["strict"] = strict
     if kind == "transposed":
         arguments["output_padding"] = output_padding
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
-    result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
+    result = compute(input_size, **arguments)
     if symbolic:
         _print_symbolic(compute, input_size, arguments, latex)
     else:
         channels = f"{out_channels}x" if out_channels is not None else ""
         click.echo(channels + show(result))
     if in_channels is not None and out_channels is not None:
-        from convarith.formulas.counting import conv_params
+        from convarith.formulas.counting import conv_count
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
-        weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
-        total = conv_params(in_channels, out_channels, kernel_size, dims=dims)
         kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
-        click.echo(f"parameters: {total:,} ({out_channels} filters of "
-                   f"{in_channels}x{show(kernel)}: {weights:,} weights + "
-                   f"{out_channels} biases)")
+        counts = conv_count(in_channels, out_channels, kernel)
+        click.echo(f"parameters: {counts.params:,} ({out_channels} filters of "
+                   f"{in_channels}x{show(kernel)}: {counts.weights:,} weights + "
+                   f"{counts.biases} biases)")
     if explain or (latex and not symbolic):
         from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
-        if kind == "pool":
-            arguments["kind"] = pool_kind
-        derivations = getattr(explaining, explainer)(input_size, **arguments)
-        for derivation in derivations if isinstance(derivations, list) else [derivations]:
+        for derivation in explaining.derivations(layer, input_size, **arguments):
             click.echo(derivation.latex() if latex else derivation.text())
 
 
