@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from convarith.choices import ANIMATION_KINDS, POOL_MODES, THEMES
-from convarith.cli.types import PADDING, SIZE
+from convarith.cli.types import PADDING, SIZE, FiniteFloatRange
 from convarith.errors import ConvArithError
 
 
@@ -28,7 +28,7 @@ from convarith.errors import ConvArithError
               help="Pool: max or average.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=2.0,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
               help="Frames per second (GIF, MP4).")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import THEMES
+from convarith.cli.types import FiniteFloatRange
 
 
 def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
@@ -24,7 +25,7 @@ def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
 @click.option("--theme", type=click.Choice(THEMES), default="light", help="Colour theme.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=2.0,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
               help="Frames per second of the animations.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Figures drawn at the same time [default: the number of CPUs, at most 4].")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import click
@@ -52,6 +53,21 @@ class PaddingType(click.ParamType):
             )
         return numbers[0] if len(numbers) == 1 else numbers
 
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (NaN compares false with
+    every bound, so a plain range lets it through)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; give one such as "
+                      f"{self.min if self.min is not None else 1:g}.", param, ctx)
+        return number
+
+
+#: Seeds: torch, numpy and Python all take 0 .. 2**32 - 1 (numpy refuses negative seeds).
+SEED = click.IntRange(min=0, max=2**32 - 1)
 
 SIZE = SizeType()
 PADDING = PaddingType()

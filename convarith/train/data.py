@@ -496,6 +496,12 @@ def select(data: Dataset, *, classes: tuple[int, ...] | None = None,
                 f"Error selecting classes {list(classes)} of {data.name}: the classes must be "
                 f"distinct numbers from 0 to {len(data.classes) - 1}. Fix --classes."
             )
+        if len(classes) < 2:
+            raise ConvArithError(
+                f"Error selecting classes {list(classes)} of {data.name}: a classifier needs "
+                "at least 2 classes (with one, every answer is right). Give two or more, e.g. "
+                "--classes 0,1."
+            )
         relabel = np.full(len(data.classes), -1, np.int64)
         relabel[list(classes)] = np.arange(len(classes))
         keep_train, keep_test = relabel[y_train] >= 0, relabel[y_test] >= 0
