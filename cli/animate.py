@@ -55,6 +55,7 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
       convarith animate numerical --input 5 --kernel 3 -o numbers.png --every-frame
     """
     from convarith import render, scene
+    from convarith.render_budget import check_frames, check_grid
 
     if kind != "transposed" and output_padding not in (0, (0, 0)):
         raise ConvArithError(f"--output-padding applies to transposed, not {kind}. Drop it.")
@@ -64,6 +65,8 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
         raise ConvArithError(f"--values applies to conv and numerical; {kind} "
                              f"{'always shows its values' if kind == 'pool' else 'has none'}. "
                              "Drop it.")
+    check_grid(input_size, kernel=kernel_size, stride=stride, padding=padding,
+               dilation=dilation, kind=kind)
     if kind in ("conv", "numerical"):
         built = scene.conv_scene(input_size, kernel_size=kernel_size,
                                  stride=1 if stride is None else stride, padding=padding,
@@ -77,6 +80,9 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
         built = scene.pool_scene(input_size, kernel_size=kernel_size, stride=stride,
                                  padding=padding, dilation=dilation, ceil_mode=ceil_mode,
                                  mode=pool_mode)
+    suffix = output.lower().rsplit(".", 1)[-1]
+    check_frames(frames=len(built.frames), dpi=dpi,
+                 animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))
     written = render.save_animation(built, output, fps=fps, dpi=dpi, theme=theme,
                                     every_frame=every_frame)
     frames = len(built.frames)
