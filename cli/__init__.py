@@ -40,7 +40,7 @@ class LazyGroup(click.Group):
     every bad-input error into one ``Error:`` line with exit status 2."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(COMMANDS)
+        return [*COMMANDS]  # not list(): the submodule convarith.cli.list shadows it here
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = COMMANDS.get(cmd_name)
@@ -72,6 +72,10 @@ class LazyGroup(click.Group):
                 sys.exit(stopped.status)
             click.echo("Aborted.", err=True)
             sys.exit(1)
+        except click.exceptions.NoArgsIsHelpError as error:
+            # plain `convarith` (or a group without its command): the help, as printed lines
+            click.echo(error.ctx.get_help() if error.ctx is not None else error.format_message())
+            sys.exit(0)
         except click.ClickException as error:
             message = " ".join(error.format_message().split())
             hint = ""
