@@ -7,8 +7,16 @@ from typing import Any
 import click
 
 from convarith.choices import PARAM_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith.cli.types import PADDING, SIZE, reject_unused, show
 from convarith.errors import ConvArithError
+
+#: Which options each kind uses; any other given on the command line is refused.
+_APPLIES: dict[str, tuple[str, ...]] = {
+    **{name: ("conv", "transposed") for name in ("in_channels", "out_channels", "kernel_size",
+                                                  "groups", "input_size", "stride", "padding",
+                                                  "dilation")},
+    "in_features": ("linear",), "out_features": ("linear",),
+}
 
 
 @click.command()
@@ -42,6 +50,7 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
     """
     from convarith import counting, output_size
 
+    reject_unused(kind, _APPLIES)
     if kind == "linear":
         if in_features is None or out_features is None:
             raise ConvArithError("linear needs --in-features and --out-features, e.g. 9216 4096.")
@@ -60,9 +69,9 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
     count = counting.conv_params if kind == "conv" else counting.conv_transpose_params
     total = count(in_channels, out_channels, kernel_size, groups=groups, bias=bias, dims=dims)
     weights = count(in_channels, out_channels, kernel_size, groups=groups, bias=False, dims=dims)
-    click.echo(f"{total}")
-    click.echo(f"weights {weights:,} + biases {total - weights:,} = {total:,} parameters")
+    lines = [f"{total}", f"weights {weights:,} + biases {total - weights:,} = {total:,} parameters"]
     if input_size is None:
+        click.echo("\n".join(lines))
         return
     spatial = input_size if isinstance(input_size, tuple) else (input_size,) * dims
     if kind == "conv":
@@ -79,6 +88,8 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
     positions = 1
     for o in out:
         positions *= o
+    # every number is computed before the first line is printed: an error prints nothing else
+    click.echo("\n".join(lines))
     click.echo(f"output {out_channels}x{show(out)}")
     _report_macs(macs, positions * out_channels if bias else 0)
 

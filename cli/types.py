@@ -69,6 +69,22 @@ class FiniteFloatRange(click.FloatRange):
 #: Seeds: torch, numpy and Python all take 0 .. 2**32 - 1 (numpy refuses negative seeds).
 SEED = click.IntRange(min=0, max=2**32 - 1)
 
+def reject_unused(kind: str, applies: dict[str, tuple[str, ...]]) -> None:
+    """Refuse, in one line, options given on the command line that ``kind`` does not use
+    (``applies``: option name -> the kinds it applies to), instead of ignoring them."""
+    context = click.get_current_context()
+    for parameter in context.command.params:
+        name = parameter.name or ""
+        if name not in applies or kind in applies[name]:
+            continue
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            flag = parameter.opts[-1] if isinstance(parameter, click.Option) else name
+            kinds = applies[name]
+            listed = (", ".join(kinds[:-1]) + f" and {kinds[-1]}" if len(kinds) > 1
+                      else kinds[0] if kinds else "no kind here")
+            raise ConvArithError(f"{flag} applies to {listed}, not {kind}. Drop it.")
+
+
 SIZE = SizeType()
 PADDING = PaddingType()
 
