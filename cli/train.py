@@ -124,7 +124,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
           --finetune runs/digits04 --freeze features --lr 3e-4
       convarith train lenet5-modern --finetune-demo --epochs 20 --out runs/finetune-demo
       convarith train lenet5-modern --resume --epochs 30 --out runs/lenet5-modern-digits
-      torchrun --nproc_per_node=2 --no-python convarith train lenet5
+      torchrun --nproc_per_node=2 --no-python convarith train lenet5 --out runs/lenet5-ddp
     """
     from rich.console import Console
 
