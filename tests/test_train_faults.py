@@ -240,3 +240,24 @@ def test_unwritable_output_folder_is_refused_before_training(tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"Error: preparing the run folder {blocker / 'run'}: ")
+
+
+def test_checkpoints_of_another_run_kind_are_one_line(tmp_path):
+    numpy_run = tmp_path / "numpy"
+    numpy_run.mkdir()
+    (numpy_run / "weights.npz").write_bytes(b"")
+    result = invoke("train", "lenet5-modern", "--finetune", str(numpy_run), "--out",
+                    str(tmp_path / "tuned"))
+    assert result.exit_code == 2
+    assert result.stderr == (f"Error: loading a checkpoint: {numpy_run} holds a numpy-engine "
+                             "run (weights.npz), which has no best.pt: it can be neither "
+                             "resumed nor fine-tuned from. Train with --engine torch for a run "
+                             "that can.\n")
+    sweep = tmp_path / "sweep"
+    (sweep / "lr=0.1").mkdir(parents=True)
+    (sweep / "lr=0.1" / "last.pt").write_bytes(b"")
+    result = invoke("train", "lenet5", "--resume", "--out", str(sweep))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: loading a checkpoint: {sweep} holds a learning-"
+                                    "rate sweep, whose runs are in its sub-folders (lr=0.1). "
+                                    f"Point at one of them, e.g. {sweep / 'lr=0.1'}.")
