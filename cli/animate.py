@@ -54,8 +54,9 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
       convarith animate pool --input 5 --kernel 2 --ceil-mode --pool avg -o pool.gif
       convarith animate numerical --input 5 --kernel 3 -o numbers.png --every-frame
     """
-    from convarith import render, scene
-    from convarith.render_budget import check_frames, check_grid
+    from convarith.figures import animation as scene
+    from convarith.figures import animation_render as render
+    from convarith.figures.render_budget import check_frames, check_grid
 
     if kind != "transposed" and output_padding not in (0, (0, 0)):
         raise ConvArithError(f"--output-padding applies to transposed, not {kind}. Drop it.")

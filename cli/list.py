@@ -16,7 +16,7 @@ def list_models() -> None:
       convarith table lenet5
       convarith train lenet5-modern
     """
-    from convarith import zoo
+    from convarith.specs import zoo
 
     rows = []
     for name in zoo.names():

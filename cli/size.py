@@ -70,14 +70,14 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
       convarith size conv --input 224x224 --kernel 3 --stride 2 --padding 1 --symbolic
       convarith size adaptive --input 13 --output 6
     """
-    from convarith import output_size as formulas
+    from convarith.formulas import output_size as formulas
 
     reject_unused(kind, _APPLIES)
     three = isinstance(input_size, tuple) and len(input_size) == 3
     if layout is not None and not three:
-        raise ConvArithError(f"--layout reads a 3-part --input (e.g. 64x112x112); "
-                             f"--input {show(input_size)} has {1 if not isinstance(input_size, tuple) else len(input_size)} "
-                             "part(s). Drop --layout.")
+        parts = len(input_size) if isinstance(input_size, tuple) else 1
+        raise ConvArithError(f"--layout reads a 3-part --input (e.g. 64x112x112); --input "
+                             f"{show(input_size)} has {parts} part(s). Drop --layout.")
     if layout == "chw" and out_channels is not None:
         raise ConvArithError("--out-channels already reads --input as C x H x W. Drop --layout.")
     reading = None
@@ -131,7 +131,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
     explanation = None
     if explain or (latex and not symbolic):
-        from convarith import explain as explaining
+        from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
         derivations = getattr(explaining, explainer)(input_size, **arguments)
@@ -147,7 +147,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     if reading is not None:
         click.echo(reading)
     if in_channels is not None and out_channels is not None:
-        from convarith.counting import conv_params
+        from convarith.formulas.counting import conv_params
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
         weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
@@ -164,7 +164,7 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
                     latex: bool) -> None:
     import sympy
 
-    from convarith.explain import tidy
+    from convarith.formulas.explain import tidy
 
     dims = len(input_size) if isinstance(input_size, tuple) else 1
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)

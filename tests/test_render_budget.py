@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from convarith import render_budget
 from convarith.cli import main
+from convarith.figures import render_budget
 
 
 @pytest.mark.parametrize(("args", "words"), [
@@ -21,7 +21,7 @@ from convarith.cli import main
 ])
 def test_animation_past_the_budget_is_one_line_before_drawing(tmp_path, monkeypatch, args,
                                                              words):
-    from convarith import render
+    from convarith.figures import animation_render as render
 
     def never(*a, **k):
         raise AssertionError("drawing started")

@@ -42,6 +42,7 @@ import numpy as np
 
 from convarith.choices import DATASETS, NORMALISATIONS
 from convarith.errors import ConvArithError
+from convarith.train.download import CIFAR_FOLDER
 
 #: Background and foreground input levels of LeNet-5 (LeCun et al. 1998, section II.B).
 PAPER_BACKGROUND = -0.1
@@ -60,7 +61,6 @@ IDX_FILES: dict[str, str] = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_TRAIN_BATCHES = tuple(f"data_batch_{n}" for n in range(1, 6))
 CIFAR_TEST_BATCH = "test_batch"
 
