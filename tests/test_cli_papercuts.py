@@ -123,3 +123,28 @@ def test_three_part_size_says_which_reading_was_taken_and_gives_the_other():
     assert chw.stdout == "64x56x56\nread --input 64x112x112 as C x H x W: 64 channels, kept\n"
     wrong = run("size", "conv", "--input", "112x112", "--kernel", "3", "--layout", "chw")
     assert wrong.exit_code == 2 and "--layout reads a 3-part --input" in wrong.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["animate", "conv", "--input", "4", "--kernel", "3", "--fps", "nan", "-o", "a.gif"],
+    ["figures", "--fps", "nan", "--list"],
+    ["verify", "--seed", "-1"],
+])
+def test_not_a_number_and_negative_seeds_are_refused(args):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: Invalid value for '--")
+    assert result.stderr.count("\n") == 1
+
+
+def test_ctrl_c_in_any_command_is_exit_130_and_one_line(monkeypatch):
+    from convarith.formulas import output_size
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(output_size, "conv_output_size", interrupted)
+    result = run("size", "conv", "--input", "5", "--kernel", "3")
+    assert result.exit_code == 130
+    assert result.stderr == "Interrupted.\n"
+    assert result.stdout == ""
