@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from convarith.choices import ANIMATION_KINDS, POOL_MODES, THEMES
-from convarith.cli.types import PADDING, SIZE, FiniteFloatRange
+from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
 from convarith.errors import ConvArithError
 
 
@@ -26,7 +26,7 @@ from convarith.errors import ConvArithError
 @click.option("--values", is_flag=True, help="Conv: show the numbers (same as 'numerical').")
 @click.option("--pool", "pool_mode", type=click.Choice(POOL_MODES), default="max",
               help="Pool: max or average.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
 @click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
               help="Frames per second (GIF, MP4).")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import THEMES
-from convarith.cli.types import FiniteFloatRange
+from convarith.cli.types import FiniteFloatRange, PathType
 
 
 def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
@@ -20,7 +20,7 @@ def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
 
 
 @click.command(context_settings={"show_default": True})
-@click.option("--out", type=click.Path(file_okay=False), default="figures",
+@click.option("--out", type=PathType(file_okay=False), default="figures",
               help="Folder to write the figures into (created if missing).")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")

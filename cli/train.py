@@ -22,7 +22,7 @@ from convarith.choices import (
     TRAIN_MODELS,
 )
 from convarith.cli import Interrupted
-from convarith.cli.types import SEED, FiniteFloatRange
+from convarith.cli.types import SEED, FiniteFloatRange, PathType
 from convarith.errors import ConvArithError
 
 
@@ -53,7 +53,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.argument("model", type=click.Choice(TRAIN_MODELS))
 @click.option("--dataset", type=click.Choice(DATASETS), default="digits",
               help="digits is embedded (scikit-learn); the others load from --data-dir.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default="data",
+@click.option("--data-dir", type=PathType(file_okay=False), default="data",
               help="Folder with the MNIST/Fashion-MNIST IDX files or CIFAR-10 python batches.")
 @click.option("--download", is_flag=True, help="Fetch missing dataset files first.")
 @click.option("--epochs", type=click.IntRange(min=1),
@@ -76,7 +76,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--seed", type=SEED, default=0)
 @click.option("--threads", type=click.IntRange(min=1), default=1,
               help="torch threads (one is fastest for LeNet-sized batches).")
-@click.option("--out", type=click.Path(file_okay=False),
+@click.option("--out", type=PathType(file_okay=False),
               help="Run folder [default: runs/MODEL-DATASET].")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
 @click.option("--engine", type=click.Choice(ENGINES), default="torch",
@@ -93,7 +93,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--ten-crop", is_flag=True,
               help="Test on ten crops of the image padded by 2 (corners, centre, mirrored) "
                    "and average their softmax outputs.")
-@click.option("--finetune", type=click.Path(file_okay=False, exists=True),
+@click.option("--finetune", type=PathType(file_okay=False, exists=True),
               help="Start from this run folder's best weights.")
 @click.option("--freeze", help="With --finetune: parts to keep fixed, e.g. features.")
 @click.option("--reset", help="With --finetune: parts to re-initialise, e.g. classifier "

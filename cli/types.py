@@ -66,6 +66,17 @@ class FiniteFloatRange(click.FloatRange):
         return number
 
 
+class PathType(click.Path):
+    """``click.Path`` that refuses a NUL byte in one line (``os.stat`` raises ValueError on
+    it, which click does not catch)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            self.fail(f"{value!r} holds a NUL byte, which no file name may hold. Give another "
+                      "path.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 #: Seeds: torch, numpy and Python all take 0 .. 2**32 - 1 (numpy refuses negative seeds).
 SEED = click.IntRange(min=0, max=2**32 - 1)
 
