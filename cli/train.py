@@ -190,14 +190,12 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
     if resume:
         state = load_checkpoint(folder / LAST)
         context = click.get_current_context()
-        given = {name for name in context.params
+        given = {{"crop_pad": "crop"}.get(name, name) for name in context.params
                  if context.get_parameter_source(name) is ParameterSource.COMMANDLINE}
-        given = {"crop" if name == "crop_pad" else "classes" if name == "classes" else name
-                 for name in given}
-        settings = resumed_settings(state, given)
-        preset = {**preset, **{k: v for k, v in settings.items() if k not in RunSpec.__dataclass_fields__}}
-        spec = dataclass_replace(spec, **{k: v for k, v in settings.items()
-                                          if k in RunSpec.__dataclass_fields__})
+        settings = resumed_settings(state, given)  # what the run was started with
+        spec_fields = RunSpec.__dataclass_fields__
+        preset = {**preset, **{k: v for k, v in settings.items() if k not in spec_fields}}
+        spec = dataclass_replace(spec, **{k: v for k, v in settings.items() if k in spec_fields})
     schedule = schedule or ("none" if rates is not None or finetune_demo else preset["schedule"])
     config = TrainConfig(epochs=epochs or preset["epochs"],
                          batch_size=batch_size or preset["batch_size"], lr=lr or preset["lr"],
