@@ -179,7 +179,7 @@ def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: i
                 tail = "it is real input: it is lost"
             notes.append(
                 f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
-                f"is never covered ({tail})."
+                f"{'is' if uncovered == 1 else 'are'} never covered ({tail})."
             )
     return Derivation(what, formula, tuple(steps), o, tuple(notes), label)
 

@@ -513,8 +513,15 @@ class Table:
         defaults from the suffix (.md, .tex, .csv, .json, else terminal text)."""
         target = Path(path)
         if format is None:
-            format = {".md": "markdown", ".tex": "latex", ".csv": "csv",
-                      ".json": "json"}.get(target.suffix.lower(), "terminal")
+            by_suffix = {".md": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                         ".txt": "terminal", "": "terminal"}
+            if target.suffix.lower() not in by_suffix:
+                raise ConvArithError(
+                    f"Error writing the table to {target}: {target.suffix} is not a format "
+                    "convarith writes (terminal text would land in it). Use .md, .tex, .csv, "
+                    ".json or .txt, or name the format with --format."
+                )
+            format = by_suffix[target.suffix.lower()]
         text = self.render(format)
         with atomic_write(target, text=True, what="the table") as out:
             out.write(text)
