@@ -8,6 +8,7 @@ import json
 import shlex
 import shutil
 import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -123,8 +124,8 @@ def test_check_grades_right_wrong_with_the_mistake_and_missing(tmp_path):
     assert result.exit_code == 0
     lines = result.output.splitlines()
     assert lines[0] == f"1. right: {first['answer']}"
-    assert lines[1] == (f"2. wrong: {mistake['answer']} ({mistake['says']}); the answer is "
-                        f"{second['shown']}")
+    assert lines[1] == (f"2. wrong: {mistake['answer']} (the answer is {second['shown']}); "
+                        f"mistake: {mistake['says']}")
     assert lines[2] == f"   {second['solution'].splitlines()[0]}"
     assert f"3. no answer; the answer is {third['shown']}" in lines
     assert lines[-1] == "score: 1 of 3 right"
@@ -135,7 +136,19 @@ def test_an_answer_no_mistake_explains_is_wrong_without_a_name():
     key = to_dict(generate(["params"], count=1, seed=4, level=3), key=True)
     (result,) = grade(key, {"1": "1"})
     assert (result.verdict, result.mistake) == ("wrong", None)
-    assert "1. wrong: 1 (no known mistake gives it; check each step below)" in report([result])
+    expected = key["problems"][0]["parts"][0]["shown"]
+    assert report([result]).startswith(
+        f"1. wrong: 1 (the answer is {expected}); no known mistake gives it: check each step "
+        "below\n")
+
+
+def test_an_unreadable_answer_is_wrong_and_says_why():
+    key = to_dict(generate(["padding"], count=1, seed=4, level=3), key=True)
+    (result,) = grade(key, {"1": "two on top"})
+    assert result.verdict == "wrong"
+    assert report([result]).splitlines()[0].endswith(
+        "could not read it: 'two on top' is not a number, a shape or 'invalid'. Write e.g. "
+        "760, 32x32x10, 1:2 or invalid.")
 
 
 def test_table_blanks_are_graded_one_by_one():
@@ -196,3 +209,49 @@ def test_latex_sheet_and_key_compile_with_pdflatex(tmp_path):
         assert compiled.returncode == 0, compiled.stdout[-2000:]
         assert (tmp_path / name.replace(".tex", ".pdf")).stat().st_size > 1000
         assert "Overfull" not in compiled.stdout or name == "sheet.key.tex"
+
+
+@pytest.mark.parametrize("args", [
+    ["exercises", "--topic", "size", "--topic", "params", "--topic", "rf", "--topic",
+     "padding", "--topic", "validity", "--topic", "table", "--level", "3", "--count", "6"],
+    ["exercises", "--topic", "table", "--format", "latex", "--show-key"],
+    ["exercises", "--help"],
+])
+def test_exercises_never_load_torch_numpy_or_matplotlib(args):
+    code = ("import sys\n"
+            "from convarith.cli import main\n"
+            "try:\n"
+            f"    main({args!r})\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print('HEAVY', sorted(m for m in ('torch', 'matplotlib', 'numpy') "
+            "if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.splitlines()[-1] == "HEAVY []"
+
+
+def test_level_2_and_3_problems_are_built_around_their_mistakes():
+    targets = {name for part in parts(["size"], 2, seeds=range(10)) for name in part.targets}
+    assert {"rounded_up", "forgot_dilation", "rounded_down", "forgot_output_padding"} <= targets
+    for part in parts(["rf"], 3, seeds=range(5)):
+        assert {"own_stride_shortcut", "ignored_strides"} <= {m.name for m in part.mistakes}
+    for part in parts(["params"], 3, seeds=range(5)):
+        assert "forgot_groups" in {m.name for m in part.mistakes}
+    for part in parts(["params"], 1, seeds=range(5)):
+        assert "bias_per_position" in {m.name for m in part.mistakes}
+
+
+def test_the_issues_example_volume_and_parameters():
+    from convarith.exercises.mistakes import MISTAKES
+    from convarith.exercises.sheet import make_part
+
+    # "a 32x32x3 input, ten 5x5 filters, stride 1, pad 2": 32x32x10 and 760 parameters
+    volume = make_part({"kind": "conv", "i": 32, "k": 5, "s": 1, "p": 2, "d": 1, "c_in": 3,
+                        "c_out": 10, "volume": True})
+    assert volume.answer == (32, 32, 10)
+    count = make_part({"kind": "conv_params", "c_in": 3, "c_out": 10, "k": 5, "g": 1,
+                       "bias": True, "i": 32, "s": 1, "p": 2})
+    assert count.answer == 760
+    assert MISTAKES["bias_per_position"].answer(count.config) == 750 + 32 * 32 * 10
+    assert {m.name: m.answer for m in count.mistakes}["forgot_bias"] == 750

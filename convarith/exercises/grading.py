@@ -137,10 +137,11 @@ def report(results: list[Result]) -> str:
         if result.verdict == "missing":
             lines.append(f"{result.name}. no answer; the answer is {result.expected}")
         else:
-            why = (result.mistake or result.problem
-                   or "no known mistake gives it; check each step below")
-            lines.append(f"{result.name}. wrong: {result.given} ({why}); the answer is "
-                         f"{result.expected}")
+            why = (f"mistake: {result.mistake}" if result.mistake
+                   else f"could not read it: {result.problem}" if result.problem
+                   else "no known mistake gives it: check each step below")
+            lines.append(f"{result.name}. wrong: {result.given} (the answer is "
+                         f"{result.expected}); {why}")
         lines += [f"   {line}" for line in result.solution.splitlines()]
         lines.append(f"   (shown by {result.command})")
     right = sum(result.verdict == "right" for result in results)

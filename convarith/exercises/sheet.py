@@ -183,39 +183,45 @@ def _module(config: Config) -> str:
             f"output_padding={config['a']}, dilation={d})")
 
 
+def _a(size: int) -> str:
+    """``a 32x32`` but ``an 8x8``, ``an 11x11``, ``an 18x18``."""
+    text = str(size)
+    return "an" if text.startswith("8") or text in ("11", "18") else "a"
+
+
 def question_of(config: Config, topic: str) -> str:
     """The question a config asks, in the words of course notes."""
     kind = config["kind"]
     i, k = config.get("i"), config.get("k")
     if topic == "validity":
-        return (f"Does PyTorch accept {_module(config)} on a {i}x{i} input? Answer with the "
+        return (f"Does PyTorch accept {_module(config)} on {_a(i)} {i}x{i} input? Answer with the "
                 "output size (H = W) if it does, or 'invalid' if it does not.")
     if kind == "conv" and config.get("volume"):
-        return (f"A {i}x{i}x{config['c_in']} input goes through a convolution with "
+        return (f"{_a(i).capitalize()} {i}x{i}x{config['c_in']} input goes through a convolution with "
                 f"{config['c_out']} filters of {k}x{k}, {_with(config)}. What is the output "
                 "volume (H x W x C)?")
     if kind == "conv":
-        return (f"A {i}x{i} input goes through a {k}x{k} convolution with {_with(config)}. "
+        return (f"{_a(i).capitalize()} {i}x{i} input goes through a {k}x{k} convolution with {_with(config)}. "
                 "What is the output size (H = W)?")
     if kind == "pool":
-        return (f"A {i}x{i} input goes through a {k}x{k} max pooling with {_with(config)}, in "
+        return (f"{_a(i).capitalize()} {i}x{i} input goes through a {k}x{k} max pooling with {_with(config)}, in "
                 "ceil mode (PyTorch's ceil_mode=True). What is the output size (H = W)?")
     if kind == "transposed":
-        return (f"A {i}x{i} input goes through a {k}x{k} transposed convolution with "
+        return (f"{_a(i).capitalize()} {i}x{i} input goes through a {k}x{k} transposed convolution with "
                 f"{_with(config)}, and output padding {config['a']}. What is the output "
                 "size (H = W)?")
     if kind == "conv_params" and config["g"] == 1 and config["bias"]:
         return (f"A convolution with {config['c_out']} filters of {k}x{k} (with biases), "
-                f"stride {config['s']} and padding {config['p']}, is applied to a "
+                f"stride {config['s']} and padding {config['p']}, is applied to {_a(i)} "
                 f"{i}x{i}x{config['c_in']} input. How many trainable parameters does it have?")
     if kind == "conv_params":
         return (f"nn.Conv2d({config['c_in']}, {config['c_out']}, kernel_size={k}, "
                 f"padding={config['p']}, groups={config['g']}, bias={config['bias']}) is "
-                f"applied to a {i}x{i}x{config['c_in']} input. How many trainable parameters "
+                f"applied to {_a(i)} {i}x{i}x{config['c_in']} input. How many trainable parameters "
                 "does it have?")
     if kind == "transposed_params":
         return (f"nn.ConvTranspose2d({config['c_in']}, {config['c_out']}, kernel_size={k}, "
-                f"stride={config['s']}, padding={config['p']}) upsamples a "
+                f"stride={config['s']}, padding={config['p']}) upsamples {_a(i)} "
                 f"{i}x{i}x{config['c_in']} input. How many trainable parameters does it have "
                 "(weights and biases)?")
     if kind == "rf":
@@ -226,10 +232,10 @@ def question_of(config: Config, topic: str) -> str:
         if config.get("pair"):
             dilation = f" with dilation {config['d']}" if config["d"] != 1 else ""
             return (f"PyTorch's padding='same' for a {k}x{k} convolution{dilation} at stride 1 "
-                    f"on a {i}x{i} input: how many rows of padding go on the top, and how many "
+                    f"on {_a(i)} {i}x{i} input: how many rows of padding go on the top, and how many "
                     "on the bottom? Answer as top:bottom.")
         dilation = f" with dilation {config['d']}" if config["d"] != 1 else ""
-        return (f"Which padding p (the same on every side) keeps a {i}x{i} input at {i}x{i} "
+        return (f"Which padding p (the same on every side) keeps {_a(i)} {i}x{i} input at {i}x{i} "
                 f"through a {k}x{k} convolution{dilation} at stride 1?")
     raise ConvArithError(f"Error writing an exercise: kind={kind!r} has no question.")
 
