@@ -26,7 +26,7 @@ from convarith.exercises import LEVELS, TOPICS, generate
 from convarith.exercises.answers import INVALID
 from convarith.exercises.mistakes import MISTAKES
 from convarith.exercises.solutions import rf_notation
-from convarith.notation import parse_layers
+from convarith.formulas.notation import parse_layers
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -106,7 +106,7 @@ def torch_answer(config):
                               device="meta")
         return sum(p.numel() for p in layer.parameters())
     if kind == "rf":
-        from convarith.verify.receptive import StackCase, measured_field
+        from convarith.bridges.verify.receptive import StackCase, measured_field
 
         stack = tuple(parse_layers(rf_notation(config["layers"])))
         last = receptive_field(list(stack))[-1]
@@ -168,7 +168,7 @@ def torch_disagrees(net):
 @settings(max_examples=max(10, settings().max_examples // 5))
 @given(seed=st.integers(0, 2**32 - 1), level=st.sampled_from(LEVELS))
 def test_table_blanks_are_the_table_cells_torch_confirms(seed, level):
-    from convarith.table import table
+    from convarith.tables.table import table
 
     (problem,) = generate(["table"], count=1, seed=seed, level=level).problems
     shown = table(problem.table["network"], columns=["layer", "output", "params"])

@@ -21,8 +21,8 @@ from typing import Any
 from convarith.errors import ConvArithError
 from convarith.exercises.mistakes import mistakes_of
 from convarith.exercises.solutions import Config, answer_of
-from convarith.layers import Conv, Flatten, Layer, Linear, MaxPool, ReLU
-from convarith.network import Network
+from convarith.specs.layers import Conv, Flatten, Layer, Linear, MaxPool, ReLU
+from convarith.specs.network import Network
 
 #: Zoo models a level-3 table can blank (built from plain convolutions, pooling and dense
 #: layers; LeNet-5 as published has partial connections the single-layer configs cannot state).
@@ -127,8 +127,8 @@ def _channels(layers: list[Layer], channels: int) -> int:
 def table_problem(level: int, rng: random.Random) -> dict[str, Any]:
     """A table with blanks: headers, rows of cells (a blank is its label), and per blank
     its row, column, config, answer and applicable mistakes."""
-    from convarith import zoo
-    from convarith.table import table
+    from convarith.specs import zoo
+    from convarith.tables.table import table
 
     if level == 3 and rng.random() < 0.5:
         model: str | None = rng.choice(TABLE_MODELS)

@@ -27,10 +27,10 @@ from typing import Any
 from convarith.errors import ConvArithError
 from convarith.exercises.answers import INVALID, Answer
 from convarith.exercises.solutions import Config, answer_of, output_size, rf_notation
-from convarith.notation import parse_layers
-from convarith.output_size import conv_output_size, effective_kernel, pool_axis
-from convarith.receptive import explain_receptive_field
-from convarith.solve import same_padding
+from convarith.formulas.notation import parse_layers
+from convarith.formulas.output_size import conv_output_size, effective_kernel, pool_axis
+from convarith.formulas.receptive import explain_receptive_field
+from convarith.formulas.solve import same_padding
 
 SIZED = ("conv", "pool", "transposed")
 PARAMS = ("conv_params", "transposed_params", "linear_params")

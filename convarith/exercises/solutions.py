@@ -27,18 +27,18 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from convarith.counting import conv_params, conv_transpose_params, linear_params
 from convarith.errors import ConvArithError
 from convarith.exercises.answers import INVALID, Answer
-from convarith.explain import explain_conv, explain_conv_transpose, explain_pool
-from convarith.notation import parse_layers
-from convarith.output_size import (
+from convarith.formulas.counting import conv_params, conv_transpose_params, linear_params
+from convarith.formulas.explain import explain_conv, explain_conv_transpose, explain_pool
+from convarith.formulas.notation import parse_layers
+from convarith.formulas.output_size import (
     conv_output_size,
     conv_transpose_output_size,
     pool_output_size,
 )
-from convarith.receptive import explain_receptive_field, receptive_field
-from convarith.solve import padding_for, same_padding
+from convarith.formulas.receptive import explain_receptive_field, receptive_field
+from convarith.formulas.solve import padding_for, same_padding
 
 Config = dict[str, Any]
 
@@ -160,7 +160,7 @@ def command_of(config: Config) -> str:
 
 
 def derivation_of(config: Config) -> Any:
-    """The :class:`~convarith.explain.Derivation` ``convarith size ... --explain`` prints."""
+    """The :class:`~convarith.formulas.explain.Derivation` ``convarith size ... --explain`` prints."""
     kind, i = config["kind"], square(config)
     if kind == "conv":
         return explain_conv(i, config["k"], stride=config["s"], padding=config["p"],

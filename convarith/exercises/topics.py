@@ -25,7 +25,7 @@ from convarith.errors import ConvArithError
 from convarith.exercises.answers import INVALID
 from convarith.exercises.mistakes import MISTAKES
 from convarith.exercises.solutions import Config, answer_of
-from convarith.output_size import effective_kernel
+from convarith.formulas.output_size import effective_kernel
 
 #: A generator draws one config and its targets (None: draw again).
 Generator = Callable[[random.Random], "tuple[Config, tuple[str, ...]] | None"]
