@@ -39,9 +39,10 @@ def exercises(topics: tuple[str, ...], count: int, seed: int, level: int,
               answers_file: str | None) -> None:
     """Exercise sheets with answer keys, drawn from the formula core; and grading.
 
-    Every answer is the formula core's and PyTorch's; every worked solution is the text of
-    'convarith size ... --explain'; each problem is drawn so that the common mistakes give
-    wrong answers of their own, and the key (and the grader) names them.
+    Every answer is the formula core's and PyTorch's; the worked solution of a size or a
+    receptive field is the text of 'convarith size/rf ... --explain'; each problem is drawn
+    so that the common mistakes give wrong answers of their own, and the key (and the
+    grader) names them.
 
     \b
     Examples:
@@ -68,6 +69,10 @@ def exercises(topics: tuple[str, ...], count: int, seed: int, level: int,
         key_file = str(key_path(output))
     key_format = format_for(key_file, None) if key_file and Path(key_file).suffix else \
         sheet_format
+    if output is not None and key_file is not None and Path(output).resolve() == \
+            Path(key_file).resolve():
+        raise ConvArithError(f"-o {output} and --key {key_file} are the same file: the key would "
+                             "replace the sheet. Give the key another name, e.g. key.json.")
     if output is not None:
         write(sheet, output, sheet_format, key=False)
     if key_file is not None:

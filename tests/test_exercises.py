@@ -5,6 +5,7 @@ and LaTeX that a real engine compiles."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -181,6 +182,8 @@ def test_students_spellings_of_a_shape_are_one_answer():
      "{\"1\": \"32x32x10\", \"2\": 760}."),
     (["--check", "answers.json", "--key", "missing.json"], "Error: reading the key "
      "missing.json: No such file or directory. Give a readable JSON file."),
+    (["-o", "s.md", "--key", "./s.md"], "Error: -o s.md and --key ./s.md are the same file: "
+     "the key would replace the sheet. Give the key another name, e.g. key.json."),
     (["-o", "sheet.txt"], "Error: writing exercises to sheet.txt: the suffix '.txt' names no "
      "format. Use .md, .tex or .json, or give --format (markdown, latex, json)."),
 ])
@@ -255,3 +258,15 @@ def test_the_issues_example_volume_and_parameters():
     assert count.answer == 760
     assert MISTAKES["bias_per_position"].answer(count.config) == 750 + 32 * 32 * 10
     assert {m.name: m.answer for m in count.mistakes}["forgot_bias"] == 750
+
+
+def test_the_same_seed_gives_the_same_sheet_in_another_process():
+    code = ("from convarith.exercises import generate, render\n"
+            "sheet = generate(['size', 'params', 'rf', 'padding', 'validity', 'table'], "
+            "count=12, seed=21, level=3)\n"
+            "print(render(sheet, 'json', key=True))\n")
+    outputs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+               for seed in ("1", "2")}
+    assert len(outputs) == 1
+    assert json.loads(outputs.pop())["count"] == 12

@@ -61,7 +61,8 @@ def cell_configs(layer: Layer, input_shape: tuple[int, ...]) -> dict[str, Config
         found["output"] = {"kind": "conv", "i": i, "k": k, "s": s, "p": p, "d": d, "c_in": c,
                            "c_out": layer.out_channels, "volume": True}
         found["params"] = {"kind": "conv_params", "c_in": c, "c_out": layer.out_channels,
-                           "k": k, "g": layer.groups, "bias": layer.bias, "i": i, "s": s, "p": p}
+                           "k": k, "g": layer.groups, "bias": layer.bias, "i": i, "s": s, "p": p,
+                           "d": d}
     elif isinstance(layer, MaxPool):
         k, p, d = (_scalar(v) for v in (layer.kernel_size, layer.padding, layer.dilation))
         s = k if layer.stride is None else _scalar(layer.stride)
@@ -74,8 +75,9 @@ def cell_configs(layer: Layer, input_shape: tuple[int, ...]) -> dict[str, Config
 
 def random_stack(level: int, rng: random.Random) -> Network:
     """A valid stack: level 1 stride-1 convolutions and 2x2 pooling that divide evenly;
-    level 2 adds dilation, strides and ceil-mode pooling; level 3 has 4 to 8 layers with
-    groups and bias choices, then a dense classifier."""
+    level 2 adds dilation, strides and ceil-mode pooling; level 3 has 4 to 6 convolution and
+    pooling layers with groups and bias choices, then a flatten and a dense layer (6 to 8
+    layers, the ReLUs not counted)."""
     while True:
         channels = rng.choice((1, 3))
         size = rng.choice((28, 32, 64) if level == 1 else (27, 31, 32, 57, 64, 65))

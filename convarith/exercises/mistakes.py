@@ -239,7 +239,8 @@ def bias_counted_anyway(config: Config) -> Answer | None:
 def bias_per_position(config: Config) -> Answer | None:
     if config["kind"] not in ("conv_params", "transposed_params") or not config["bias"]:
         return None
-    sized = {"kind": "conv" if config["kind"] == "conv_params" else "transposed", "d": 1, "a": 0,
+    sized = {"kind": "conv" if config["kind"] == "conv_params" else "transposed",
+             "d": config.get("d", 1), "a": 0,
              "i": config["i"], "k": config["k"], "s": config["s"], "p": config["p"]}
     o = output_size(sized)
     return changed(config, bias=False) + o * o * config["c_out"]

@@ -143,6 +143,8 @@ def command_of(config: Config) -> str:
         if not config["bias"]:
             words += ["--no-bias"]
         words += ["--input", str(i), "--stride", str(config["s"]), "--padding", str(config["p"])]
+        if config.get("d", 1) != 1:
+            words += ["--dilation", str(config["d"])]
         return shlex.join(words)
     if kind == "linear_params":
         words = ["convarith", "params", "linear", "--in-features", str(config["n_in"]),
