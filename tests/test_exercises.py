@@ -270,3 +270,10 @@ def test_the_same_seed_gives_the_same_sheet_in_another_process():
                for seed in ("1", "2")}
     assert len(outputs) == 1
     assert json.loads(outputs.pop())["count"] == 12
+
+
+def test_a_wrong_answer_two_mistakes_give_names_both():
+    key = to_dict(generate(["size", "rf", "validity"], count=3, seed=4, level=2), key=True)
+    (result,) = grade(key, {"1": 12})[:1]
+    assert result.mistake == ("added the padding once instead of on both sides (p, not 2p); "
+                              "or forgot the + 1 at the end of the formula")

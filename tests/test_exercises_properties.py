@@ -24,7 +24,7 @@ from convarith import (
 from convarith.errors import ConvArithError
 from convarith.exercises import LEVELS, TOPICS, generate
 from convarith.exercises.answers import INVALID
-from convarith.exercises.mistakes import MISTAKES
+from convarith.exercises.mistakes import mistakes_of
 from convarith.exercises.solutions import rf_notation
 from convarith.formulas.notation import parse_layers
 
@@ -137,14 +137,12 @@ def check_problem(problem):
         assert part.answer == torch_answer(config), part
         if problem.topic != "validity":
             assert part.answer != INVALID
-        wrong = [mistake.answer for mistake in part.mistakes]
-        assert wrong, f"no mistake tells this problem apart: {problem.question}"
-        assert part.answer not in wrong
-        assert len(set(map(repr, wrong))) == len(wrong)
-        for mistake in part.mistakes:
-            assert MISTAKES[mistake.name].answer(config) == mistake.answer
-        for name in part.targets:  # every mistake the problem is built around applies
-            assert name in {mistake.name for mistake in part.mistakes}, (name, config)
+        applying = {model.name: wrong for model, wrong in mistakes_of(config)}
+        assert applying, f"no known mistake applies to: {problem.question}"
+        assert part.answer not in applying.values(), (applying, config)  # each one is wrong
+        assert {m.name: m.answer for m in part.mistakes} == applying  # and the key names it
+        targeted = [applying[name] for name in part.targets]  # the mistakes it is built for
+        assert len(set(map(repr, targeted))) == len(targeted), (part.targets, config)
     if problem.table is not None:  # torch checks the whole network in the table test
         blanks = [cell for row in problem.table["cells"] for cell in row if cell.startswith("(")]
         assert blanks == [f"({part.label})" for part in problem.parts]

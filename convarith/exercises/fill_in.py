@@ -3,8 +3,8 @@ student to fill in.
 
 The table is :func:`convarith.table.table`'s (every number from the formula core); a blank
 is an output shape or a parameter count of a row whose layer the exercise configs can state
-(a square convolution, pooling or dense layer), chosen only where a known mistake gives a
-wrong answer of its own. Each blank's answer, worked solution and mistakes come from the
+(a square convolution, pooling or dense layer), chosen only where some known mistake applies
+and every one that does gives a wrong answer. Each blank's answer, worked solution and mistakes come from the
 same functions as the single-layer problems.
 
 >>> import random
@@ -144,9 +144,8 @@ def table_problem(level: int, rng: random.Random) -> dict[str, Any]:
     for r, row in enumerate(shown.rows[1:], 1):
         layer = net.layers[row.layers[0] - 1]
         for column, config in cell_configs(layer, row.input_shape).items():
-            mistakes = [(m, wrong) for m, wrong in mistakes_of(config)
-                        if wrong != answer_of(config)]
-            if mistakes and column in columns:
+            wrong = [answer for _, answer in mistakes_of(config)]
+            if wrong and answer_of(config) not in wrong and column in columns:
                 candidates.append((r, column, config))
     wanted = 3 if level < 3 else 4
     chosen = sorted(rng.sample(candidates, min(wanted, len(candidates))),

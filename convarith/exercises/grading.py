@@ -122,9 +122,8 @@ def _grade_part(number: int, part: dict[str, Any], given: Any) -> Result:
         return Result(verdict="wrong", given=shown, mistake=None, problem=reason, **common)
     if answer == expected:
         return Result(verdict="right", given=shown, mistake=None, **common)
-    mistake = next((m["says"] for m in part["mistakes"] if read_answer(m["answer"]) == answer),
-                   None)
-    return Result(verdict="wrong", given=shown, mistake=mistake, **common)
+    says = [m["says"] for m in part["mistakes"] if read_answer(m["answer"]) == answer]
+    return Result(verdict="wrong", given=shown, mistake="; or ".join(says) or None, **common)
 
 
 def report(results: list[Result]) -> str:

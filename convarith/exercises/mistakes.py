@@ -8,7 +8,8 @@ dilation taken as 1); the few that are a wrong formula write it out here, once, 
 rule it breaks.
 
 Generation re-draws a problem until every mistake that applies gives an answer different
-from the right one, so the key can say which mistake a wrong answer comes from.
+from the right one (and the mistakes it is built around, one each), so the key can say
+which mistake a wrong answer comes from.
 
 >>> config = {"kind": "conv", "i": 32, "k": 5, "s": 1, "p": 2, "d": 1, "c_in": 3, "c_out": 10,
 ...           "volume": True}
@@ -110,6 +111,8 @@ def forgot_dilation(config: Config) -> Answer | None:
         return changed(config, layers=[{**layer, "d": 1} for layer in config["layers"]])
     if config.get("d", 1) == 1 or config["kind"] not in (*SIZED, "same"):
         return None
+    if config["kind"] == "pool" and 2 * config["p"] > config["k"]:
+        return None  # torch rejects the padding on the plain kernel: dilation plays no part
     return changed(config, d=1)
 
 
@@ -126,8 +129,11 @@ def rounded_up(config: Config) -> Answer | None:
 
 @mistake("rounded_down", "rounded down although the pooling uses ceil mode")
 def rounded_down(config: Config) -> Answer | None:
-    if config["kind"] != "pool" or not config["ceil"]:
+    if config["kind"] != "pool" or not config["ceil"] or answer_of(config) == INVALID:
         return None
+    i, k, s, p, d = config["i"], config["k"], config["s"], config["p"], config["d"]
+    if (i + 2 * p - effective_kernel(k, d)) % s == 0:
+        return None  # an even division: floor and ceil agree, there is nothing to round
     return changed(config, ceil=False)
 
 
@@ -190,8 +196,9 @@ def no_validity_check(config: Config) -> Answer | None:
          "allowed pooling padding up to half the dilated kernel (torch 2.13 checks half the "
          "plain kernel_size)")
 def effective_kernel_limit(config: Config) -> Answer | None:
-    if config["kind"] != "pool" or config["d"] == 1:
-        return None
+    k, p, d = config.get("k"), config.get("p"), config.get("d")
+    if config["kind"] != "pool" or not k < 2 * p <= effective_kernel(k, d):
+        return None  # both limits agree unless 2p lies between the plain and dilated kernel
     try:
         return pool_axis(config["i"], config["k"], config["s"], config["p"], config["d"],
                          config["ceil"], context="", plain_limit=False)
@@ -203,9 +210,9 @@ def effective_kernel_limit(config: Config) -> Answer | None:
          "required output_padding < stride (PyTorch accepts output_padding < max(stride, "
          "dilation))")
 def output_padding_below_stride(config: Config) -> Answer | None:
-    if config["kind"] != "transposed" or config["d"] == 1 or not config["a"]:
-        return None
-    return INVALID if config["a"] >= config["s"] else answer_of(config)
+    if config["kind"] != "transposed" or not config["s"] <= config["a"] < config["d"]:
+        return None  # the two rules agree unless stride <= output_padding < dilation
+    return INVALID
 
 
 @mistake("output_padding_up_to_stride",
@@ -243,6 +250,8 @@ def bias_per_position(config: Config) -> Answer | None:
              "d": config.get("d", 1), "a": 0,
              "i": config["i"], "k": config["k"], "s": config["s"], "p": config["p"]}
     o = output_size(sized)
+    if o == 1:
+        return None  # one output position: one bias per channel either way
     return changed(config, bias=False) + o * o * config["c_out"]
 
 
@@ -284,8 +293,8 @@ def summed_kernels(config: Config) -> Answer | None:
          "used each layer's own stride in R_n = R_(n-1) + (k-1) x S instead of the product of "
          "the earlier strides")
 def own_stride_shortcut(config: Config) -> Answer | None:
-    if config["kind"] != "rf":
-        return None
+    if config["kind"] != "rf" or all(layer["s"] == 1 for layer in config["layers"]):
+        return None  # with every stride 1 the shortcut is the recurrence
     r = 1
     for step in explain_receptive_field(parse_layers(rf_notation(config["layers"]))):
         layer = step.row.layer
@@ -343,11 +352,3 @@ def mistakes_of(config: Config) -> list[tuple[MistakeModel, Answer]]:
         if wrong is not None:
             found.append((model, wrong))
     return found
-
-
-def distinct(config: Config) -> bool:
-    """Whether at least one mistake applies and every one that does gives a wrong answer,
-    each a different one (so a wrong answer names its mistake)."""
-    right = answer_of(config)
-    answers = [wrong for _, wrong in mistakes_of(config)]
-    return bool(answers) and right not in answers and len(set(map(repr, answers))) == len(answers)

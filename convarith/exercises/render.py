@@ -67,6 +67,14 @@ def _describe(sheet: Sheet) -> str:
             f"{'s' if count != 1 else ''}")
 
 
+def _wrong_answers(part: Part) -> list[tuple[str, str]]:
+    """Each wrong answer once, with every mistake that gives it (``A; or B``)."""
+    grouped: dict[str, list[str]] = {}
+    for mistake in part.mistakes:
+        grouped.setdefault(part.show(mistake.answer), []).append(mistake.says)
+    return [(answer, "; or ".join(says)) for answer, says in grouped.items()]
+
+
 # ----------------------------------------------------------------- Markdown
 
 
@@ -102,7 +110,7 @@ def _markdown_part(part: Part) -> list[str]:
     lines += ["", f"   Shown by `{part.command}`."]
     if part.mistakes:
         lines += ["", "   Wrong answers and the mistakes behind them:"]
-        lines += [f"   - {part.show(m.answer)}: {m.says}" for m in part.mistakes]
+        lines += [f"   - {answer}: {says}" for answer, says in _wrong_answers(part)]
     lines.append("")
     return lines
 
@@ -181,8 +189,8 @@ def _latex_part(part: Part) -> list[str]:
     if part.mistakes:
         lines.append(r"\par Wrong answers and the mistakes behind them:")
         lines.append(r"\begin{itemize}")
-        lines += [r"\item " + latex_text(f"{part.show(m.answer)}: {m.says}")
-                  for m in part.mistakes]
+        lines += [r"\item " + latex_text(f"{answer}: {says}")
+                  for answer, says in _wrong_answers(part)]
         lines.append(r"\end{itemize}")
     return lines
 

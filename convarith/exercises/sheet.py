@@ -95,18 +95,13 @@ class Sheet:
 
 
 def _known_mistakes(config: Config, targets: Sequence[str]) -> tuple[Mistake, ...]:
-    """The target mistakes first, then any other that gives a wrong answer of its own."""
-    right = answer_of(config)
-    found: list[Mistake] = []
-    seen: list[Answer] = [right]
+    """Every mistake that applies, the target ones first (two mistakes may give the same
+    wrong answer: the grader then names both)."""
     ordered = [(MISTAKES[name], MISTAKES[name].answer(config)) for name in targets]
     ordered += [(m, wrong) for m, wrong in mistakes_of(config) if m.name not in targets]
-    for model, wrong in ordered:
-        if wrong is None or wrong in seen:
-            continue
-        seen.append(wrong)
-        found.append(Mistake(model.name, model.says, wrong))
-    return tuple(found)
+    right = answer_of(config)
+    return tuple(Mistake(model.name, model.says, wrong) for model, wrong in ordered
+                 if wrong is not None and wrong != right)
 
 
 def make_part(config: Config, targets: Sequence[str] = (), label: str = "") -> Part:

@@ -3,8 +3,8 @@
 A generator takes a ``random.Random`` and returns ``(config, targets)``: the numbers of one
 problem (see :mod:`convarith.exercises.solutions`) and the names of the mistakes it is built
 to catch. :func:`draw` re-draws until the configuration is one PyTorch accepts (except in the
-validity topic, where rejection is the point) and every target mistake applies and gives a
-wrong answer of its own.
+validity topic, where rejection is the point), every mistake that applies gives a wrong
+answer, and every target mistake applies and gives a wrong answer of its own.
 
 Levels: 1 the notes' formula with square sizes; 2 dilation, uneven division (lost input),
 ceil-mode pooling, transposed convolution with output padding; 3 receptive fields through
@@ -23,7 +23,7 @@ from collections.abc import Callable
 
 from convarith.errors import ConvArithError
 from convarith.exercises.answers import INVALID
-from convarith.exercises.mistakes import MISTAKES
+from convarith.exercises.mistakes import MISTAKES, mistakes_of
 from convarith.exercises.solutions import Config, answer_of
 from convarith.formulas.output_size import effective_kernel
 
@@ -223,8 +223,11 @@ GENERATORS: dict[str, dict[int, tuple[Generator, ...]]] = {
 
 
 def targets_hold(config: Config, targets: tuple[str, ...]) -> bool:
-    """Every target mistake applies, and each gives its own wrong answer."""
+    """Every mistake that applies gives a wrong answer; every target mistake applies, and
+    each gives a wrong answer of its own."""
     right = answer_of(config)
+    if any(wrong == right for _, wrong in mistakes_of(config)):
+        return False
     answers = []
     for name in targets:
         if name not in MISTAKES:
