@@ -182,6 +182,9 @@ def test_students_spellings_of_a_shape_are_one_answer():
      "{\"1\": \"32x32x10\", \"2\": 760}."),
     (["--check", "answers.json", "--key", "missing.json"], "Error: reading the key "
      "missing.json: No such file or directory. Give a readable JSON file."),
+    (["--check", "answers.json", "--key", "key.md"], "Error: reading the key key.md: not JSON "
+     "(Expecting value at line 1, column 1). Give the JSON key ('convarith exercises ... --key "
+     "key.json' writes it)."),
     (["-o", "s.md", "--key", "./s.md"], "Error: -o s.md and --key ./s.md are the same file: "
      "the key would replace the sheet. Give the key another name, e.g. key.json."),
     (["-o", "sheet.txt"], "Error: writing exercises to sheet.txt: the suffix '.txt' names no "
@@ -192,6 +195,7 @@ def test_bad_input_is_one_error_line_with_status_2(args, message, tmp_path, monk
     run("exercises", "--count", "1", "-o", "sheet.json", "--key", "key.json")
     (tmp_path / "answers.json").write_text('{"1": 3}')
     (tmp_path / "broken.json").write_text('{"1": 3 "2": 4}')
+    (tmp_path / "key.md").write_text("# Convolution arithmetic: answer key\n")
     result = run("exercises", *args)
     assert result.exit_code == 2
     assert result.output == message + "\n"
@@ -277,3 +281,16 @@ def test_a_wrong_answer_two_mistakes_give_names_both():
     (result,) = grade(key, {"1": 12})[:1]
     assert result.mistake == ("added the padding once instead of on both sides (p, not 2p); "
                               "or forgot the + 1 at the end of the formula")
+
+
+def test_a_damaged_key_is_one_error_line(tmp_path):
+    key = to_dict(generate(["size"], count=2, seed=1, level=1), key=True)
+    del key["problems"][1]["parts"][0]["mistakes"]
+    (tmp_path / "key.json").write_text(json.dumps(key))
+    (tmp_path / "answers.json").write_text('{"1": 3}')
+    result = run("exercises", "--check", str(tmp_path / "answers.json"), "--key",
+                 str(tmp_path / "key.json"))
+    assert result.exit_code == 2
+    assert result.output == ("Error: reading the key: it is damaged (KeyError: mistakes). Write "
+                             "it again with 'convarith exercises ... --key key.json' (the same "
+                             "seed gives the same key).\n")

@@ -55,10 +55,12 @@ def load_json(path: str | os.PathLike[str], what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
+        fix = ("Give the JSON key ('convarith exercises ... --key key.json' writes it)"
+               if what == "the key" else
+               'Write it as JSON, e.g. {"1": "32x32x10", "2": 760}')
         raise ConvArithError(
             f"Error reading {what} {path}: not JSON ({error.msg} at line {error.lineno}, "
-            f"column {error.colno}). Write it as JSON, e.g. {{\"1\": \"32x32x10\", \"2\": 760}}."
-        ) from None
+            f"column {error.colno}). {fix}.") from None
 
 
 def check_key(key: Any, path: str = "the key") -> dict[str, Any]:
@@ -101,15 +103,23 @@ def grade(key: dict[str, Any], answers: Any) -> list[Result]:
     check_key(key)
     given_answers = _answers(answers)
     results = []
-    for problem in key["problems"]:
-        for part in problem["parts"]:
-            results.append(_grade_part(problem["number"], part,
-                                       _lookup(given_answers, problem["number"], part["label"])))
+    try:
+        for problem in key["problems"]:
+            for part in problem["parts"]:
+                given = _lookup(given_answers, problem["number"], part["label"])
+                results.append(_grade_part(problem["number"], part, given))
+    except (KeyError, TypeError, AttributeError, ConvArithError) as error:
+        detail = error.args[0] if isinstance(error, KeyError) else " ".join(str(error).split())
+        raise ConvArithError(
+            f"Error reading the key: it is damaged ({type(error).__name__}: {detail}). Write it "
+            "again with 'convarith exercises ... --key key.json' (the same seed gives the same "
+            "key).") from None
     return results
 
 
 def _grade_part(number: int, part: dict[str, Any], given: Any) -> Result:
-    expected = read_answer(part["answer"])
+    expected = read_answer(part["answer"])  # the key's answers (a damaged key raises)
+    wrong = [(read_answer(m["answer"]), m["says"]) for m in part["mistakes"]]
     common = {"number": number, "label": part["label"], "expected": part["shown"],
               "solution": part["solution"], "command": part["command"]}
     if given is None or given == "":
@@ -122,7 +132,7 @@ def _grade_part(number: int, part: dict[str, Any], given: Any) -> Result:
         return Result(verdict="wrong", given=shown, mistake=None, problem=reason, **common)
     if answer == expected:
         return Result(verdict="right", given=shown, mistake=None, **common)
-    says = [m["says"] for m in part["mistakes"] if read_answer(m["answer"]) == answer]
+    says = [text for mistaken, text in wrong if mistaken == answer]
     return Result(verdict="wrong", given=shown, mistake="; or ".join(says) or None, **common)
 
 
