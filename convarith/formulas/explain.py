@@ -10,8 +10,10 @@ floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas.output_size import (
     conv_arguments,
@@ -20,6 +22,7 @@ from convarith.formulas.output_size import (
     conv_transpose_output_size,
     effective_kernel,
     lost_axis,
+    pool_arguments,
     pool_axis,
     stretched_size,
     transposed_padding,
@@ -115,14 +118,34 @@ def _require_numbers(a: Any) -> None:
             )
 
 
+def _one_or_list(derivations: tuple[Derivation, ...]) -> list[Derivation] | Derivation:
+    """The public ``explain_*`` convenience: one derivation alone, several as a list."""
+    return derivations[0] if len(derivations) == 1 else list(derivations)
+
+
 def explain_conv(
     input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
 ) -> list[Derivation] | Derivation:
     """How a convolution's output size comes about, with the lost-input note.
 
+    One derivation when every axis shares its numbers, else a list, one per axis
+    (:func:`conv_derivations` always gives a tuple).
+
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
     (55, '217 mod 4 = 1, so the last row/column of the padded input is never covered (it is padding: no input is lost).')
+    """
+    return _one_or_list(conv_derivations(input_size, kernel_size, stride=stride,
+                                         padding=padding, dilation=dilation))
+
+
+def conv_derivations(
+    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_conv`, always as a tuple (one per distinct axis).
+
+    >>> len(conv_derivations((5, 7), kernel_size=3))
+    2
     """
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
     _require_numbers(a)
@@ -132,7 +155,7 @@ def explain_conv(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -184,14 +207,37 @@ def explain_pool(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
+    kind: str = "max",
 ) -> list[Derivation] | Derivation:
     """How a pooling layer's output size comes about (floor or ceil mode).
 
+    ``kind`` is "max", "avg" or "lp", with the rules of :func:`pool_output_size` (the same
+    normaliser, :func:`~convarith.formulas.output_size.pool_arguments`).
+
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
     ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
+    >>> explain_pool(8, kernel_size=3, padding=((0, 2),))
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
     """
-    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
-                       padding, dilation, what="pooling")
+    return _one_or_list(pool_derivations(input_size, kernel_size, stride=stride,
+                                         padding=padding, dilation=dilation,
+                                         ceil_mode=ceil_mode, kind=kind))
+
+
+def pool_derivations(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    kind: str = "max",
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_pool`, always as a tuple (one per distinct axis)."""
+    a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
     for x, label in _axes(a):
@@ -200,7 +246,7 @@ def explain_pool(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def explain_conv_transpose(
@@ -217,6 +263,21 @@ def explain_conv_transpose(
     >>> print(explain_conv_transpose(3, kernel_size=3, stride=2, padding=1, output_padding=1).line())
     (3 - 1)*2 - 2*1 + 3 + 1 = 6
     """
+    return _one_or_list(conv_transpose_derivations(
+        input_size, kernel_size, stride=stride, padding=padding, output_padding=output_padding,
+        dilation=dilation))
+
+
+def conv_transpose_derivations(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_conv_transpose`, always as a tuple."""
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
                                output_padding=output_padding, dilation=dilation)
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
@@ -244,7 +305,16 @@ def explain_conv_transpose(
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
+
+
+#: The worked derivations of every kind that has one, each giving a tuple of them.
+EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
+                      and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
+EXPLAIN.add("conv", conv_derivations)
+EXPLAIN.add("conv_transpose", conv_transpose_derivations)
+for _kind in kinds.of_family("pool", sized=True):
+    EXPLAIN.add(_kind.name, partial(pool_derivations, kind=_kind.short))
 
 
 def symbolic_formula(kind: str) -> Any:
