@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "animate": "convarith.cli.animate:animate",
     "draw": "convarith.cli.draw:draw",
     "figures": "convarith.cli.figures:figures",
+    "exercises": "convarith.cli.exercises:exercises",
     "verify": "convarith.cli.verify:verify",
     "train": "convarith.cli.train:train",
 }
@@ -163,6 +164,7 @@ def main() -> None:
       convarith table alexnet --format markdown
       convarith animate conv --input 5 --kernel 3 --stride 2 --padding 1 -o conv.gif
       convarith figures --out figures/
+      convarith exercises --topic size --count 3 --seed 7
       convarith verify --profile quick
       convarith train lenet5
     """
