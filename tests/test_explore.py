@@ -50,7 +50,8 @@ def test_shipped_pre_checks_are_the_formula_cores_today(shipped):
     for kind in operations.OPERATIONS:
         fresh = operations._pre_checks(kind)
         stored = {key: _text(shipped, t) for key, t in shipped["operations"][kind]["pre"].items()}
-        assert stored == fresh, kind
+        assert stored == fresh, (f"stale explorer data ({kind}): rebuild it with "
+                                 "python -m convarith.explore.operations")
     # a coupling a user meets: 'same' with a stride
     conv = shipped["operations"]["conv"]["pre"]
     assert _text(shipped, conv["same 2 1 1 1"]).startswith(
@@ -70,6 +71,7 @@ def test_a_sample_of_shipped_entries_is_what_the_core_computes_today(shipped):
 
     rng = random.Random(1)
     seen = {"valid": 0, "error": 0, "pre": 0}
+    stale = "stale explorer data: rebuild it with python -m convarith.explore.operations"
     for kind in operations.OPERATIONS:
         op = shipped["operations"][kind]
         pre = operations._pre_checks(kind)
@@ -77,15 +79,15 @@ def test_a_sample_of_shipped_entries_is_what_the_core_computes_today(shipped):
         for n in rng.sample(range(len(keys)), SAMPLE or len(keys)):
             stored, fresh = op["axes"][n], operations.axis_entry(kind, keys[n], pre)
             if stored == 0:
-                assert fresh is None, keys[n]
+                assert fresh is None, (stale, keys[n])
                 seen["pre"] += 1
             elif len(stored) == 2:
-                assert [_text(shipped, t) for t in stored] == list(fresh["errors"]), keys[n]
+                assert [_text(shipped, t) for t in stored] == list(fresh["errors"]), (stale, keys[n])
                 seen["error"] += 1
             else:
                 o, lines, kinds, taps = stored
-                assert o == fresh["o"]
-                assert [_text(shipped, t) for t in lines] == fresh["lines"]
+                assert o == fresh["o"], (stale, keys[n])
+                assert [_text(shipped, t) for t in lines] == fresh["lines"], (stale, keys[n])
                 assert shipped["lists"][kinds] == "".join(
                     str(CELL_KINDS.index(c)) for c in fresh["kinds"])
                 assert shipped["lists"][taps] == fresh["taps"]
