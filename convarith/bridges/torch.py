@@ -24,6 +24,7 @@ from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import per_dim
 from convarith.specs import layers as L
 from convarith.specs.layers import SPECS, Shape
 
@@ -218,9 +219,13 @@ def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
                           ceil_mode=m.ceil_mode))
 def _build_lp_pool(spec: L.LPPool, shape: Shape) -> Any:
     nn = _nn()
-    cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[_dims(spec, shape) - 1]
-    return cls(spec.norm_type, spec.kernel_size, stride=spec._stride(),
-               ceil_mode=spec.ceil_mode)
+    dims = _dims(spec, shape)
+    cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
+    kernel, stride = spec.kernel_size, spec._stride()
+    if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
+        kernel, stride = (per_dim(name, value, 1, minimum=1, context="lp-pool")[0]
+                          for name, value in (("kernel_size", kernel), ("stride", stride)))
+    return cls(spec.norm_type, kernel, stride=stride, ceil_mode=spec.ceil_mode)
 
 
 def _read_adaptive(m: Any) -> L.Layer | None:

@@ -75,7 +75,8 @@ from typing import Any
 from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
-from convarith.formulas.receptive import RFLayer, receptive_field
+from convarith.formulas.notation import closing_bracket
+from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
 from convarith.specs.records import Record, spec_record
@@ -138,6 +139,9 @@ class Row:
     jump: tuple[int, ...] | None
     lost: tuple[Any, ...] | None
     note: str
+    #: the receptive field per spatial axis (None on an axis no window has touched yet; the
+    #: whole tuple None where ``rf`` is; a traced row's rf comes from its graph instead)
+    fields: tuple[RFRow | None, ...] | None = None
     calls: str = ""
     frozen: Any = 0
 
@@ -156,12 +160,14 @@ def _lost_note(lost: tuple[Any, ...] | None) -> str:
 
 
 def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = True,
-               dtype: str = "float32", batch: int = 1, chain: bool = True,
+               dtype: str = "float32", batch: int = 1,
                inputs: Sequence[tuple[str, Shape, Any]] = ()) -> list[Row]:
     """Rows from records: the input row, then one per record (folding element-wise layers).
 
-    ``chain=False`` leaves the receptive field out. ``inputs`` (name, shape, rf) gives
-    one input row each instead of the single ``input_shape`` row (a traced model).
+    The receptive field of spec records stops at the first record whose effect is "global";
+    a traced record carries its own (read from the graph, through every branch).
+    ``inputs`` (name, shape, rf) gives one input row each instead of the single
+    ``input_shape`` row (a traced model).
     """
     from convarith.formulas import counting
 
@@ -174,7 +180,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
 
     dims = max(len(input_shape) - 1, 1)
     steps: list[list[RFLayer]] = [[] for _ in range(dims)]
-    alive = chain and len(input_shape) >= 2
+    alive = len(input_shape) >= 2
     rows = [Row(0, (), "input", "input", "", "", "", "", "", None, tuple(input_shape),
                 "", "", "", "", counting.activation_bytes(input_shape, dtype=dtype, batch=batch),
                 (1,) * dims if alive else None, (1,) * dims if alive else None, None, "")]
@@ -193,7 +199,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                 else:
                     for axis, step in enumerate(record.rf_steps):
                         steps[axis].append(step)
-        rf = jump = None
+        rf = jump = fields = None
         if last.traced:
             rf, jump = last.rf, last.jump
         elif alive:
@@ -214,6 +220,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             connections=sum(records[p].connections for p in group),
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
+            fields=None if fields is None else tuple(fields),
             calls=first.calls, frozen=sum(records[p].frozen for p in group),
         ))
     return rows
@@ -282,19 +289,9 @@ def _atom(value: Any) -> str:
     text = show_value(value).replace(",", "")
     if not any(c in text for c in " +-*/"):
         return text
-    if text.startswith("floor(") and _closing(text, len("floor")) == len(text) - 1:
+    if text.startswith("floor(") and closing_bracket(text, len("floor")) == len(text) - 1:
         return text
     return f"({text})"
-
-
-def _closing(text: str, start: int) -> int:
-    """Index of the bracket closing the one at ``start``."""
-    depth = 0
-    for index in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
-        if depth == 0:
-            return index
-    return -1
 
 
 def show_shape(shape: Shape | None, order: str) -> str:
@@ -571,8 +568,15 @@ class Table:
         defaults from the suffix (.md, .tex, .csv, .json, else terminal text)."""
         target = Path(path)
         if format is None:
-            format = {".md": "markdown", ".tex": "latex", ".csv": "csv",
-                      ".json": "json"}.get(target.suffix.lower(), "terminal")
+            by_suffix = {".md": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                         ".txt": "terminal", "": "terminal"}
+            if target.suffix.lower() not in by_suffix:
+                raise ConvArithError(
+                    f"Error writing the table to {target}: {target.suffix} is not a format "
+                    "convarith writes (terminal text would land in it). Use .md, .tex, .csv, "
+                    ".json or .txt, or name the format with --format."
+                )
+            format = by_suffix[target.suffix.lower()]
         text = self.render(format)
         with atomic_write(target, text=True, what="the table") as out:
             out.write(text)
@@ -725,7 +729,7 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
         shape = _input_shape(resolved.input_shape, input, symbolic=symbolic)
         net = resolved.with_input(shape)
         records = network_records(net, dtype=dtype, batch=batch)
-        name, footnotes, extra, chain = net.name, net.footnotes, net.table_columns, True
+        name, footnotes, extra = net.name, net.footnotes, net.table_columns
     else:
         from convarith.bridges.trace import trace
 
@@ -741,7 +745,7 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
             )
         traced = trace(resolved, input, dtype=dtype, batch=batch, depth=depth, mode=mode,
                        device=device)
-        shape, records, chain = traced.input_shape, traced.records, True
+        shape, records = traced.input_shape, traced.records
         name = model if isinstance(model, str) else type(resolved).__name__
         footnotes, extra = traced.footnotes, ()
         inputs = tuple((d.name, d.shape, d.dtype) for d in traced.inputs)
@@ -759,7 +763,7 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
             footnotes = (*footnotes, BUFFERS_NOTE)
         return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
                      batch, exact, inputs)
-    rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch, chain=chain)
+    rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch)
     totals = {c: sum(getattr(r, c) for r in rows[1:]) for c in _COUNTS}
     chosen = _choose_columns(columns, rows, symbolic=symbolic, extra=extra)
     if "buffers" in chosen:
