@@ -13,6 +13,16 @@ SIZE_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "adaptive")
 #: d(k-1) on each side (Dumoulin & Visin, arXiv:1603.07285, section 2.2.3).
 PADDING_MODES: tuple[str, ...] = ("valid", "same", "full")
 
+#: Conventions for padding and output sizes: PyTorch's (the default) and Keras' (also
+#: TensorFlow's ``tf.nn`` ops), where "same" works at any stride and gives ``ceil(i/s)``.
+CONVENTIONS: tuple[str, ...] = ("torch", "keras")
+
+#: Padding modes of Keras' conv and pooling layers (Conv1D's "causal" is not covered).
+KERAS_PADDINGS: tuple[str, ...] = ("valid", "same")
+
+#: Layers whose PyTorch equivalent ``convarith solve torch-layer`` works out.
+EQUIVALENT_LAYERS: tuple[str, ...] = ("conv", "transposed", "max-pool", "avg-pool")
+
 #: Layer kinds of ``convarith params``.
 PARAM_KINDS: tuple[str, ...] = ("conv", "transposed", "linear")
 
