@@ -6,8 +6,8 @@ from typing import Any
 
 import click
 
-from convarith.choices import POOL_KINDS, SIZE_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith.choices import CONVENTIONS, POOL_KINDS, SIZE_KINDS
+from convarith.cli.types import CHANNELS_LAST, CONVENTION, PADDING, SIZE, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -19,10 +19,14 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
               help="Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).")
 @click.option("--kernel", "kernel_size", type=SIZE, help="Kernel size (not for adaptive).")
 @click.option("--stride", type=SIZE, help="Stride [conv: 1, pool: the kernel size].")
-@click.option("--padding", type=PADDING, default="0",
-              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@click.option("--padding", type=PADDING, default=None,
+              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv) "
+                   "[default: 0; with --convention keras: valid].")
 @click.option("--dilation", type=SIZE, default="1", help="Dilation.")
-@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
+@click.option("--output-padding", type=SIZE, default=None,
+              help="Transposed: output padding [default: 0; Keras: its own default].")
+@CONVENTION
+@CHANNELS_LAST
 @click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
 @click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
               show_default=True, help="Pool: max or average pooling (AvgPool has no dilation).")
@@ -34,9 +38,9 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--latex", is_flag=True, help="Give the derivation (or expression) in LaTeX.")
 @click.option("--strict", is_flag=True, help="Conv: reject input that no window covers.")
 def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
-         dilation: Any, output_padding: Any, ceil_mode: bool, pool_kind: str, output_size: Any,
-         out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
-         strict: bool) -> None:
+         dilation: Any, output_padding: Any, convention: str, channels_last: bool,
+         ceil_mode: bool, pool_kind: str, output_size: Any, out_channels: int | None,
+         explain: bool, symbolic: bool, latex: bool, strict: bool) -> None:
     """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
 
     The bare result is the first line of output, so scripts can read it.
@@ -49,19 +53,30 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
       convarith size transposed --input 3 --kernel 3 --stride 2 --padding 1 --output-padding 1
       convarith size conv --input 224x224 --kernel 3 --stride 2 --padding 1 --symbolic
       convarith size adaptive --input 13 --output 6
+      convarith size conv --input 7 --kernel 3 --stride 2 --padding same --convention keras
+      convarith size conv --input 32x32x3 --channels-last --kernel 3 --out-channels 16
     """
     from convarith import output_size as formulas
 
+    if padding is None:
+        padding = "valid" if convention == "keras" else 0
     in_channels = None
+    if channels_last and out_channels is None:
+        raise ConvArithError("--channels-last reads --input as HxWxC, which only --out-channels "
+                             "uses. Add --out-channels, or drop --channels-last.")
     if out_channels is not None:
         if kind != "conv":
             raise ConvArithError(f"--out-channels applies to conv, not {kind}. Drop it.")
         if not isinstance(input_size, tuple) or len(input_size) < 2:
+            order, example = ("HxWxC", "100x100x3") if channels_last else ("CxHxW", "3x100x100")
             raise ConvArithError(
                 f"--input {show(input_size)} has no channel dimension, but --out-channels "
-                "needs one. Write the input as CxHxW, e.g. --input 3x100x100."
+                f"needs one. Write the input as {order}, e.g. --input {example}."
             )
-        in_channels, input_size = input_size[0], input_size[1:]
+        if channels_last:
+            in_channels, input_size = input_size[-1], input_size[:-1]
+        else:
+            in_channels, input_size = input_size[0], input_size[1:]
         if len(input_size) == 1:
             input_size = input_size[0]
     if kind == "adaptive":
@@ -77,7 +92,8 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         return
     if kernel_size is None:
         raise ConvArithError(f"{kind} needs a kernel size. Add --kernel, e.g. --kernel 3.")
-    arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
+    arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation,
+                 "convention": convention}
     if stride is not None or kind != "pool":
         arguments["stride"] = 1 if stride is None else stride
     compute, explainer = {
@@ -91,12 +107,17 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         arguments["output_padding"] = output_padding
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
-    result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
+        arguments["kind"] = pool_kind
+    result = compute(input_size, **arguments)
     if symbolic:
         _print_symbolic(compute, input_size, arguments, latex)
     else:
-        channels = f"{out_channels}x" if out_channels is not None else ""
-        click.echo(channels + show(result))
+        if out_channels is None:
+            click.echo(show(result))
+        elif channels_last:
+            click.echo(f"{show(result)}x{out_channels}")
+        else:
+            click.echo(f"{out_channels}x{show(result)}")
     if in_channels is not None and out_channels is not None:
         from convarith.counting import conv_params
 

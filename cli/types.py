@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from convarith.choices import PADDING_MODES
+from convarith.choices import CONVENTIONS, PADDING_MODES
 from convarith.errors import ConvArithError
 from convarith.notation import parse_size
 
@@ -62,3 +62,15 @@ def show(value: Any) -> str:
     if isinstance(value, (tuple, list)):
         return "x".join(str(v) for v in value)
     return str(value)
+
+
+#: ``--convention``: whose padding and output-size rules apply (shared by size and solve).
+CONVENTION = click.option(
+    "--convention", type=click.Choice(CONVENTIONS), default="torch", show_default=True,
+    help="Whose rules: PyTorch's, or Keras'/TensorFlow's (padding valid or same; same works "
+         "at any stride and gives ceil(i/s)).")
+
+#: ``--channels-last``: read sizes as H x W x C (Keras' order), not C x H x W (PyTorch's).
+CHANNELS_LAST = click.option(
+    "--channels-last", is_flag=True,
+    help="--input is HxWxC (Keras' channels-last order), not CxHxW; shapes are shown so.")

@@ -227,8 +227,9 @@ class TorchEquivalent:
             return [f"{front}  # = F.pad(x, {pads})", f"then {layer}"]
         if self.layer == "max-pool":
             return [f"F.pad(x, {pads}, value=-inf)", f"then {layer}"]
-        return [f"{layer} of F.pad(x, {pads}), divided by the same of F.pad(ones, {pads})",
-                "(Keras divides each window by the cells inside the input)"]
+        pool = f"F.avg_pool{n}d(F.pad({{}}, {pads}), {', '.join(args[:-1])})"
+        return [f"{pool.format('x')} / {pool.format('torch.ones_like(x)')}",
+                "# each window divided by the cells inside the input (Keras' and TensorFlow's rule)"]
 
 
 def _tuple_text(values: tuple[int, ...]) -> str:
