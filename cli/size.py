@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from convarith.choices import CONVENTIONS, POOL_KINDS, SIZE_KINDS
+from convarith.choices import POOL_KINDS, SIZE_KINDS
 from convarith.cli.types import CHANNELS_LAST, CONVENTION, PADDING, SIZE, show
 from convarith.errors import ConvArithError
 

@@ -242,8 +242,8 @@ def _keras_sliding(what: str, a: Any, pool: str = "") -> list[Derivation] | Deri
                 notes.append("Each average divides by the cells inside the input, not by the "
                              "window size.")
                 if p[0] != p[1]:
-                    notes.append("(So does TensorFlow; Keras 3 on the torch backend instead "
-                                 "repeats the edge cells into unequal padding and counts them.)")
+                    notes.append("(TensorFlow's rule. Keras 3 on the torch backend instead "
+                                 "repeats the edge cells into unequal padding, and counts them.)")
         else:
             o = keras_valid_axis(i, k, s, d, context=a.context(what.split()[0].lower(), x))
             formula = Step(f"floor((i - {kt})/s) + 1",
