@@ -56,7 +56,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
       convarith size conv --input 7 --kernel 3 --stride 2 --padding same --convention keras
       convarith size conv --input 32x32x3 --channels-last --kernel 3 --out-channels 16
     """
-    from convarith import output_size as formulas
+    from convarith.formulas import output_size as formulas
 
     if padding is None:
         padding = "valid" if convention == "keras" else 0
@@ -119,7 +119,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         else:
             click.echo(f"{out_channels}x{show(result)}")
     if in_channels is not None and out_channels is not None:
-        from convarith.counting import conv_params
+        from convarith.formulas.counting import conv_params
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
         weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
@@ -129,7 +129,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
                    f"{in_channels}x{show(kernel)}: {weights:,} weights + "
                    f"{out_channels} biases)")
     if explain or (latex and not symbolic):
-        from convarith import explain as explaining
+        from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
         derivations = getattr(explaining, explainer)(input_size, **arguments)
@@ -141,7 +141,7 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
                     latex: bool) -> None:
     import sympy
 
-    from convarith.explain import tidy
+    from convarith.formulas.explain import tidy
 
     dims = len(input_size) if isinstance(input_size, tuple) else 1
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)

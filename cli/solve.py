@@ -40,7 +40,7 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
       convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
       convarith solve padding --input 7 --output 4 --kernel 3 --stride 2 --convention keras
     """
-    from convarith.solve import padding_for, same_padding
+    from convarith.formulas.solve import padding_for, same_padding
 
     if convention == "keras":
         _keras_padding(input_size, output_size, kernel_size, stride, dilation)
@@ -64,8 +64,8 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
 
 def _keras_padding(input_size: int, output_size: int, kernel_size: int, stride: int,
                    dilation: int) -> None:
-    from convarith.output_size import keras_same_padding_axis
-    from convarith.solve import keras_padding_for
+    from convarith.formulas.output_size import keras_same_padding_axis
+    from convarith.formulas.solve import keras_padding_for
 
     found = keras_padding_for(input_size, output_size, kernel_size=kernel_size, stride=stride,
                               dilation=dilation)
@@ -103,7 +103,7 @@ def torch_layer(layer: str, input_size: object, kernel_size: object, stride: obj
     Example:
       convarith solve torch-layer --input 8x8 --kernel 3 --stride 2 --padding same
     """
-    from convarith.solve import torch_equivalent
+    from convarith.formulas.solve import torch_equivalent
 
     eq = torch_equivalent(layer, input_size, kernel_size, stride=stride, padding=padding,
                           dilation=dilation, output_padding=output_padding)
@@ -121,7 +121,7 @@ def same(kernel_size: object, dilation: object) -> None:
     Example:
       convarith solve same --kernel 4      # prints: 3 1 2
     """
-    from convarith.solve import same_padding
+    from convarith.formulas.solve import same_padding
 
     result = same_padding(kernel_size, dilation=dilation)
     for total, left, right in result if isinstance(result, tuple) and isinstance(
@@ -143,7 +143,7 @@ def inputs(kernel_size: int, stride: int, padding: int, dilation: int, span: str
     Example:
       convarith solve inputs --kernel 11 --stride 4 --range 220:230   # prints: 223 227
     """
-    from convarith.solve import valid_input_sizes
+    from convarith.formulas.solve import valid_input_sizes
 
     low, _, high = span.partition(":")
     if not (low.isdigit() and high.isdigit()):

@@ -23,10 +23,10 @@ from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 from convarith import conv_output_size, conv_transpose_output_size, pool_output_size  # noqa: E402
+from convarith.bridges.keras import copy_keras_weights, torch_module  # noqa: E402
 from convarith.errors import ConvArithError  # noqa: E402
-from convarith.keras_bridge import copy_keras_weights, torch_module  # noqa: E402
-from convarith.output_size import conv_arguments, keras_pool_arguments  # noqa: E402
-from convarith.solve import torch_equivalent  # noqa: E402
+from convarith.formulas.output_size import conv_arguments, keras_pool_arguments  # noqa: E402
+from convarith.formulas.solve import torch_equivalent  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

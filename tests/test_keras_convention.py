@@ -11,15 +11,15 @@ from hypothesis import strategies as st
 
 from convarith import conv_output_size, pool_output_size
 from convarith.cli import main
-from convarith.explain import explain_conv, explain_pool
-from convarith.output_size import (
+from convarith.formulas.explain import explain_conv, explain_pool
+from convarith.formulas.output_size import (
     conv_axis,
     keras_same_axis,
     keras_same_padding_axis,
     keras_transpose_axis,
     keras_transpose_crop_axis,
 )
-from convarith.solve import keras_padding_for, torch_equivalent
+from convarith.formulas.solve import keras_padding_for, torch_equivalent
 
 sizes, kernels, strides, dilations = (st.integers(1, 64), st.integers(1, 9), st.integers(1, 6),
                                       st.integers(1, 4))

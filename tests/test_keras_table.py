@@ -14,11 +14,11 @@ import torch  # noqa: E402
 from click.testing import CliRunner  # noqa: E402
 
 import convarith  # noqa: E402
+from convarith.bridges.keras import channels_first  # noqa: E402
 from convarith.cli import main  # noqa: E402
 from convarith.errors import ConvArithError  # noqa: E402
-from convarith.keras_bridge import channels_first  # noqa: E402
-from convarith.layers import AvgPool, Conv, Flatten, Linear, MaxPool, ReLU  # noqa: E402
-from convarith.network import Network  # noqa: E402
+from convarith.specs.layers import AvgPool, Conv, Flatten, Linear, MaxPool, ReLU  # noqa: E402
+from convarith.specs.network import Network  # noqa: E402
 
 L = keras.layers
 

@@ -1,0 +1,770 @@
+"""Output sizes of convolution, transposed convolution, pooling and unfolding.
+
+Each formula is written once, per axis, in the notation of Dumoulin & Visin, "A guide to
+convolution arithmetic for deep learning" (arXiv:1603.07285): input size ``i``, kernel ``k``,
+stride ``s``, padding ``p`` (left and right), dilation ``d``, output ``o``. The same lines
+run on ints and on sympy expressions (``//`` on an expression is ``floor``), so numbers,
+symbols and worked derivations cannot disagree.
+
+Validity follows PyTorch, the reference implementation: every configuration torch rejects
+raises :class:`~convarith.errors.ConvArithError`, every one it accepts gets torch's size.
+
+>>> conv_output_size(224, kernel_size=11, stride=4, padding=2)
+55
+>>> conv_output_size((224, 224), kernel_size=11, stride=4, padding=2)
+(55, 55)
+>>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=1, output_padding=1)
+6
+>>> pool_output_size(5, kernel_size=2, stride=2, padding=1, ceil_mode=True)
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from convarith.choices import CONVENTIONS, KERAS_PADDINGS, POOL_KINDS
+from convarith.errors import ConvArithError
+from convarith.formulas.normalise import (
+    Pairs,
+    SizeArg,
+    known,
+    maximum,
+    minimum,
+    ndim_of,
+    padding_pairs,
+    per_dim,
+    show_padding,
+    simplify,
+    where,
+    with_integer_symbols,
+)
+
+# --------------------------------------------------------------------------- per axis
+
+#: The start of an error message, or a function making it (built only when raising).
+Context = str | Callable[[], str]
+
+
+def _text(context: Context) -> str:
+    return context() if callable(context) else context
+
+
+
+def effective_kernel(k: Any, d: Any) -> Any:
+    """The span of a dilated kernel, ``k* = d(k-1) + 1`` (Relationship 15 of arXiv:1603.07285).
+
+    >>> effective_kernel(3, 2)
+    5
+    """
+    return d * (k - 1) + 1
+
+
+def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: Context) -> Any:
+    """``o = floor((i + p_left + p_right - d(k-1) - 1) / s) + 1`` along one axis.
+
+    Relationship 15 of arXiv:1603.07285; valid when the effective kernel fits in the
+    padded input, as torch requires ("Kernel size can't be greater than actual input size").
+
+    >>> conv_axis(5, 3, 2, (1, 1), 1, context="x")
+    3
+    """
+    k_eff = effective_kernel(k, d)
+    padded = i + p[0] + p[1]
+    if known(k_eff > padded):
+        need = -(-(k_eff - i) // 2)
+        largest_k = (padded - 1) // d + 1
+        fix = f"Use p >= {need}, or k <= {largest_k}" if largest_k >= 1 else f"Use p >= {need}"
+        if d != 1:
+            fix += ", or a smaller dilation"
+        raise ConvArithError(
+            f"{_text(context)}: the effective kernel ({k_eff}) is larger than the padded input "
+            f"({padded}). {fix}."
+        )
+    return (padded - k_eff) // s + 1
+
+
+def conv_transpose_axis(
+    i: Any, k: Any, s: Any, p: tuple[Any, Any], a: Any, d: Any, *, context: Context
+) -> Any:
+    """``o = (i-1)s - p_left - p_right + d(k-1) + a + 1`` along one axis.
+
+    Relationship 14 of arXiv:1603.07285 with dilation, as PyTorch's ConvTranspose computes it;
+    torch requires the output padding ``a < max(s, d)`` and ``o >= 1``.
+
+    >>> conv_transpose_axis(2, 3, 1, (0, 0), 0, 1, context="x")
+    4
+    """
+    if known(a >= s) and known(a >= d):
+        raise ConvArithError(
+            f"{_text(context)}: output_padding={a} must be smaller than either stride={s} or "
+            f"dilation={d}. Use output_padding <= {max(s, d) - 1}."
+        )
+    o = (i - 1) * s - p[0] - p[1] + d * (k - 1) + a + 1
+    if known(o < 1):
+        raise ConvArithError(
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1. "
+            f"Use padding <= {_max_transpose_padding(i, k, s, a, d)} or a larger input."
+        )
+    return o
+
+
+def _max_transpose_padding(i: Any, k: Any, s: Any, a: Any, d: Any) -> Any:
+    # o >= 1  <=>  2p <= (i-1)s + d(k-1) + a
+    return ((i - 1) * s + d * (k - 1) + a) // 2
+
+
+def pool_axis(
+    i: Any, k: Any, s: Any, p: Any, d: Any, ceil_mode: bool, *, context: Context,
+    plain_limit: bool,
+) -> Any:
+    """Pooling output size along one axis, exactly as ATen's ``pooling_output_shape``.
+
+    ``o = floor((i + 2p - d(k-1) - 1 + (s-1 if ceil_mode)) / s) + 1``, and in ceil mode a last
+    window that would start inside the right padding is dropped: if ``(o-1)s >= i + p`` then
+    ``o - 1`` (aten/src/ATen/native/Pool.h). torch also requires ``p <= k/2`` and ``o >= 1``.
+    The torch 2.13 MaxPool1d/2d/3d and AvgPool check ``p <= k/2`` on the plain kernel even with
+    dilation (``plain_limit``); checked against the installed torch by the test suite.
+
+    >>> pool_axis(5, 2, 2, 1, 1, True, context="x", plain_limit=True)
+    3
+    >>> pool_axis(7, 1, 2, 0, 1, True, context="x", plain_limit=True)
+    4
+    """
+    limit = k if plain_limit else effective_kernel(k, d)
+    if known(2 * p > limit):
+        what = "kernel_size" if plain_limit else "the effective kernel d(k-1)+1"
+        raise ConvArithError(
+            f"{_text(context)}: padding={p} is more than half of {what} ({limit}), which PyTorch "
+            f"rejects. Use padding <= {limit // 2}, or a larger kernel."
+        )
+    numerator = i + 2 * p - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
+    o = numerator // s + 1
+    if ceil_mode:
+        o = where((o - 1) * s >= i + p, o - 1, o)
+    if known(o < 1):
+        raise ConvArithError(
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1: the "
+            f"{'effective ' if d != 1 else ''}kernel ({effective_kernel(k, d)}) does not fit in "
+            f"the padded input ({i + 2 * p}). Use a larger input, more padding or a smaller kernel."
+        )
+    return o
+
+
+def window_reach(o: Any, k: Any, s: Any, d: Any) -> Any:
+    """Rows of the padded input that ``o`` windows span: ``(o-1)s + d(k-1) + 1``.
+
+    Beyond it the padded input is never read (floor mode); in ceil mode it can run past the
+    right padding.
+
+    >>> window_reach(55, 11, 4, 1)
+    227
+    """
+    return (o - 1) * s + effective_kernel(k, d)
+
+
+def stretched_size(i: Any, s: Any) -> Any:
+    """The input of a transposed convolution with ``s - 1`` zeros between units:
+    ``(i-1)s + 1`` (Dumoulin & Visin, arXiv:1603.07285, section 4.5).
+
+    >>> stretched_size(3, 2)
+    5
+    """
+    return (i - 1) * s + 1
+
+
+def transposed_padding(k: Any, p: Any, d: Any) -> Any:
+    """Padding of the stride-1 convolution equivalent to a transposed one: ``k* - p - 1``
+    on each side (plus the output padding on the right); negative means cropping
+    (Relationship 14 of arXiv:1603.07285, with the effective kernel ``k*``).
+
+    >>> transposed_padding(3, 1, 1), transposed_padding(3, 0, 2)
+    (1, 4)
+    """
+    return effective_kernel(k, d) - p - 1
+
+
+def uncovered_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
+    """Rows (or columns) at the end of the padded input that no window reaches.
+
+    ``(i + p_left + p_right - d(k-1) - 1) mod s``; some of them may be right padding.
+
+    >>> uncovered_axis(224, 11, 4, (2, 2), 1)
+    1
+    """
+    return (i + p[0] + p[1] - effective_kernel(k, d)) % s
+
+
+def lost_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
+    """Rows of the real input (not padding) that no window reaches.
+
+    >>> lost_axis(224, 11, 4, (0, 0), 1), lost_axis(224, 11, 4, (2, 2), 1)
+    (1, 0)
+    """
+    uncovered = uncovered_axis(i, k, s, p, d)
+    return where(uncovered > p[1], uncovered - p[1], 0)
+
+
+# --------------------------------------------------------------------------- Keras' convention
+# Keras 3 and TensorFlow's tf.nn ops: "valid" pads nothing; "same" gives ceil(i/s) at any
+# stride and pads what that takes, the odd cell at the end (bottom/right). Keras computes
+# the sizes in keras/src/ops/operation_utils.py (compute_conv_output_shape,
+# compute_pooling_output_shape) and the torch backend's padding in _compute_padding_length;
+# tests/test_keras.py checks every line here against Keras 3 on the torch backend.
+
+
+def keras_same_axis(i: Any, s: Any) -> Any:
+    """Keras' "same" output size, ``o = floor((i - 1)/s) + 1`` (that is ``ceil(i/s)``), at any
+    stride, for convolution and pooling alike.
+
+    >>> keras_same_axis(7, 2), keras_same_axis(8, 2), keras_same_axis(224, 1)
+    (4, 4, 224)
+    """
+    return (i - 1) // s + 1
+
+
+def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
+    """``(top/left, bottom/right)`` padding of Keras' "same": in total
+    ``max((o - 1)s + d(k-1) + 1 - i, 0)`` with ``o = ceil(i/s)``, the odd cell at the end.
+
+    >>> keras_same_padding_axis(7, 3, 2, 1), keras_same_padding_axis(8, 3, 2, 1)
+    ((1, 1), (0, 1))
+    >>> keras_same_padding_axis(5, 4, 1, 1)
+    (1, 2)
+    """
+    o = keras_same_axis(i, s)
+    total = maximum((o - 1) * s + effective_kernel(k, d) - i, 0)
+    return (total // 2, total - total // 2)
+
+
+def keras_valid_axis(i: Any, k: Any, s: Any, d: Any, *, context: Context) -> Any:
+    """Keras' "valid" output size, ``o = floor((i - d(k-1) - 1)/s) + 1`` (``ceil((i -
+    d(k-1))/s)``): the PyTorch formula with no padding. Keras rejects an output below 1.
+
+    >>> keras_valid_axis(7, 3, 2, 1, context="x")
+    3
+    """
+    k_eff = effective_kernel(k, d)
+    if known(k_eff > i):
+        fix = f"Use padding='same', or k <= {(i - 1) // d + 1}"
+        if d != 1:
+            fix += ", or a smaller dilation"
+        raise ConvArithError(
+            f"{_text(context)}: the effective kernel ({k_eff}) is larger than the input ({i}), "
+            f"so the output size would be {(i - k_eff) // s + 1}, which Keras rejects. {fix}."
+        )
+    return (i - k_eff) // s + 1
+
+
+def keras_transpose_axis(i: Any, k: Any, s: Any, a: Any, d: Any, mode: str) -> Any:
+    """Output size of Keras' ``Conv1DTranspose``/``2D``/``3D`` (``a``: output_padding, or None).
+
+    "valid": ``(i-1)s + max(k*, s)``, or ``(i-1)s + k* + a``; "same": ``i s``, or
+    ``(i-1)s + (k* mod 2) + a`` (keras/src/backend/common/backend_utils.py,
+    ``_get_output_shape_given_tf_padding``; ``k* = d(k-1) + 1``).
+
+    >>> keras_transpose_axis(4, 3, 2, None, 1, "same"), keras_transpose_axis(4, 3, 2, None, 1, "valid")
+    (8, 9)
+    >>> keras_transpose_axis(4, 3, 2, 0, 1, "same")
+    7
+    """
+    k_eff = effective_kernel(k, d)
+    if mode == "valid":
+        return (i - 1) * s + (maximum(k_eff, s) if a is None else k_eff + a)
+    return i * s if a is None else (i - 1) * s + k_eff % 2 + a
+
+
+def keras_transpose_crop_axis(i: Any, k: Any, s: Any, a: Any, d: Any,
+                              mode: str) -> tuple[Any, Any]:
+    """Where Keras' transposed convolution puts its output: ``(left, right)`` cells cut from
+    the full transposed output ``(i-1)s + k*`` (PyTorch's, with padding 0); negative: that
+    many zero cells added (plus the bias). As the torch backend does
+    (``compute_conv_transpose_output_crops_for_torch``): the padding of the equivalent
+    stride-1 convolution is ``left = min(ceil(t/2), k* - 1)``, ``right = t - left``, with
+    ``t = s + k* - 2`` ("same") or ``k* + (k* mod 2) - 2 + a``.
+
+    >>> keras_transpose_crop_axis(4, 3, 2, None, 1, "same")
+    (0, 1)
+    >>> keras_transpose_crop_axis(4, 1, 3, None, 1, "valid")
+    (0, -2)
+    """
+    k_eff = effective_kernel(k, d)
+    full = (i - 1) * s + k_eff
+    if mode == "valid":
+        return (0, full - keras_transpose_axis(i, k, s, a, d, mode))
+    total = s + k_eff - 2 if a is None else k_eff + k_eff % 2 - 2 + a
+    left = minimum(-(-total // 2), k_eff - 1)
+    return (k_eff - 1 - left, k_eff - 1 - (total - left))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class _Conv:
+    """Canonical per-dimension arguments of a convolution-like layer."""
+
+    n: int | None  # None: every argument was a scalar, answer with a scalar
+    i: tuple[Any, ...]
+    k: tuple[Any, ...]
+    s: tuple[Any, ...]
+    p: Pairs
+    d: tuple[Any, ...]
+    mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
+
+    def context(self, what: str, axis: int) -> str:
+        dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
+        padding = (f"padding={self.mode!r}" if self.mode
+                   else f"p={show_padding(self.p[axis])}")
+        where_ = " (Keras)" if self.mode else ""
+        return (
+            f"Error computing the output size of a {what}{where_}{dim} for i={self.i[axis]}, "
+            f"k={self.k[axis]}, s={self.s[axis]}, {padding}, d={self.d[axis]}"
+        )
+
+    def answer(self, values: list[Any]) -> Any:
+        values = [simplify(v) for v in values]
+        return values[0] if self.n is None else tuple(values)
+
+
+def conv_arguments(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+    *,
+    what: str = "convolution",
+    extra: tuple[Any, ...] = (),
+    convention: str = "torch",
+) -> _Conv:
+    """Normalise a convolution's arguments to one per-dimension form (used by every formula).
+
+    With ``convention="keras"`` the padding is Keras' "valid" or "same" and the pairs are
+    where Keras puts it (:func:`keras_same_padding_axis`).
+    """
+    context = f"Error computing the output size of a {what}"
+    check_convention(convention, context)
+    n = ndim_of(input_size, kernel_size, stride, dilation,
+                0 if isinstance(padding, str) else padding, *extra)
+    dims = n or 1
+    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
+    k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
+    s = per_dim("stride", stride, dims, minimum=1, context=context)
+    d = per_dim("dilation", dilation, dims, minimum=1, context=context)
+    if convention == "keras":
+        mode = keras_mode(padding, context=f"{context} (Keras)")
+        if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
+            raise ConvArithError(
+                f"{context} (Keras) for stride={_show_axes(s)}, dilation={_show_axes(d)}: "
+                "Keras does not support strides > 1 together with dilation_rate > 1. "
+                "Use stride 1 or dilation 1."
+            )
+        p = tuple(keras_same_padding_axis(i[x], k[x], s[x], d[x]) if mode == "same" else (0, 0)
+                  for x in range(dims))
+        return _Conv(n, i, k, s, p, d, mode)
+    p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
+    return _Conv(n, i, k, s, p, d)
+
+
+def check_convention(convention: str, context: str) -> None:
+    """Reject a convention that is not one of :data:`convarith.choices.CONVENTIONS`."""
+    if convention not in CONVENTIONS:
+        raise ConvArithError(
+            f"{context}: convention={convention!r} is not known. "
+            f"Use one of {', '.join(CONVENTIONS)}."
+        )
+
+
+def keras_mode(padding: Any, *, context: str) -> str:
+    """Keras' padding mode, "valid" or "same" (any case, as Keras reads it)."""
+    mode = padding.lower() if isinstance(padding, str) else padding
+    if mode not in KERAS_PADDINGS:
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is not a Keras padding. Use "
+            f"{' or '.join(repr(m) for m in KERAS_PADDINGS)} (Keras pads nothing else; put a "
+            "ZeroPadding layer in front for explicit numbers), or convention='torch'."
+        )
+    return mode
+
+
+def _show_axes(values: tuple[Any, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
+
+
+def conv_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+    strict: bool = False,
+    convention: str = "torch",
+) -> Any:
+    """Output size of ``nn.Conv1d/2d/3d`` (and of the Dumoulin & Visin relationships).
+
+    ``padding`` is an int, a per-dimension tuple, per-dimension ``(left, right)`` pairs, or
+    "valid", "same" or "full". ``strict=True`` also rejects input the windows never reach.
+    ``convention="keras"``: Keras' ``Conv1D/2D/3D`` (and ``tf.nn.convolution``), whose
+    padding is "valid" or "same", and "same" works at any stride (see the last examples).
+
+    >>> conv_output_size(32, kernel_size=3, stride=2, padding=1)
+    16
+    >>> conv_output_size((8, 32, 32), kernel_size=3, padding="same")
+    (8, 32, 32)
+    >>> conv_output_size(5, kernel_size=4, padding=((1, 2),))
+    (5,)
+    >>> import sympy
+    >>> H = sympy.Symbol("H")
+    >>> conv_output_size(H, kernel_size=3, padding=1)
+    H
+    >>> conv_output_size(H, kernel_size=3, stride=2, padding=1)
+    floor(H/2 - 1/2) + 1
+    >>> conv_output_size(5, kernel_size=7)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a convolution for i=5, k=7, s=1, p=0, d=1: the effective kernel (7) is larger than the padded input (5). Use p >= 1, or k <= 5.
+    >>> conv_output_size(7, kernel_size=3, stride=2, padding="same", convention="keras")
+    4
+    >>> conv_output_size(H, kernel_size=3, stride=2, padding="same", convention="keras")
+    floor(H/2 - 1/2) + 1
+    >>> conv_output_size(5, kernel_size=7, convention="keras", padding="valid")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a convolution (Keras) for i=5, k=7, s=1, padding='valid', d=1: the effective kernel (7) is larger than the input (5), so the output size would be -1, which Keras rejects. Use padding='same', or k <= 5.
+    """
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       convention=convention)
+    out = []
+    for axis in range(len(a.i)):
+        context = partial(a.context, "convolution", axis)
+        if a.mode == "same":
+            o = keras_same_axis(a.i[axis], a.s[axis])
+        elif a.mode == "valid":
+            o = keras_valid_axis(a.i[axis], a.k[axis], a.s[axis], a.d[axis], context=context)
+        else:
+            o = conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis],
+                          context=context)
+        if strict:
+            _reject_lost(a, axis, context)
+        out.append(o)
+    return restore(a.answer(out))
+
+
+def _reject_lost(a: _Conv, axis: int, context: Context) -> None:
+    lost = lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
+    if known(lost > 0):
+        uncovered = uncovered_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
+        raise ConvArithError(
+            f"{_text(context)}: strict mode: the last {lost} row(s)/column(s) of the input are never "
+            f"covered by a window ((i + 2p - d(k-1) - 1) mod s = {uncovered}). "
+            f"Use an input size from valid_input_sizes(), or change the padding or stride."
+        )
+
+
+def lost_input(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+) -> Any:
+    """How many trailing rows/columns of the real input no window covers (per dimension).
+
+    >>> lost_input(224, kernel_size=11, stride=4)
+    1
+    >>> lost_input(227, kernel_size=11, stride=4)
+    0
+    """
+    a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
+    out = []
+    for axis in range(len(a.i)):
+        conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis],
+                  context=partial(a.context, "convolution", axis))
+        out.append(lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis]))
+    return a.answer(out)
+
+
+def conv_transpose_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: SizeArg = 0,
+    output_padding: SizeArg | None = None,
+    dilation: SizeArg = 1,
+    convention: str = "torch",
+) -> Any:
+    """Output size of ``nn.ConvTranspose1d/2d/3d`` (``output_padding=None``: 0).
+
+    ``convention="keras"``: Keras' ``Conv1DTranspose/2D/3D``, padding "valid" or "same";
+    ``output_padding=None`` is Keras' default (:func:`keras_transpose_axis`), which differs
+    from 0, and Keras requires ``output_padding < stride``.
+
+    >>> conv_transpose_output_size(4, kernel_size=3, stride=2, padding="same", convention="keras")
+    8
+
+    >>> conv_transpose_output_size(2, kernel_size=3)
+    4
+    >>> conv_transpose_output_size((5, 5), kernel_size=3, stride=2)
+    (11, 11)
+    >>> conv_transpose_output_size(3, kernel_size=3, stride=2, output_padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a transposed convolution for i=3, k=3, s=2, p=0, d=1: output_padding=2 must be smaller than either stride=2 or dilation=1. Use output_padding <= 1.
+    """
+    if convention == "keras":
+        return _keras_transpose(input_size, kernel_size, stride, padding, output_padding,
+                                dilation)
+    if output_padding is None:
+        output_padding = 0
+    if isinstance(padding, str):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is not supported by ConvTranspose in PyTorch. Give a number or one per dimension."
+        )
+    if isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is asymmetric, which ConvTranspose does not support. Give one number per dimension."
+        )
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "a": output_padding,
+         "d": dilation},
+        nonnegative=("p", "a"),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="transposed convolution", extra=(values["a"],))
+    op = per_dim("output_padding", values["a"], len(a.i), minimum=0,
+                 context="Error computing the output size of a transposed convolution")
+    out = []
+    for axis in range(len(a.i)):
+        out.append(conv_transpose_axis(
+            a.i[axis], a.k[axis], a.s[axis], a.p[axis], op[axis], a.d[axis],
+            context=partial(a.context, "transposed convolution", axis),
+        ))
+    return restore(a.answer(out))
+
+
+def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg,
+                              padding: Any, output_padding: Any,
+                              dilation: SizeArg) -> tuple[_Conv, tuple[Any, ...]]:
+    """Keras' transposed-convolution arguments, checked as Keras checks them: the geometry
+    and one output padding per axis (None: Keras' default)."""
+    what = "transposed convolution"
+    context = f"Error computing the output size of a {what} (Keras)"
+    extra = () if output_padding is None else (output_padding,)
+    a = conv_arguments(input_size, kernel_size, stride, "valid", dilation, what=what,
+                       extra=extra, convention="keras")
+    mode = keras_mode(padding, context=context)
+    a = _Conv(a.n, a.i, a.k, a.s, a.p, a.d, mode)
+    if output_padding is None:
+        return a, (None,) * len(a.i)
+    op = per_dim("output_padding", output_padding, len(a.i), minimum=0, context=context)
+    for x in range(len(a.i)):
+        if known(op[x] >= a.s[x]):
+            raise ConvArithError(
+                f"{context} for stride={_show_axes(a.s)}: output_padding={_show_axes(op)} must "
+                f"be smaller than the stride on every axis, as Keras requires. Use "
+                f"output_padding <= {a.s[x] - 1}, or None (Keras' default)."
+            )
+    return a, op
+
+
+def _keras_transpose(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg, padding: Any,
+                     output_padding: Any, dilation: SizeArg) -> Any:
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "a": output_padding, "d": dilation},
+        nonnegative=("a",),
+    )
+    a, op = keras_transpose_arguments(values["i"], values["k"], values["s"], padding,
+                                      values["a"], values["d"])
+    # never below 0; Keras returns an empty output where it is 0 ("same", i = 1, k* even,
+    # output_padding 0), where PyTorch would refuse (seen with Keras 3.15 on torch)
+    out = [keras_transpose_axis(a.i[x], a.k[x], a.s[x], op[x], a.d[x], a.mode)
+           for x in range(len(a.i))]
+    return restore(a.answer(out))
+
+
+def pool_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg | None = None,
+    padding: SizeArg = 0,
+    dilation: SizeArg = 1,
+    ceil_mode: bool = False,
+    kind: str = "max",
+    convention: str = "torch",
+) -> Any:
+    """Output size of ``nn.MaxPool1d/2d/3d`` and ``nn.AvgPool1d/2d/3d`` (AvgPool: dilation 1).
+
+    ``convention="keras"``: Keras' ``MaxPooling1D/2D/3D`` and ``AveragePooling1D/2D/3D``
+    (padding "valid" or "same"; no dilation, no ceil mode). Keras' "same" padding never wins
+    a max, and an average divides by the cells inside the input.
+
+    >>> pool_output_size(7, kernel_size=2, padding="same", convention="keras")
+    4
+
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max" or "avg": torch
+    2.13's AvgPool3d alone also requires the unpadded input to hold the kernel on every axis.
+
+    >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a 3-D average pooling for i=(1, 4, 4), k=(2, 2, 2): the input (1) is smaller than the kernel (2) along dimension 1, which AvgPool3d rejects even with padding. Use an input of at least 2 there, or a smaller kernel.
+
+    >>> pool_output_size(55, kernel_size=3, stride=2)
+    27
+    >>> pool_output_size((6, 7), kernel_size=1, stride=2, ceil_mode=True)
+    (3, 4)
+    >>> pool_output_size(8, kernel_size=2, padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling for i=8, k=2, s=2, p=2, d=1: padding=2 is more than half of kernel_size (2), which PyTorch rejects. Use padding <= 1, or a larger kernel.
+    """
+    if convention == "keras":
+        return _keras_pool(input_size, kernel_size, stride, padding, dilation, ceil_mode, kind)
+    check_convention(convention, "Error computing the output size of a pooling")
+    if isinstance(padding, str) or (
+        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
+    ):
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: padding={padding!r} is not "
+            "supported by PyTorch's pooling layers. Give a number or one per dimension."
+        )
+    if kind not in POOL_KINDS:
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
+            f"kind. Use one of {', '.join(POOL_KINDS)}."
+        )
+    if kind == "avg" and dilation != 1 and any(
+            known(d != 1) for d in (dilation if isinstance(dilation, (tuple, list)) else (dilation,))):
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: dilation={dilation!r} is given for "
+            "average pooling, but AvgPool has no dilation in PyTorch (AvgPool), only MaxPool "
+            "does. Use dilation=1, or max pooling."
+        )
+    stride = kernel_size if stride is None else stride
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="pooling")
+    out = [
+        pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
+                  context=partial(a.context, "pooling", x), plain_limit=True)
+        for x in range(len(a.i))
+    ]
+    if kind == "avg" and len(a.i) == 3:
+        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
+        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises)
+        for x in range(3):
+            if known(a.i[x] < a.k[x]):
+                raise ConvArithError(
+                    f"Error computing the output size of a 3-D average pooling for "
+                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
+                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
+                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
+                )
+    return restore(a.answer(out))
+
+
+def keras_pool_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
+                         padding: Any, dilation: SizeArg = 1, ceil_mode: bool = False,
+                         kind: str = "max") -> _Conv:
+    """Keras' pooling arguments, normalised and checked (stride None: the pool size)."""
+    context = "Error computing the output size of a pooling (Keras)"
+    if kind not in POOL_KINDS:
+        raise ConvArithError(
+            f"{context}: kind={kind!r} is not a pooling kind. Use one of {', '.join(POOL_KINDS)}."
+        )
+    if ceil_mode:
+        raise ConvArithError(
+            f"{context}: ceil_mode is PyTorch's; Keras' pooling has none. Use padding='same' "
+            "(which rounds up), or convention='torch'."
+        )
+    if any(known(x != 1) for x in (dilation if isinstance(dilation, (tuple, list))
+                                   else (dilation,))):
+        raise ConvArithError(
+            f"{context}: dilation={dilation!r}, but Keras' pooling layers have no dilation. "
+            "Use dilation=1, or convention='torch'."
+        )
+    return conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                          padding, 1, what="pooling", convention="keras")
+
+
+def _keras_pool(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
+                padding: Any, dilation: SizeArg, ceil_mode: bool, kind: str) -> Any:
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": kernel_size if stride is None else stride})
+    a = keras_pool_arguments(values["i"], values["k"], values["s"], padding, dilation,
+                             ceil_mode, kind)
+    out = [keras_same_axis(a.i[x], a.s[x]) if a.mode == "same"
+           else keras_valid_axis(a.i[x], a.k[x], a.s[x], 1,
+                                 context=partial(a.context, "pooling", x))
+           for x in range(len(a.i))]
+    return restore(a.answer(out))
+
+
+def adaptive_pool_bins(input_size: SizeArg, output_size: SizeArg) -> Any:
+    """The ``[start, end)`` input range of each output cell of adaptive pooling.
+
+    Bin ``j`` covers ``[floor(j*i/o), ceil((j+1)*i/o))``, as in ATen's
+    ``adaptive_avg_pool`` (start_index / end_index); bins overlap when ``o`` does not divide ``i``.
+
+    >>> adaptive_pool_bins(5, 3)
+    [(0, 2), (1, 4), (3, 5)]
+    >>> adaptive_pool_bins((4, 6), 2)
+    ([(0, 2), (2, 4)], [(0, 3), (3, 6)])
+
+    An empty input is accepted only when every output size is 1: torch then takes the plain
+    mean (NaN for an empty input) and checks nothing (seen with torch 2.13).
+
+    >>> adaptive_pool_bins((0, 3), 1)
+    ([(0, 0)], [(0, 3)])
+    """
+    context = f"Error computing adaptive pooling bins for input_size={input_size!r}"
+    n = ndim_of(input_size, output_size)
+    dims = n or 1
+    o = per_dim("output_size", output_size, dims, minimum=0, context=context)
+    smallest = 0 if all(oo == 1 for oo in o) else 1
+    i = per_dim("input_size", input_size, dims, minimum=smallest, context=context)
+    bins = [[(j * ii // oo, -(-(j + 1) * ii // oo)) for j in range(oo)] for ii, oo in zip(i, o)]
+    return bins[0] if n is None else tuple(bins)
+
+
+def unfold_blocks(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    dilation: SizeArg = 1,
+    padding: SizeArg = 0,
+    stride: SizeArg = 1,
+) -> Any:
+    """The number of sliding blocks ``L`` of ``nn.Unfold``: the product of conv output sizes.
+
+    >>> unfold_blocks((5, 5), kernel_size=2, padding=1, stride=2)
+    9
+    """
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="sliding-block count (Unfold)")
+    blocks = 1
+    for x in range(len(a.i)):
+        blocks *= conv_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x],
+                            context=partial(a.context, "sliding-block count (Unfold)", x))
+    return restore(simplify(blocks))
