@@ -128,6 +128,17 @@ def test_convarith_table_reads_a_keras_model_file(tmp_path, monkeypatch):
     assert logits.split() == ["logits", "10", "15,690"]  # 14x14x8 flattened, 10 units
 
 
+def test_causal_conv1d_pads_the_left_only():
+    model = keras.Sequential([keras.Input((20, 2)),
+                              L.Conv1D(4, 3, dilation_rate=2, padding="causal", name="causal"),
+                              L.Conv1D(4, 5, strides=3, padding="same", name="same")])
+    table = convarith.table(model)
+    assert [row.output_shape for row in table.rows[1:]] == [
+        channels_first(tuple(layer.output.shape)[1:]) for layer in model.layers]
+    assert [row.padding for row in table.rows[1:]] == ["4:0", "1:2"]
+    assert table.layout() == "LxC"
+
+
 def test_a_branching_keras_model_is_refused_in_one_line():
     inputs = keras.Input((8, 8, 1))
     a = L.Conv2D(2, 3, padding="same", name="a")(inputs)

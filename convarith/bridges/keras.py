@@ -50,21 +50,21 @@ def torch_module(eq: TorchEquivalent, in_channels: int = 1, out_channels: int = 
             output_padding=eq.output_padding, dilation=eq.dilation, bias=bias)
         if eq.pad is None:
             return layer
-        return nn.Sequential(layer, _Pad(tuple(-x for x in eq.f_pad())))
+        return nn.Sequential(layer, _pad_module(tuple(-x for x in eq.f_pad())))
     if eq.layer == "max-pool":
         layer = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[n - 1](
             eq.kernel_size, stride=eq.stride, padding=eq.padding)
         if eq.pad is None:
             return layer
-        return nn.Sequential(_Pad(eq.f_pad(), float("-inf")), layer)
+        return nn.Sequential(_pad_module(eq.f_pad(), float("-inf")), layer)
     if eq.pad is None:
         return (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[n - 1](
             eq.kernel_size, stride=eq.stride, padding=eq.padding, count_include_pad=False)
-    return _InsideAverage(eq)
+    return _module_classes()[1](eq)
 
 
 @functools.cache
-def _pad_class() -> Any:
+def _module_classes() -> Any:
     """The module classes, made on first use: importing this file never imports torch."""
     import torch.nn as nn
     import torch.nn.functional as F
@@ -104,12 +104,8 @@ def _pad_class() -> Any:
     return Pad, InsideAverage
 
 
-def _Pad(amounts: tuple[int, ...], value: float = 0.0) -> Any:  # noqa: N802 (a class maker)
-    return _pad_class()[0](amounts, value)
-
-
-def _InsideAverage(eq: TorchEquivalent) -> Any:  # noqa: N802
-    return _pad_class()[1](eq)
+def _pad_module(amounts: tuple[int, ...], value: float = 0.0) -> Any:
+    return _module_classes()[0](amounts, value)
 
 
 def copy_keras_weights(keras_layer: Any, module: Any) -> None:
@@ -259,7 +255,9 @@ def keras_records(model: Any, input_shape: Any = None, *, dtype: str = "float32"
             "sizes. Give --input (e.g. --input 32x32x3 --channels-last)."
         )
     records: list[Any] = []
-    footnotes: list[str] = []
+    footnotes = [f"Read from the keras.Model {model.name} layer by layer; conv and pooling "
+                 "sizes follow Keras' padding ('same' at any stride: o = ceil(i/s), the odd "
+                 "cell on the bottom/right)."]
     current = shape
     for position, layer in enumerate(layers):
         parents = [n.operation for node in getattr(layer, "_inbound_nodes", [])
@@ -280,6 +278,8 @@ def keras_records(model: Any, input_shape: Any = None, *, dtype: str = "float32"
                     f"its {type(layer).__name__} layer {layer.name}, so it cannot move it to "
                     f"input {'x'.join(map(str, shape))}. Drop --input (use the model's own).")
             out = channels_first(_keras_shape(layer.output))
+            footnotes.append(f"{layer.name} ({type(layer).__name__}): shape and parameters as "
+                             "Keras reports them (convarith has no formula for it).")
             records.append(Record(
                 name=layer.name, kind=type(layer).__name__, describe=type(layer).__name__,
                 input_shape=current, output_shape=out, params=trainable, buffers=frozen,
