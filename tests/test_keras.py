@@ -139,7 +139,7 @@ def test_conv2d_transpose_agrees_with_keras(geometry):
     assert y.shape[1:-1] == ours
     if 0 in ours:
         return  # Keras' empty output ("same", i = 1, even kernel, output_padding 0)
-    eq = torch_equivalent("transposed", i, k, stride=s, padding=mode, dilation=d,
+    eq = torch_equivalent("conv_transpose", i, k, stride=s, padding=mode, dilation=d,
                           output_padding=op)
     np.testing.assert_allclose(run_torch(eq, x, layer), y, atol=1e-4, rtol=1e-4)
 
@@ -157,7 +157,7 @@ def test_max_pooling2d_agrees_with_keras(geometry, default_stride):
             pool_output_size(i, k, stride=s, padding=mode, convention="keras")
         return
     assert y.shape[1:-1] == pool_output_size(i, k, stride=s, padding=mode, convention="keras")
-    eq = torch_equivalent("max-pool", i, k, stride=s, padding=mode)
+    eq = torch_equivalent("max_pool", i, k, stride=s, padding=mode)
     np.testing.assert_allclose(run_torch(eq, x, channels=()), y, atol=1e-6)
 
 
@@ -189,7 +189,7 @@ def test_average_pooling2d_agrees_with_keras(geometry, default_stride):
         return
     assert y.shape[1:-1] == pool_output_size(i, k, stride=s, padding=mode,
                                              convention="keras", kind="avg")
-    eq = torch_equivalent("avg-pool", i, k, stride=s, padding=mode)
+    eq = torch_equivalent("avg_pool", i, k, stride=s, padding=mode)
     ours = run_torch(eq, x, channels=())
     pairs = keras_pool_arguments(i, k, s, mode).p
     np.testing.assert_allclose(ours, inside_average(x, eq.kernel_size, eq.stride, pairs),
@@ -250,7 +250,7 @@ def test_same_puts_the_extra_cell_on_the_bottom_right():
 def test_max_pooling_same_padding_never_wins_a_max():
     x = -np.arange(1, 26, dtype="float32").reshape(1, 5, 5, 1)  # every value below 0
     y = as_numpy(keras.layers.MaxPooling2D(2, padding="same")(x))[0, :, :, 0]
-    eq = torch_equivalent("max-pool", (5, 5), 2, padding="same")
+    eq = torch_equivalent("max_pool", (5, 5), 2, padding="same")
     assert eq.pad == ((0, 1), (0, 1))
     assert y[2, 2] == x[0, 4, 4, 0]  # the corner window holds one real cell and three pads
     np.testing.assert_array_equal(run_torch(eq, x, channels=()), y[None, :, :, None])

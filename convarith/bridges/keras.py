@@ -44,14 +44,14 @@ def torch_module(eq: TorchEquivalent, in_channels: int = 1, out_channels: int = 
             return layer
         return nn.Sequential((nn.ZeroPad1d, nn.ZeroPad2d, nn.ZeroPad3d)[n - 1](eq.f_pad()),
                              layer)
-    if eq.layer == "transposed":
+    if eq.layer == "conv_transpose":
         layer = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[n - 1](
             in_channels, out_channels, eq.kernel_size, stride=eq.stride, padding=eq.padding,
             output_padding=eq.output_padding, dilation=eq.dilation, bias=bias)
         if eq.pad is None:
             return layer
         return nn.Sequential(layer, _pad_module(tuple(-x for x in eq.f_pad())))
-    if eq.layer == "max-pool":
+    if eq.layer == "max_pool":
         layer = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[n - 1](
             eq.kernel_size, stride=eq.stride, padding=eq.padding)
         if eq.pad is None:

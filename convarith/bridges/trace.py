@@ -160,6 +160,9 @@ def spec_of(module: nn.Module) -> L.Layer | None:
     if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
         return L.AvgPool(_pair_or_int(module.kernel_size), stride=_pair_or_int(module.stride),
                          padding=_pair_or_int(module.padding), ceil_mode=module.ceil_mode)
+    if isinstance(module, (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)):
+        return L.LPPool(module.norm_type, _pair_or_int(module.kernel_size),
+                        stride=_pair_or_int(module.stride), ceil_mode=module.ceil_mode)
     if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)):
         size = module.output_size
         if size is None or (isinstance(size, (tuple, list)) and None in size):

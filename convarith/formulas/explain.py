@@ -10,8 +10,10 @@ floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas.output_size import (
     conv_arguments,
@@ -27,6 +29,7 @@ from convarith.formulas.output_size import (
     keras_transpose_crop_axis,
     keras_valid_axis,
     lost_axis,
+    pool_arguments,
     pool_axis,
     pool_output_size,
     stretched_size,
@@ -123,11 +126,19 @@ def _require_numbers(a: Any) -> None:
             )
 
 
+def _one_or_list(derivations: tuple[Derivation, ...]) -> list[Derivation] | Derivation:
+    """The public ``explain_*`` convenience: one derivation alone, several as a list."""
+    return derivations[0] if len(derivations) == 1 else list(derivations)
+
+
 def explain_conv(
     input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
     convention: str = "torch",
 ) -> list[Derivation] | Derivation:
     """How a convolution's output size comes about, with the lost-input note.
+
+    One derivation when every axis shares its numbers, else a list, one per axis
+    (:func:`conv_derivations` always gives a tuple).
 
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
@@ -144,6 +155,20 @@ def explain_conv(
         = 4
       padding: max((o - 1)s + k - i, 0) = max(3*2 + 3 - 8, 0) = 1 in total: 0 on the top/left, 1 on the bottom/right (the odd one goes there).
     """
+    return _one_or_list(conv_derivations(input_size, kernel_size, stride=stride,
+                                         padding=padding, dilation=dilation,
+                                         convention=convention))
+
+
+def conv_derivations(
+    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+    convention: str = "torch",
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_conv`, always as a tuple (one per distinct axis).
+
+    >>> len(conv_derivations((5, 7), kernel_size=3))
+    2
+    """
     if convention == "keras":
         conv_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          dilation=dilation, convention="keras")
@@ -159,7 +184,7 @@ def explain_conv(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -208,7 +233,7 @@ def _lost_notes(i: int, k: int, s: int, p: tuple[int, int], d: int) -> list[str]
             f"is never covered ({tail})."]
 
 
-def _keras_sliding(what: str, a: Any, pool: str = "") -> list[Derivation] | Derivation:
+def _keras_sliding(what: str, a: Any, pool: str = "") -> tuple[Derivation, ...]:
     """Keras' derivation (convolution or pooling): its own formula, then where it pads."""
     out = []
     for x, label in _axes(a):
@@ -260,7 +285,7 @@ def _keras_sliding(what: str, a: Any, pool: str = "") -> list[Derivation] | Deri
         steps.append(Step(str(o), str(o)))
         out.append(Derivation(f"{what} (Keras, padding={a.mode!r})", formula, tuple(steps), o,
                               tuple(notes), label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def explain_pool(
@@ -276,11 +301,36 @@ def explain_pool(
 ) -> list[Derivation] | Derivation:
     """How a pooling layer's output size comes about (floor or ceil mode; or Keras').
 
+    ``kind`` is "max", "avg" or "lp", with the rules of :func:`pool_output_size` (the same
+    normaliser, :func:`~convarith.formulas.output_size.pool_arguments`).
+
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
     ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
     >>> explain_pool(5, kernel_size=2, padding="same", convention="keras").notes[-1]
     'Padding cells never win a max (Keras pads with -inf).'
+    >>> explain_pool(8, kernel_size=3, padding=((0, 2),))
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
     """
+    return _one_or_list(pool_derivations(input_size, kernel_size, stride=stride,
+                                         padding=padding, dilation=dilation,
+                                         ceil_mode=ceil_mode, kind=kind,
+                                         convention=convention))
+
+
+def pool_derivations(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    kind: str = "max",
+    convention: str = "torch",
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_pool`, always as a tuple (one per distinct axis)."""
     if convention == "keras":
         pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          dilation=dilation, ceil_mode=ceil_mode, kind=kind, convention="keras")
@@ -288,8 +338,7 @@ def explain_pool(
                                  kind)
         _require_numbers(a)
         return _keras_sliding("Pooling output size", a, pool=kind)
-    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
-                       padding, dilation, what="pooling")
+    a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
     for x, label in _axes(a):
@@ -298,7 +347,7 @@ def explain_pool(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def explain_conv_transpose(
@@ -320,6 +369,22 @@ def explain_conv_transpose(
     4*2 = 8
     PyTorch's full output (padding 0) is (i - 1)s + k = 9 cells; Keras keeps 8: it cuts 0 at the start and 1 at the end.
     """
+    return _one_or_list(conv_transpose_derivations(
+        input_size, kernel_size, stride=stride, padding=padding, output_padding=output_padding,
+        dilation=dilation, convention=convention))
+
+
+def conv_transpose_derivations(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = None,
+    dilation: Any = 1,
+    convention: str = "torch",
+) -> tuple[Derivation, ...]:
+    """The derivations of :func:`explain_conv_transpose`, always as a tuple."""
     if convention == "keras":
         return _keras_transpose(input_size, kernel_size, stride, padding, output_padding,
                                 dilation)
@@ -352,11 +417,20 @@ def explain_conv_transpose(
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
+
+
+#: The worked derivations of every kind that has one, each giving a tuple of them.
+EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
+                      and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
+EXPLAIN.add("conv", conv_derivations)
+EXPLAIN.add("conv_transpose", conv_transpose_derivations)
+for _kind in kinds.of_family("pool", sized=True):
+    EXPLAIN.add(_kind.name, partial(pool_derivations, kind=_kind.short))
 
 
 def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: Any,
-                     output_padding: Any, dilation: Any) -> list[Derivation] | Derivation:
+                     output_padding: Any, dilation: Any) -> tuple[Derivation, ...]:
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
                                output_padding=output_padding, dilation=dilation,
                                convention="keras")
@@ -389,7 +463,7 @@ def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: An
         out.append(Derivation(f"Transposed convolution output size (Keras, padding={a.mode!r})",
                               Step(text, text.replace("*", r" \cdot ")), steps
                               if numbers != str(o) else steps[1:], o, notes, label))
-    return out[0] if len(out) == 1 else out
+    return tuple(out)
 
 
 def symbolic_formula(kind: str) -> Any:

@@ -200,9 +200,9 @@ class TorchEquivalent:
         """The torch code, one step a line (C_in, C_out: the channels)."""
         n = self.dims
         args = [_tuple_text(self.kernel_size)]
-        if self.layer in ("conv", "transposed"):
+        if self.layer in ("conv", "conv_transpose"):
             args = ["C_in", "C_out", *args]
-        if self.stride != self.kernel_size or self.layer in ("conv", "transposed"):
+        if self.stride != self.kernel_size or self.layer in ("conv", "conv_transpose"):
             if set(self.stride) != {1}:
                 args.append(f"stride={_tuple_text(self.stride)}")
         if set(self.padding) != {0}:
@@ -211,21 +211,21 @@ class TorchEquivalent:
             args.append(f"output_padding={_tuple_text(self.output_padding)}")
         if set(self.dilation) != {1}:
             args.append(f"dilation={_tuple_text(self.dilation)}")
-        name = {"conv": "Conv", "transposed": "ConvTranspose", "max-pool": "MaxPool",
-                "avg-pool": "AvgPool"}[self.layer]
-        if self.layer == "avg-pool":
+        name = {"conv": "Conv", "conv_transpose": "ConvTranspose", "max_pool": "MaxPool",
+                "avg_pool": "AvgPool"}[self.layer]
+        if self.layer == "avg_pool":
             args.append("count_include_pad=False")
         layer = f"nn.{name}{n}d({', '.join(args)})"
         pads = self.f_pad()
         if not pads:
             return [layer]
-        if self.layer == "transposed":
+        if self.layer == "conv_transpose":
             cut = ", ".join(str(-x) for x in pads)
             return [layer, f"then F.pad(y, ({cut}))  # negative: cut from the output"]
         if self.layer == "conv":
             front = (f"nn.ZeroPad{n}d({pads})" if n > 1 else f"nn.ZeroPad1d({pads})")
             return [f"{front}  # = F.pad(x, {pads})", f"then {layer}"]
-        if self.layer == "max-pool":
+        if self.layer == "max_pool":
             return [f"F.pad(x, {pads}, value=-inf)", f"then {layer}"]
         pool = f"F.avg_pool{n}d(F.pad({{}}, {pads}), {', '.join(args[:-1])})"
         return [f"{pool.format('x')} / {pool.format('torch.ones_like(x)')}",
@@ -254,7 +254,7 @@ def torch_equivalent(
     ['nn.Conv1d(C_in, C_out, 3, stride=2, padding=1)']
     >>> torch_equivalent("conv", (8, 8), 3, stride=2, padding="same").code()
     ['nn.ZeroPad2d((0, 1, 0, 1))  # = F.pad(x, (0, 1, 0, 1))', 'then nn.Conv2d(C_in, C_out, 3, stride=2)']
-    >>> torch_equivalent("transposed", 4, 3, stride=2, padding="same").code()
+    >>> torch_equivalent("conv_transpose", 4, 3, stride=2, padding="same").code()
     ['nn.ConvTranspose1d(C_in, C_out, 3, stride=2)', 'then F.pad(y, (0, -1))  # negative: cut from the output']
     """
     if layer not in EQUIVALENT_LAYERS:
@@ -262,7 +262,7 @@ def torch_equivalent(
             f"Error finding the PyTorch layer for a Keras layer: layer={layer!r} is not known. "
             f"Use one of {', '.join(EQUIVALENT_LAYERS)}."
         )
-    if layer == "transposed":
+    if layer == "conv_transpose":
         from convarith.output_size import conv_transpose_output_size
 
         conv_transpose_output_size(input_size, kernel_size, stride=1 if stride is None
@@ -280,7 +280,7 @@ def torch_equivalent(
         from convarith.output_size import pool_output_size
 
         pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
-                         convention="keras", kind=layer[:3])
+                         convention="keras", kind=layer.split("_")[0])
         a = keras_pool_arguments(input_size, kernel_size, stride, padding)
     dims = len(a.i)
     symmetric = all(left == right for left, right in a.p)
@@ -288,7 +288,7 @@ def torch_equivalent(
         layer, dims, a.k, a.s, a.d,
         padding=tuple(left for left, _ in a.p) if symmetric else (0,) * dims,
         pad=None if symmetric else a.p,
-        divide_by_inside=layer == "avg-pool",
+        divide_by_inside=layer == "avg_pool",
     )
 
 
@@ -311,5 +311,5 @@ def _transposed_equivalent(a: Any, op: tuple[Any, ...]) -> TorchEquivalent:
             extra.append(0)
             cut.append((left - p, right - p))
     exact = all(c == (0, 0) for c in cut)
-    return TorchEquivalent("transposed", dims, a.k, a.s, a.d, padding=tuple(padding),
+    return TorchEquivalent("conv_transpose", dims, a.k, a.s, a.d, padding=tuple(padding),
                            pad=None if exact else tuple(cut), output_padding=tuple(extra))

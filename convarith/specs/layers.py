@@ -35,6 +35,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
 from convarith.formulas.normalise import ndim_of, padding_pairs, per_dim
@@ -60,6 +61,10 @@ RF_EFFECTS: tuple[str, ...] = ("window", "pointwise", "global")
 # Proc. IEEE 1998, appendix A: f(a) = A tanh(S a) with A = 1.7159 and S = 2/3.
 SCALED_TANH_A = 1.7159
 SCALED_TANH_S = 2 / 3
+
+#: The spec class of every layer kind a network can hold (:mod:`convarith.kinds`).
+SPECS = kinds.table("spec", covers=lambda kind: not kind.functional_only,
+                    doc="the frozen spec class")
 
 
 def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
@@ -169,6 +174,7 @@ class Layer:
 # --------------------------------------------------------------------------- convolutions
 
 
+@SPECS.register("conv")
 @dataclass(frozen=True)
 class Conv(Layer):
     """``nn.Conv1d/2d/3d``; the dimension comes from the input shape.
@@ -304,6 +310,7 @@ class Conv(Layer):
         return PaddedConv(conv, pairs)
 
 
+@SPECS.register("conv_transpose")
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     """``nn.ConvTranspose1d/2d/3d``.
@@ -384,7 +391,7 @@ class ConvTranspose(Layer):
             from convarith.formulas.solve import torch_equivalent
 
             return torch_module(torch_equivalent(
-                "transposed", _size_arg(input_shape[1:]), self.kernel_size, stride=self.stride,
+                "conv_transpose", _size_arg(input_shape[1:]), self.kernel_size, stride=self.stride,
                 padding=self.padding, dilation=self.dilation,
                 output_padding=self.output_padding), input_shape[0], self.out_channels,
                 bias=self.bias)
@@ -397,17 +404,22 @@ class ConvTranspose(Layer):
 # --------------------------------------------------------------------------- pooling
 
 
-@dataclass(frozen=True)
-class _Pool(Layer):
+class _Windowed:
+    """What the pooling specs share: their arithmetic, from the formula layer's pooling."""
+
     kernel_size: Any
-    stride: Any = None  # None: the kernel size, as in PyTorch
-    padding: Any = 0
-    ceil_mode: bool = False
-    dilation: Any = 1
-    convention: str = field(default="torch", kw_only=True)  # "keras": padding valid/same
+    stride: Any
+    padding: Any
+    ceil_mode: bool
+    dilation: Any
+    name: str
+    kind: ClassVar[str]
+    label: str
+    #: "keras": padding "valid" or "same" in Keras' convention (a field of MaxPool and AvgPool)
+    convention: ClassVar[str] = "torch"
 
     rf_effect: ClassVar[str] = "window"
-    pool_kind: ClassVar[str] = "max"  # PyTorch's validity rules differ for max and avg
+    pool_kind: ClassVar[str] = "max"  # the short kind name: torch's rules differ per kind
 
     def _stride(self) -> Any:
         return self.kernel_size if self.stride is None else self.stride
@@ -432,7 +444,7 @@ class _Pool(Layer):
         from convarith.formulas.solve import torch_equivalent
 
         return torch_module(torch_equivalent(
-            "max-pool" if self.pool_kind == "max" else "avg-pool", _size_arg(input_shape[1:]),
+            f"{self.pool_kind}_pool", _size_arg(input_shape[1:]),
             self.kernel_size, stride=self._stride(), padding=self.padding))
 
     def connections(self, input_shape: Shape) -> Any:
@@ -480,6 +492,17 @@ class _Pool(Layer):
 
 
 @dataclass(frozen=True)
+class _Pool(_Windowed, Layer):
+    kernel_size: Any
+    stride: Any = None  # None: the kernel size, as in PyTorch
+    padding: Any = 0
+    ceil_mode: bool = False
+    dilation: Any = 1
+    convention: str = field(default="torch", kw_only=True)  # type: ignore[misc]
+
+
+@SPECS.register("max_pool")
+@dataclass(frozen=True)
 class MaxPool(_Pool):
     """``nn.MaxPool1d/2d/3d``.
 
@@ -502,6 +525,7 @@ class MaxPool(_Pool):
                    dilation=self.dilation, ceil_mode=self.ceil_mode)
 
 
+@SPECS.register("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
     """``nn.AvgPool1d/2d/3d`` (padding counted in the mean, PyTorch's default).
@@ -512,14 +536,6 @@ class AvgPool(_Pool):
 
     kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
-
-    def output_shape(self, input_shape: Shape) -> Shape:
-        if self.dilation != 1:
-            raise ConvArithError(
-                f"Error applying the avg-pool{_called(self.name)}: dilation={self.dilation} "
-                "is not supported by PyTorch's AvgPool. Use dilation=1, or a max-pool."
-            )
-        return super().output_shape(input_shape)
 
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
@@ -532,6 +548,41 @@ class AvgPool(_Pool):
                    ceil_mode=self.ceil_mode)
 
 
+@SPECS.register("lp_pool")
+@dataclass(frozen=True)
+class LPPool(_Windowed, Layer):
+    """``nn.LPPool1d/2d/3d``: power-average pooling, ``(sum x^p)^(1/p)`` over each window
+    (``p = norm_type``; p = 1 is sum pooling, p = inf max pooling of ``|x|``). torch gives it
+    no padding and no dilation; its size is the average pooling's.
+
+    >>> LPPool(2, 3, stride=2).output_shape((8, 15, 15))
+    (8, 7, 7)
+    """
+
+    norm_type: float
+    kernel_size: Any
+    stride: Any = None
+    ceil_mode: bool = False
+
+    padding: ClassVar[Any] = 0
+    dilation: ClassVar[Any] = 1
+    kind: ClassVar[str] = "lp-pool"
+    pool_kind: ClassVar[str] = "lp"
+
+    def describe(self) -> str:
+        return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
+               f"{_show_arg(self._stride())}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "an lp-pool", name=self.name))
+        cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
+        return cls(self.norm_type, self.kernel_size, stride=self._stride(),
+                   ceil_mode=self.ceil_mode)
+
+
+@SPECS.register("adaptive_avg_pool")
 @dataclass(frozen=True)
 class AdaptiveAvgPool(Layer):
     """``nn.AdaptiveAvgPool1d/2d/3d``: a fixed output size whatever the input.
@@ -587,6 +638,7 @@ class AdaptiveAvgPool(Layer):
         return cls(self.output_size)
 
 
+@SPECS.register("global_avg_pool")
 @dataclass(frozen=True)
 class GlobalAvgPool(Layer):
     """Global average pooling: each feature map becomes its mean, ``(C, H, W) -> (C,)``.
@@ -619,6 +671,7 @@ class GlobalAvgPool(Layer):
 # --------------------------------------------------------------------------- dense part
 
 
+@SPECS.register("flatten")
 @dataclass(frozen=True)
 class Flatten(Layer):
     """``nn.Flatten``: ``(C, H, W) -> (C*H*W,)``.
@@ -639,6 +692,7 @@ class Flatten(Layer):
         return nn.Flatten()
 
 
+@SPECS.register("linear")
 @dataclass(frozen=True)
 class Linear(Layer):
     """``nn.Linear`` on the last axis (in-features come from the input shape).
@@ -679,6 +733,7 @@ class Linear(Layer):
 # --------------------------------------------------------------------------- element-wise
 
 
+@SPECS.register("relu")
 @dataclass(frozen=True)
 class ReLU(Layer):
     """``nn.ReLU``: ``max(0, a)``."""
@@ -691,6 +746,7 @@ class ReLU(Layer):
         return nn.ReLU()
 
 
+@SPECS.register("tanh")
 @dataclass(frozen=True)
 class Tanh(Layer):
     """``nn.Tanh``."""
@@ -703,6 +759,7 @@ class Tanh(Layer):
         return nn.Tanh()
 
 
+@SPECS.register("sigmoid")
 @dataclass(frozen=True)
 class Sigmoid(Layer):
     """``nn.Sigmoid``."""
@@ -715,6 +772,7 @@ class Sigmoid(Layer):
         return nn.Sigmoid()
 
 
+@SPECS.register("scaled_tanh")
 @dataclass(frozen=True)
 class ScaledTanh(Layer):
     """LeNet-5's squashing function ``f(a) = A tanh(S a)``, ``A = 1.7159``, ``S = 2/3``
@@ -728,6 +786,7 @@ class ScaledTanh(Layer):
         return TorchScaledTanh(SCALED_TANH_A, SCALED_TANH_S)
 
 
+@SPECS.register("dropout")
 @dataclass(frozen=True)
 class Dropout(Layer):
     """``nn.Dropout``: each unit is zeroed with probability ``p`` in training."""
@@ -745,6 +804,7 @@ class Dropout(Layer):
         return nn.Dropout(self.p)
 
 
+@SPECS.register("spatial_dropout")
 @dataclass(frozen=True)
 class SpatialDropout(Layer):
     """Spatial dropout: whole feature maps are zeroed with probability ``p`` (Tompson et al.,
@@ -765,6 +825,7 @@ class SpatialDropout(Layer):
         return (nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)[dims - 1](self.p)
 
 
+@SPECS.register("batch_norm")
 @dataclass(frozen=True)
 class BatchNorm(Layer):
     """``nn.BatchNorm1d/2d/3d``; on ``(C, H, W)`` this is spatial batch normalisation (Ioffe &
@@ -797,6 +858,7 @@ class BatchNorm(Layer):
         return cls(input_shape[0], eps=self.eps, momentum=self.momentum, affine=self.affine)
 
 
+@SPECS.register("local_response_norm")
 @dataclass(frozen=True)
 class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (Krizhevsky,
@@ -834,6 +896,7 @@ LENET5_C3_TABLE: tuple[tuple[int, ...], ...] = (
 )
 
 
+@SPECS.register("partial_conv")
 @dataclass(frozen=True)
 class PartialConv(Layer):
     """A convolution whose output map ``m`` reads only the input maps ``table[m]``
@@ -913,6 +976,7 @@ class PartialConv(Layer):
                              padding=self.padding)
 
 
+@SPECS.register("subsampling")
 @dataclass(frozen=True)
 class Subsampling(Layer):
     """LeNet-5's S2/S4: each unit sums a ``k x k`` window, multiplies the sum by a trainable
@@ -962,6 +1026,7 @@ class Subsampling(Layer):
         return Subsampling2d(input_shape[0], self.kernel_size)
 
 
+@SPECS.register("rbf_output")
 @dataclass(frozen=True)
 class RBFOutput(Layer):
     """LeNet-5's output layer: Euclidean radial basis units ``y_i = sum_j (x_j - w_ij)^2``,
@@ -1009,10 +1074,5 @@ class RBFOutput(Layer):
         return TorchRBF(input_shape[0], self.units)
 
 
-#: Every spec class, by kind (for tests and documentation).
-LAYER_KINDS: dict[str, type[Layer]] = {
-    cls.kind: cls
-    for cls in (Conv, ConvTranspose, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Flatten,
-                Linear, ReLU, Tanh, Sigmoid, ScaledTanh, Dropout, SpatialDropout, BatchNorm,
-                LocalResponseNorm, PartialConv, Subsampling, RBFOutput)
-}
+#: Every spec class, by the kind it shows in tables ("max-pool", ...).
+LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in SPECS.entries.values()}

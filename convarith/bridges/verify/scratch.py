@@ -50,15 +50,7 @@ def scratch_forward(case: LayerCase, x: np.ndarray, weight: Any = None, bias: An
 
 
 def _unfold(case: LayerCase, x: np.ndarray) -> np.ndarray:
-    """nn.Unfold from the im2col view: ``(N, C * prod(k), L)``, channel-major like torch."""
-    from convarith.bridges.scratch.im2col import pad, windows
-
-    g = conv_module.geometry(x.shape[2:], case.kernel_size, case.stride, case.padding,
-                             case.dilation)
-    view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)  # (N, C, oh, ow, kh, kw)
-    batch, channels = x.shape[:2]
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(batch, channels * view.shape[4]
-                                                    * view.shape[5], -1)
+    return conv_module.unfold(x, case.kernel_size, case.dilation, case.padding, case.stride)
 
 
 def scratch_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any = None,
