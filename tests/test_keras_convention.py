@@ -142,3 +142,19 @@ def test_cli_solve_padding_and_torch_layer():
                  "--padding", "same")
     assert result.output == ("nn.ZeroPad2d((0, 1, 0, 1))  # = F.pad(x, (0, 1, 0, 1))\n"
                              "then nn.Conv2d(C_in, C_out, 3, stride=2)\n")
+
+
+def test_a_symbolic_table_of_keras_specs_names_the_padding_mode():
+    from convarith import table
+    from convarith.specs.layers import Conv, Flatten, Linear, MaxPool
+    from convarith.specs.network import Network
+
+    net = Network("keras-style", (3, 224, 224), (
+        Conv(8, 3, stride=2, padding="same", convention="keras"),
+        MaxPool(2, padding="same", convention="keras"), Flatten(), Linear(10)))
+    rows = table(net, symbolic=True).rows
+    assert [row.padding for row in rows[1:3]] == ["same", "same"]
+    from convarith.tables.table import show_value
+
+    assert show_value(rows[2].output_shape[1]) == "floor((H - 1)/4) + 1"  # ceil(ceil(H/2)/2)
+    assert table(net).rows[2].output_shape == (8, 56, 56)

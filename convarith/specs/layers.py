@@ -271,6 +271,8 @@ class Conv(Layer):
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
         pairs = self._pairs(dims, tuple(input_shape[1:]))
         padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
+        if self.convention == "keras" and not all(isinstance(x, int) for p in pairs for x in p):
+            padding = [str(self.padding)]  # Keras' padding of a symbolic size: its mode
         out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
                "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
         if _show_arg(self.dilation) != "1":
@@ -470,8 +472,11 @@ class _Windowed:
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         padding = _show_arg(self.padding)
         if self.convention == "keras":
-            pairs = [str(a) if a == b else f"{a}:{b}" for a, b in self._keras_pairs(input_shape)]
+            found = self._keras_pairs(input_shape)
+            pairs = [str(a) if a == b else f"{a}:{b}" for a, b in found]
             padding = pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)
+            if not all(isinstance(x, int) for pair in found for x in pair):
+                padding = str(self.padding)  # Keras' padding of a symbolic size: its mode
         out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
                "padding": padding}
         if _show_arg(self.dilation) != "1":
