@@ -97,13 +97,20 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
+        from convarith.bridges.keras import is_keras_model
+        from convarith.tables.table import resolve
         from convarith.tables.table import verify as check
 
-        problems = check(model, input_size, **options)
+        resolved = resolve(model, **options)
+        problems = check(resolved, input_size, **options)
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)
             raise SystemExit(1)
+        if is_keras_model(resolved):
+            click.echo(f"Verified against Keras: all {len(resolved.layers)} layers agree in "
+                       "output shape and parameters.", err=True)
+            return
         layers = sum(len(row.layers) for row in result.rows)
         click.echo(f"Verified against torch: all {layers} layers agree in output shape and "
                    "parameters.", err=True)

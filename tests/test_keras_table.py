@@ -126,6 +126,31 @@ def test_convarith_table_reads_a_keras_model_file(tmp_path, monkeypatch):
     assert bigger.exit_code == 0, bigger.output
     logits = next(line for line in bigger.output.splitlines() if line.startswith("logits"))
     assert logits.split() == ["logits", "10", "15,690"]  # 14x14x8 flattened, 10 units
+    checked = CliRunner().invoke(main, ["table", "tiny_keras.py:model", "--verify",
+                                        "--columns", "layer"])
+    assert checked.exit_code == 0, checked.output
+    assert checked.output.endswith("Verified against Keras: all 4 layers agree in output "
+                                   "shape and parameters.\n")
+
+
+def test_verify_names_a_layer_convarith_reads_wrongly(monkeypatch):
+    from convarith.bridges import keras as bridge
+
+    model = mixed_model()
+    assert bridge.keras_mismatches(model) == []
+    real = bridge._specs
+
+    def wrong(layer):  # as if the bridge forgot Keras' "same" on the first convolution
+        found = real(layer)
+        if layer is model.layers[0]:
+            found = [Conv(8, 3, stride=2, padding=0, name=layer.name), *found[1:]]
+        return found
+
+    monkeypatch.setattr(bridge, "_specs", wrong)
+    first = model.layers[0].name
+    problems = bridge.keras_mismatches(model)  # the first is the culprit; later shapes follow
+    assert problems[0] == f"{first} (Conv2D): convarith gives (8, 14, 15), Keras (8, 15, 16) " \
+                          "(C first)"
 
 
 def test_causal_conv1d_pads_the_left_only():

@@ -302,3 +302,28 @@ def _volume(shape: Any) -> int:
     for x in shape:
         total *= int(x)
     return total
+
+
+def keras_mismatches(model: Any) -> list[str]:
+    """Each row of a Keras model's table against Keras' own numbers: the output shape every
+    layer reports and its trainable weights. One line per mismatch (empty: all agree)."""
+    _, records, _ = keras_records(model)
+    named = {record.name: record for record in records if record.name}
+    problems = []
+    for layer in model.layers:
+        if type(layer).__name__ == "InputLayer":
+            continue
+        record = named.get(layer.name)
+        want = channels_first(_keras_shape(layer.output))
+        trainable = sum(int(_volume(w.shape)) for w in layer.trainable_weights)
+        if record is None:
+            problems.append(f"{layer.name}: no row")
+            continue
+        # the layer's own output is that of its record (an activation row keeps the shape)
+        if tuple(record.output_shape) != tuple(want):
+            problems.append(f"{layer.name} ({type(layer).__name__}): convarith gives "
+                            f"{record.output_shape}, Keras {want} (C first)")
+        if record.params != trainable:
+            problems.append(f"{layer.name} ({type(layer).__name__}): convarith counts "
+                            f"{record.params} parameters, Keras {trainable}")
+    return problems

@@ -730,9 +730,18 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     >>> verify("alexnet", (3, 227, 227))
     []
     """
+    from convarith.bridges.keras import channels_first, is_keras_model, keras_mismatches
     from convarith.bridges.trace import trace
 
     resolved = resolve(model, **options)
+    if is_keras_model(resolved):  # against Keras' own shapes, at the model's own input
+        own = channels_first(tuple(resolved.inputs[0].shape)[1:])
+        if input is not None and channels_first(input) != own:
+            raise ConvArithError(
+                f"Error verifying the Keras model {resolved.name}: Keras knows its shapes at "
+                f"its own input {'x'.join(map(str, (*own[1:], own[0])))} (H x W x C) only. "
+                "Drop --input to verify.")
+        return keras_mismatches(resolved)
     if isinstance(resolved, Network):
         return resolved.with_input(_input_shape(resolved.input_shape, input,
                                                 symbolic=False)).check_torch()
