@@ -24,7 +24,8 @@ from convarith.formulas.solve import TorchEquivalent
 
 def torch_module(eq: TorchEquivalent, in_channels: int = 1, out_channels: int = 1, *,
                  bias: bool = True) -> Any:
-    """The ``torch.nn`` module that :func:`convarith.solve.torch_equivalent` describes.
+    """The ``torch.nn`` module that :func:`convarith.formulas.solve.torch_equivalent`
+    describes (``in_channels``/``out_channels``: a convolution's channels).
 
     >>> from convarith.formulas.solve import torch_equivalent
     >>> torch_module(torch_equivalent("conv", (8, 8), 3, stride=2, padding="same"), 3, 4)
@@ -135,7 +136,7 @@ def _numpy(value: Any) -> Any:
 
 # --------------------------------------------------------------------------- Keras models
 
-#: Keras activations convarith has a spec for (others become a row of their own kind).
+#: Keras activations convarith has a spec for (a layer with another keeps Keras' numbers).
 _ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
 
