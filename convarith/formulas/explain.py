@@ -262,7 +262,7 @@ def _keras_sliding(what: str, a: Any, pool: str = "") -> tuple[Derivation, ...]:
                 notes.append(f"(o - 1)s + {k_text} - i = {raw} < 0: the windows fit without "
                              "padding.")
             if pool == "max":
-                notes.append("Padding cells never win a max (Keras pads with -inf).")
+                notes.append("Padding cells never win a max (they count as -inf).")
             elif pool == "avg":
                 notes.append("Each average divides by the cells inside the input, not by the "
                              "window size.")
@@ -307,7 +307,7 @@ def explain_pool(
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
     ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
     >>> explain_pool(5, kernel_size=2, padding="same", convention="keras").notes[-1]
-    'Padding cells never win a max (Keras pads with -inf).'
+    'Padding cells never win a max (they count as -inf).'
     >>> explain_pool(8, kernel_size=3, padding=((0, 2),))
     Traceback (most recent call last):
     ...
