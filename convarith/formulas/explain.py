@@ -252,18 +252,18 @@ def _keras_sliding(what: str, a: Any, pool: str = "") -> tuple[Derivation, ...]:
             k_text = "k" if d == 1 else "d(k-1) + 1"
             k_num = str(k) if d == 1 else f"{d}*({k}-1) + 1"
             total = p[0] + p[1]
-            raw = (o - 1) * s + effective_kernel(k, d) - i
-            notes.append(
-                f"padding: max((o - 1)s + {k_text} - i, 0) = max({o - 1}*{s} + {k_num} - {i}, 0)"
-                f" = {total} in total: {p[0]} on the top/left, {p[1]} on the bottom/right"
-                + (" (the odd one goes there)." if total % 2 else ".")
-            )
-            if raw < 0:
-                notes.append(f"(o - 1)s + {k_text} - i = {raw} < 0: the windows fit without "
-                             "padding.")
-            if pool == "max":
+            formula_text = (f"padding: max((o - 1)s + {k_text} - i, 0) = "
+                            f"max({o - 1}*{s} + {k_num} - {i}, 0)")
+            if total == 0:
+                notes.append(f"{formula_text} = 0: the windows fit without padding.")
+            else:
+                notes.append(
+                    f"{formula_text} = {total} in total: {p[0]} on the top/left, {p[1]} on the "
+                    "bottom/right" + (" (the odd one goes there)." if total % 2 else ".")
+                )
+            if total and pool == "max":
                 notes.append("Padding cells never win a max (they count as -inf).")
-            elif pool == "avg":
+            elif total and pool == "avg":
                 notes.append("Each average divides by the cells inside the input, not by the "
                              "window size.")
                 if p[0] != p[1]:
@@ -459,9 +459,13 @@ def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: An
             f"{verbs[1]} {abs(right)} at the end"
         notes = (f"PyTorch's full output (padding 0) is (i - 1)s + {kt} = {full} cells; Keras "
                  f"keeps {o}: it {verbs[0]} {abs(left)} at the start and {second}.",)
-        steps = (Step(numbers, numbers.replace("*", r" \cdot ")), Step(str(o), str(o)))
+        def tex(plain: str) -> str:
+            return plain.replace("*", r" \cdot ").replace("max(", r"\max(").replace(
+                " mod ", r" \bmod ")
+
+        steps = (Step(numbers, tex(numbers)), Step(str(o), str(o)))
         out.append(Derivation(f"Transposed convolution output size (Keras, padding={a.mode!r})",
-                              Step(text, text.replace("*", r" \cdot ")), steps
+                              Step(text, tex(text)), steps
                               if numbers != str(o) else steps[1:], o, notes, label))
     return tuple(out)
 
