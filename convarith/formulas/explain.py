@@ -10,11 +10,11 @@ floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -85,11 +85,8 @@ def _unicode_floor(text: str) -> str:
     for word, left, right in (("floor(", "⌊", "⌋"), ("ceil(", "⌈", "⌉")):
         while word in text:
             start = text.index(word)
-            depth, pos = 0, start + len(word) - 1
-            for pos in range(start + len(word) - 1, len(text)):
-                depth += {"(": 1, ")": -1}.get(text[pos], 0)
-                if depth == 0:
-                    break
+            pos = closing_bracket(text, start + len(word) - 1)
+            pos = len(text) - 1 if pos < 0 else pos
             text = text[:start] + left + text[start + len(word):pos] + right + text[pos + 1:]
     return text
 
@@ -138,7 +135,7 @@ def explain_conv(
     """How a convolution's output size comes about, with the lost-input note.
 
     One derivation when every axis shares its numbers, else a list, one per axis
-    (:func:`conv_derivations` always gives a tuple).
+    (:func:`derivations` always gives a tuple).
 
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
@@ -155,27 +152,13 @@ def explain_conv(
         = 4
       padding: max((o - 1)s + k - i, 0) = max(3*2 + 3 - 8, 0) = 1 in total: 0 on the top/left, 1 on the bottom/right (the odd one goes there).
     """
-    return _one_or_list(conv_derivations(input_size, kernel_size, stride=stride,
-                                         padding=padding, dilation=dilation,
-                                         convention=convention))
-
-
-def conv_derivations(
-    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
-    convention: str = "torch",
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_conv`, always as a tuple (one per distinct axis).
-
-    >>> len(conv_derivations((5, 7), kernel_size=3))
-    2
-    """
     if convention == "keras":
         conv_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          dilation=dilation, convention="keras")
         a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
                            convention="keras")
         _require_numbers(a)
-        return _keras_sliding("Convolution output size", a)
+        return _one_or_list(_keras_sliding("Convolution output size", a))
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
     _require_numbers(a)
     out = []
@@ -184,7 +167,7 @@ def conv_derivations(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return tuple(out)
+    return _one_or_list(tuple(out))
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -230,7 +213,7 @@ def _lost_notes(i: int, k: int, s: int, p: tuple[int, int], d: int) -> list[str]
         tail = "it is real input: it is lost"
     numerator = i + p[0] + p[1] - effective_kernel(k, d)
     return [f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
-            f"is never covered ({tail})."]
+            f"{'is' if uncovered == 1 else 'are'} never covered ({tail})."]
 
 
 def _keras_sliding(what: str, a: Any, pool: str = "") -> tuple[Derivation, ...]:
@@ -296,8 +279,8 @@ def explain_pool(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
-    convention: str = "torch",
     kind: str = "max",
+    convention: str = "torch",
 ) -> list[Derivation] | Derivation:
     """How a pooling layer's output size comes about (floor or ceil mode; or Keras').
 
@@ -306,38 +289,20 @@ def explain_pool(
 
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
     ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
-    >>> explain_pool(5, kernel_size=2, padding="same", convention="keras").notes[-1]
-    'Padding cells never win a max (they count as -inf).'
     >>> explain_pool(8, kernel_size=3, padding=((0, 2),))
     Traceback (most recent call last):
     ...
     convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
+    >>> explain_pool(5, kernel_size=2, padding="same", convention="keras").notes[-1]
+    'Padding cells never win a max (they count as -inf).'
     """
-    return _one_or_list(pool_derivations(input_size, kernel_size, stride=stride,
-                                         padding=padding, dilation=dilation,
-                                         ceil_mode=ceil_mode, kind=kind,
-                                         convention=convention))
-
-
-def pool_derivations(
-    input_size: Any,
-    kernel_size: Any,
-    *,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    kind: str = "max",
-    convention: str = "torch",
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_pool`, always as a tuple (one per distinct axis)."""
     if convention == "keras":
         pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          dilation=dilation, ceil_mode=ceil_mode, kind=kind, convention="keras")
         a = keras_pool_arguments(input_size, kernel_size, stride, padding, dilation, ceil_mode,
                                  kind)
         _require_numbers(a)
-        return _keras_sliding("Pooling output size", a, pool=kind)
+        return _one_or_list(_keras_sliding("Pooling output size", a, pool=kind))
     a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
@@ -347,7 +312,7 @@ def pool_derivations(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return tuple(out)
+    return _one_or_list(tuple(out))
 
 
 def explain_conv_transpose(
@@ -360,7 +325,8 @@ def explain_conv_transpose(
     dilation: Any = 1,
     convention: str = "torch",
 ) -> list[Derivation] | Derivation:
-    """How a transposed convolution's output size comes about, and its equivalent convolution.
+    """How a transposed convolution's output size comes about, and its equivalent convolution
+    (``output_padding=None``: 0, or Keras' default with ``convention="keras"``).
 
     >>> print(explain_conv_transpose(3, kernel_size=3, stride=2, padding=1, output_padding=1).line())
     (3 - 1)*2 - 2*1 + 3 + 1 = 6
@@ -369,25 +335,9 @@ def explain_conv_transpose(
     4*2 = 8
     PyTorch's full output (padding 0) is (i - 1)s + k = 9 cells; Keras keeps 8: it cuts 0 at the start and 1 at the end.
     """
-    return _one_or_list(conv_transpose_derivations(
-        input_size, kernel_size, stride=stride, padding=padding, output_padding=output_padding,
-        dilation=dilation, convention=convention))
-
-
-def conv_transpose_derivations(
-    input_size: Any,
-    kernel_size: Any,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = None,
-    dilation: Any = 1,
-    convention: str = "torch",
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_conv_transpose`, always as a tuple."""
     if convention == "keras":
-        return _keras_transpose(input_size, kernel_size, stride, padding, output_padding,
-                                dilation)
+        return _one_or_list(_keras_transpose(input_size, kernel_size, stride, padding,
+                                             output_padding, dilation))
     if output_padding is None:
         output_padding = 0
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
@@ -417,16 +367,7 @@ def conv_transpose_derivations(
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return tuple(out)
-
-
-#: The worked derivations of every kind that has one, each giving a tuple of them.
-EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
-                      and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
-EXPLAIN.add("conv", conv_derivations)
-EXPLAIN.add("conv_transpose", conv_transpose_derivations)
-for _kind in kinds.of_family("pool", sized=True):
-    EXPLAIN.add(_kind.name, partial(pool_derivations, kind=_kind.short))
+    return _one_or_list(tuple(out))
 
 
 def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: Any,
@@ -468,6 +409,35 @@ def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: An
                               Step(text, tex(text)), steps
                               if numbers != str(o) else steps[1:], o, notes, label))
     return tuple(out)
+
+
+#: The worked derivations of every kind that has one, each giving a tuple of them.
+EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
+                      and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
+def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any
+                ) -> tuple[Derivation, ...]:
+    """The derivations of the layer kind ``kind`` (a :mod:`convarith.kinds` name), always as
+    a tuple, one per distinct axis (the ``explain_*`` functions give one alone).
+
+    >>> len(derivations("conv", (5, 7), kernel_size=3))
+    2
+    >>> derivations("lp_pool", 7, kernel_size=2, ceil_mode=True)[0].result
+    4
+    """
+    return EXPLAIN[kind](input_size, kernel_size, **geometry)
+
+
+def _always_tuple(explain: Any, **fixed: Any) -> Any:
+    def explained(*args: Any, **kwargs: Any) -> tuple[Derivation, ...]:
+        out = explain(*args, **fixed, **kwargs)
+        return tuple(out) if isinstance(out, list) else (out,)
+    return explained
+
+
+EXPLAIN.add("conv", _always_tuple(explain_conv))
+EXPLAIN.add("conv_transpose", _always_tuple(explain_conv_transpose))
+for _kind in kinds.of_family("pool", sized=True):
+    EXPLAIN.add(_kind.name, _always_tuple(explain_pool, kind=_kind.short))
 
 
 def symbolic_formula(kind: str) -> Any:
