@@ -101,25 +101,25 @@ def check_conv(dims: int, geometry, layer_class) -> None:
     np.testing.assert_allclose(run_torch(eq, x, layer), y, atol=1e-4, rtol=1e-4)
 
 
-@per_layer(12)
+@per_layer(30)
 @given(geometries(1, high=16))
 def test_conv1d_agrees_with_keras(geometry):
     check_conv(1, geometry, keras.layers.Conv1D)
 
 
-@per_layer(12)
+@per_layer(30)
 @given(geometries(2))
 def test_conv2d_agrees_with_keras(geometry):
     check_conv(2, geometry, keras.layers.Conv2D)
 
 
-@per_layer(8)
+@per_layer(15)
 @given(geometries(3, high=7))
 def test_conv3d_agrees_with_keras(geometry):
     check_conv(3, geometry, keras.layers.Conv3D)
 
 
-@per_layer(12)
+@per_layer(30)
 @example(((1, 1), (1, 2), (1, 1), (1, 1), "same", (0, 0)))  # Keras' empty output
 @given(geometries(2, high=8, output_padding=True))
 def test_conv2d_transpose_agrees_with_keras(geometry):
@@ -144,7 +144,7 @@ def test_conv2d_transpose_agrees_with_keras(geometry):
     np.testing.assert_allclose(run_torch(eq, x, layer), y, atol=1e-4, rtol=1e-4)
 
 
-@per_layer(12)
+@per_layer(30)
 @given(geometries(2, dilation=False), st.booleans())
 def test_max_pooling2d_agrees_with_keras(geometry, default_stride):
     i, k, s, _, mode, _ = geometry
@@ -175,7 +175,7 @@ def inside_average(x: np.ndarray, k, s, pairs) -> np.ndarray:
     return out
 
 
-@per_layer(12)
+@per_layer(30)
 @given(geometries(2, dilation=False), st.booleans())
 def test_average_pooling2d_agrees_with_keras(geometry, default_stride):
     i, k, s, _, mode, _ = geometry
