@@ -288,13 +288,14 @@ def keras_records(model: Any, input_shape: Any = None, *, dtype: str = "float32"
                 rf_effect="global"))
             current = out
             continue
-        for index, spec in enumerate(found):
-            out = spec.output_shape(current)
-            record = spec_record(spec, current, out, dtype=dtype, batch=batch)
-            if index == 0:  # Keras' non-trainable weights (batch norm: no batch counter)
-                record = replace(record, buffers=frozen)
-            records.append(record)
-            current = out
+        spec, *activation = found
+        out = spec.output_shape(current)
+        record = spec_record(spec, current, out, dtype=dtype, batch=batch)
+        # one record per Keras layer: its fused activation shows in the type ("conv + relu"),
+        # and the buffers are Keras' non-trainable weights (batch norm: no batch counter)
+        kind = " + ".join([record.kind, *(a.kind for a in activation)])
+        records.append(replace(record, kind=kind, buffers=frozen))
+        current = out
     return shape, records, footnotes
 
 
