@@ -35,9 +35,12 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.command()
 @click.argument("model")
 @click.option("--input", "inputs", multiple=True, metavar="SIZE[:DTYPE]",
-              help="C x H x W (3x227x227), H x W, or one size; default: the model's own. A "
-                   "traced module takes one per input (--input 3x224x224 --input 10), with "
-                   "an optional dtype (--input 16:int64).")
+              help="C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
+                   "size; default: the model's own. A traced module takes one per input "
+                   "(--input 3x224x224 --input 10), with an optional dtype (--input 16:int64).")
+@click.option("--channels-last/--channels-first", "channels_last", default=None,
+              help="--input is H x W x C, and the caption writes it so [default: for a "
+                   "keras.Model].")
 @click.option("-f", "--format", "format_", type=click.Choice(TABLE_FORMATS),
               help="Output format [default: terminal, or from the -o file's suffix].")
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")
@@ -72,7 +75,7 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
           symbolic: bool, verify: bool, output: str | None, order: str, all_layers: bool,
           exact: bool, dtype: str, batch: int, num_classes: int | None,
           extra: tuple[str, ...], depth: int | None, mode: str, device: str,
-          color: bool | None) -> None:
+          color: bool | None, channels_last: bool | None) -> None:
     """The layer-by-layer table of MODEL: kernel, stride, padding, output shape,
     parameters, MACs, activation memory, receptive field and notes.
 
@@ -88,6 +91,7 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
       convarith table alexnet --symbolic --columns layer,output,params
       convarith table models.py:Net --input 3x32x32 --verify
       convarith table models.py:Siamese --input 1x28x28 --input 1x28x28 --depth 1
+      convarith table keras_models.py:model --input 64x64x3 --channels-last
     """
     from convarith.tables.table import table as build
 
@@ -97,8 +101,8 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
     input_size: Any = None if not inputs else inputs[0] if len(inputs) == 1 else list(inputs)
     traced = {"depth": depth, "mode": mode, "device": device} if ":" in model else {}
     result = build(model, input_size, columns=columns, symbolic=symbolic, order=order,
-                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact, **traced,
-                   **options)
+                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact,
+                   channels_last=channels_last, **traced, **options)
     if output is not None:
         written = result.write(output, format_)
         click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
@@ -106,13 +110,21 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
+        from convarith.bridges.keras import is_keras_model
+        from convarith.tables.table import resolve
         from convarith.tables.table import verify as check
 
-        problems = check(model, input_size, **({"mode": mode} if traced else {}), **options)
+        resolved = resolve(model, **options)
+        problems = check(resolved, input_size, **({"mode": mode} if traced else {}),
+                         **options)
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)
             raise SystemExit(1)
+        if is_keras_model(resolved):
+            click.echo(f"Verified against Keras: all {len(resolved.layers)} layers agree in "
+                       "output shape and parameters.", err=True)
+            return
         layers = sum(len(row.layers) for row in result.rows)
         if traced:
             click.echo(f"Verified against a real forward on CPU and model.parameters(): all "

@@ -147,9 +147,10 @@ def _read_padded_conv(m: Any) -> L.Layer | None:
 @reads(lambda m: _read_padded_conv(m) if type(m).__name__ == "PaddedConv" else _read_conv(m))
 def _build_conv(spec: L.Conv, shape: Shape) -> Any:
     dims = _dims(spec, shape)
-    pairs = spec._pairs(dims)
+    pairs = spec._pairs(dims, tuple(shape[1:]))  # Keras' "same" pads by the input size
     symmetric = all(a == b for a, b in pairs)
-    padding: Any = (spec.padding if isinstance(spec.padding, str) and symmetric
+    named = isinstance(spec.padding, str) and spec.convention == "torch"
+    padding: Any = (spec.padding if named and symmetric
                     else tuple(a for a, _ in pairs) if symmetric else 0)
     if symmetric and not isinstance(padding, str):
         padding = _one(padding)
@@ -174,6 +175,14 @@ def _conv_classes() -> tuple[type, ...]:
 def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
     nn = _nn()
     dims = _dims(spec, shape)
+    if spec.convention == "keras":
+        from convarith.bridges.keras import torch_module
+        from convarith.formulas.solve import torch_equivalent
+
+        return torch_module(torch_equivalent(
+            "conv_transpose", L._size_arg(shape[1:]), spec.kernel_size, stride=spec.stride,
+            padding=spec.padding, dilation=spec.dilation,
+            output_padding=spec.output_padding), shape[0], spec.out_channels, bias=spec.bias)
     cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
     return cls(shape[0], spec.out_channels, spec._kernel(dims), stride=spec.stride,
                padding=spec.padding, output_padding=spec.output_padding,
@@ -192,6 +201,8 @@ def _pool_stride(m: Any) -> Any:
 @reads(lambda m: L.MaxPool(_one(m.kernel_size), stride=_pool_stride(m), padding=_one(m.padding),
                            dilation=_one(m.dilation), ceil_mode=m.ceil_mode))
 def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
+    if spec.convention == "keras":
+        return spec._keras_torch(shape)
     nn = _nn()
     cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
@@ -208,6 +219,8 @@ def _read_avg_pool(m: Any) -> L.Layer | None:
 @bridge(L.AvgPool, lambda: (_nn().AvgPool1d, _nn().AvgPool2d, _nn().AvgPool3d))
 @reads(_read_avg_pool)
 def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
+    if spec.convention == "keras":
+        return spec._keras_torch(shape)
     nn = _nn()
     cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
