@@ -283,10 +283,11 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             except ConvArithError:
                 pass
         rf = fields_of.get(draft.output_node) if draft.output_node is not None else None
-        sizes = jumps = None
+        sizes = jumps = fields = None
         if rf is not None and rf.axes:
             sizes = tuple(f.r for _, f in rf.axes)
             jumps = tuple(_jump(f.jump) for _, f in rf.axes)
+            fields = tuple(f for _, f in rf.axes)
         notes = [merge_notes[op.index] for op in draft.ops if op.index in merge_notes]
         geometry, lost = {}, None
         spec = draft.spec
@@ -303,7 +304,8 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             output_shape=o, params=count["params"], buffers=count["buffers"], macs=macs,
             memory=activation_bytes(o, dtype=dtype, batch=batch) if o else 0,
             geometry=geometry, lost=lost, note="; ".join(dict.fromkeys(notes)),
-            rf_effect="global", traced=True, rf=sizes, jump=jumps, calls=draft.calls,
+            rf_effect="global", traced=True, rf=sizes, jump=jumps, fields=fields,
+            calls=draft.calls,
             frozen=count["frozen"]))
     outputs: list[int | None] = [d.output_node for d in drafts]
     unused = _unused(graph, claimed)

@@ -218,6 +218,11 @@ class Field:
             return None
         return self.lo[i] + q * self.step, self.hi[i] + q * self.step  # type: ignore[operator]
 
+    def pixels(self, n: int) -> tuple[int, int] | None:
+        """The first and last input pixel output unit ``n`` sees, as
+        :meth:`RFRow.pixels` gives them for a chain (None: it sees none)."""
+        return self.at(n)
+
     @property
     def r(self) -> int:
         """The size: the widest interval over one period."""

@@ -35,6 +35,7 @@ class Record:
     traced: bool = False
     rf: tuple[Any, ...] | None = None
     jump: tuple[Any, ...] | None = None
+    fields: tuple[Any, ...] | None = None  # per axis, a receptive.Field
     calls: str = ""  # "2/6": the 2nd of a module's 6 calls
     frozen: Any = 0  # parameters with requires_grad=False (included in params)
 

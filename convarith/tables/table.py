@@ -201,7 +201,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                         steps[axis].append(step)
         rf = jump = fields = None
         if last.traced:
-            rf, jump = last.rf, last.jump
+            rf, jump, fields = last.rf, last.jump, last.fields
         elif alive:
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
