@@ -98,14 +98,8 @@ TRAIN_MODELS: tuple[str, ...] = ("lenet5", "lenet5-modern", "alexnet-small")
 #: Parts of a zoo model ``convarith train --finetune --freeze`` can keep fixed.
 FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 
-#: Animations of ``convarith animate`` (Dumoulin & Visin's kinds, arXiv:1603.07285).
-ANIMATION_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "numerical")
-
 #: Pooling modes a figure can show.
 POOL_MODES: tuple[str, ...] = ("max", "avg")
-
-#: Colour themes of the figures.
-THEMES: tuple[str, ...] = ("light", "dark")
 
 #: Static figures of ``convarith draw``.
 DRAW_KINDS: tuple[str, ...] = ("rf", "architecture", "formula", "channels")

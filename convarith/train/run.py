@@ -183,9 +183,10 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
         runs.append({"lr": rate, "steps": result.steps, "history": result.history,
                      "diverged": result.diverged, "diverged_at": result.diverged_at,
                      "steps_per_epoch": result.steps_per_epoch})
+    classes = len(spec.classes) if spec.classes else len(datasets.CLASS_NAMES[spec.dataset])
     plots.lr_sweep(runs, folder / f"lr_sweep.{spec.plot_format}",
                    title=f"{spec.model} on {spec.dataset}: learning-rate sweep "
-                         f"({config.optimizer}, batch {config.batch_size})")
+                         f"({config.optimizer}, batch {config.batch_size})", classes=classes)
     return runs
 
 
@@ -210,7 +211,7 @@ def final_line(result: RunResult, *, classes: int | None = None, lr: float | Non
     line = (f"best test accuracy {100 * best['test_accuracy']:.2f}% at epoch {best['epoch']}; "
             f"last {100 * result.test_accuracy:.2f}%; {total:.1f} s training, "
             f"{mean_rate:,.0f} images/s")
-    if classes and best["test_accuracy"] < 1.5 / classes:
+    if plots.stuck_at_chance(best["test_accuracy"], classes):
         advice = (f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}" if lr
                   else "")
         line += (f"\nno better than chance ({100 / classes:.2f}% for {classes} classes): the "
