@@ -117,8 +117,8 @@ def _legend_entries(scene: Scene, theme: Theme, style: str) -> list[tuple[str, d
     entries = [(names[kind], cell_style(theme, style, kind)) for kind in CELL_KINDS[::-1]
                if grid.count(kind)]
     window = scene.window_name
-    on_zero = any(grid.kinds[r][c] not in ("input", "lost") for frame in scene.frames
-                  for r, c in frame.taps if 0 <= r < grid.shape[0] and 0 <= c < grid.shape[1])
+    on_zero = any(tap_state(scene, r, c) == "kernel on zero" for frame in scene.frames
+                  for r, c in frame.taps)
     entries.append((f"{window} on input", _swatch(theme.fill(style, "kernel on input"))))
     if on_zero:
         zero = "padding" if not grid.count("inserted") else "a zero"
@@ -543,7 +543,7 @@ def write_gif(images: list[Any], path: Path, *, durations: tuple[float, ...] | N
 
 
 def _palette(images: list[Any], background: str) -> Any:
-    """A 64-colour palette from the first, middle and last frames stacked, its entry nearest
+    """A 64-colour palette from the first, middle and last frames stacked, the entries near
     the background set to the background exactly (median cut averages it with the
     anti-aliased edges otherwise: white would come out 251-253)."""
     from matplotlib.colors import to_rgb
@@ -558,14 +558,16 @@ def _palette(images: list[Any], background: str) -> Any:
         y += image.size[1]
     palette = stack.quantize(colors=64, method=Image.Quantize.MEDIANCUT,
                              dither=Image.Dither.NONE)
-    exact = tuple(round(255 * v) for v in to_rgb(background))
+    exact = [round(255 * v) for v in to_rgb(background)]
     entries = palette.getpalette()[:3 * 64]
-    colours = [tuple(entries[n:n + 3]) for n in range(0, len(entries), 3)]
-    nearest = min(range(len(colours)),
-                  key=lambda n: sum((a - b) ** 2 for a, b in zip(colours[n], exact)))
-    entries[3 * nearest:3 * nearest + 3] = exact
-    palette.putpalette(entries)
-    return palette
+    # Pillow matches colours through a coarse cache, so every entry close to the background
+    # becomes the background itself (a near-white entry would otherwise catch white pixels)
+    for n in range(0, len(entries), 3):
+        if max(abs(a - b) for a, b in zip(entries[n:n + 3], exact)) <= 12:
+            entries[n:n + 3] = exact
+    fixed = Image.new("P", (1, 1))
+    fixed.putpalette(entries)
+    return fixed
 
 
 def _require_ffmpeg(path: Path) -> None:

@@ -468,13 +468,13 @@ def transposed_scene(
     title = (f"Transposed convolution: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
              f"p = {_show([p for p, _ in a.p])}{extra}")
     # the convolution this one transposes maps the o-sized input back to i (Relationship 14)
+    # (an output padding a >= s, which dilation allows, has no such convolution)
     forward = conv_output_size(o, kernel_size=a.k, stride=a.s, padding=[p for p, _ in a.p],
                                dilation=a.d)
-    assert tuple(forward) == tuple(a.i), "a transposed convolution undoes its convolution's size"
-    subtitle = (f"the transpose of the convolution i = {_show(o)}, k = {_show(a.k)}, "
-                f"s = {_show(a.s)}, p = {_show([p for p, _ in a.p])}"
-                + ("" if set(a.d) == {1} else f", d = {_show(a.d)}")
-                + f" (output {_show(a.i)})")
+    subtitle = "" if tuple(forward) != tuple(a.i) else (
+        f"the transpose of the convolution i = {_show(o)}, k = {_show(a.k)}, "
+        f"s = {_show(a.s)}, p = {_show([p for p, _ in a.p])}"
+        + ("" if set(a.d) == {1} else f", d = {_show(a.d)}") + f" (output {_show(a.i)})")
     stretched = any(s > 1 for s in a.s)
     padded = any(q[x] > 0 or right[x] > 0 for x in range(2))
     label = _input_label(a.i, grid.shape, padded=padded, stretched=stretched)

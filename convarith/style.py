@@ -155,7 +155,7 @@ THEMES: dict[str, Theme] = {
     # on a dark background the kernel is Okabe-Ito yellow (their blue is too dim there)
     "dark": Theme("dark", background="#16191E", text="#EDEDED", line="#B3B3B3",
                   faint="#5C6370", flat=_DARK_FLAT,
-                  paper={**_DARK_FLAT, "output written": "#1E9E8F"}),
+                  paper={**_DARK_FLAT, "output written": "#12807A"}),
 }
 
 

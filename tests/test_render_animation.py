@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from convarith.choices import THEMES as THEME_CHOICES
+from convarith.style import THEMES as THEME_CHOICES
 from convarith.cli import main
 from convarith.errors import ConvArithError
 from convarith.render import THEMES, frame_images, save_animation
@@ -65,7 +65,7 @@ def test_frames_differ_step_to_step_and_dark_theme_is_dark():
 
 
 def test_theme_choices_are_the_renderer_themes():
-    assert tuple(THEMES) == THEME_CHOICES
+    assert THEMES is THEME_CHOICES  # one registry: the renderer re-exports the style's
 
 
 def test_unwritable_path_is_one_line_error(tmp_path):
@@ -114,4 +114,5 @@ def test_cli_animate_rejects_options_of_other_kinds():
     result = CliRunner().invoke(main, ["animate", "conv", "--input", "4", "--kernel", "2",
                                        "--ceil-mode", "-o", "x.gif"])
     assert result.exit_code == 2
-    assert result.output == "Error: --ceil-mode applies to pool, not conv. Drop it.\n"
+    assert result.output == ("Error: building the conv animation: ceil_mode (--ceil-mode) "
+                             "applies to pool, not conv. Drop it.\n")
