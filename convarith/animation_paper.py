@@ -25,7 +25,7 @@ from typing import Any
 
 from convarith.render import _Painter, cell_style, readable_text
 from convarith.scene import Scene, format_value
-from convarith.style import CAPTION_PT, Theme
+from convarith.style import CAPTION_PT, PAPER_CELL_IN, Theme
 
 Point = tuple[float, float]
 
@@ -48,11 +48,11 @@ class _Camera:
         self.scale = 1.0
         self.lift = 0.0
         # raise the output plane until it clears the input plane on screen
-        self.lift = 0.35 * size
+        self.lift = 0.25 * size
         for _ in range(60):
-            if self._clearance() >= 0.9:
+            if self._clearance() >= 0.5:
                 break
-            self.lift += 0.1 * size
+            self.lift += 0.05 * size
         near = self.point(0, 0, self.in_shape[0])
         near_right = self.point(0, self.in_shape[1], self.in_shape[0])
         self.scale = self.in_shape[1] / max(math.dist(near, near_right), 1e-9)
@@ -101,7 +101,9 @@ class PaperPainter(_Painter):
 
     style = "paper"
     max_height_in = 6.6
+    cell_in = PAPER_CELL_IN
     down = -1.0
+    line_width = 1.0
 
     def __init__(self, ax: Any, scene: Scene, theme: Theme, cell_px: float, *,
                  labels: bool = True) -> None:

@@ -85,11 +85,12 @@ class _Layout:
                        (height - o_rows) / 2, cols + gap + o_cols, height)
 
 
-def cell_inches(width: float, height: float, *, max_height: float = 4.6) -> float:
-    """The side of one cell: :data:`~convarith.style.CELL_IN` wherever the grids fit at it
-    (``width`` x ``height`` cells in 7.6 x ``max_height`` inches), smaller only when they
-    do not."""
-    return min(CELL_IN, (WIDTH_IN - 0.4) / width, max_height / height)
+def cell_inches(width: float, height: float, *, max_height: float = 4.6,
+                cell: float = CELL_IN) -> float:
+    """The side of one cell: ``cell`` (:data:`~convarith.style.CELL_IN`) wherever the grids
+    fit at it (``width`` x ``height`` cells in 7.6 x ``max_height`` inches), smaller only
+    when they do not."""
+    return min(cell, (WIDTH_IN - 0.4) / width, max_height / height)
 
 
 def _caption_lines(scene: Scene) -> list[str]:
@@ -213,7 +214,10 @@ class _Painter:
 
     style = "flat"
     max_height_in = 4.6  # the tallest drawing, inches
+    cell_in = CELL_IN  # one cell wherever the drawing fits
     down = 1.0  # screen y of the next row: +1 when rows go down the axes, -1 when up
+    # projection lines: drawn without anti-aliasing, so that a GIF frame changes few pixels
+    line_width = 1.5
 
     def __init__(self, ax: Any, scene: Scene, theme: Theme, cell_px: float, *,
                  labels: bool = True) -> None:
@@ -365,8 +369,8 @@ class _Painter:
                                zorder=8))
         cell = self._cell_at(*frame.output_cell, output=True)
         for xs, ys in self._projection(window, cell):
-            add(ax.plot(xs, ys, color=kernel, linewidth=1.4, zorder=9,
-                        solid_capstyle="round")[0])
+            add(ax.plot(xs, ys, color=kernel, linewidth=self.line_width, zorder=9,
+                        solid_capstyle="round", antialiased=False)[0])
 
     def _text(self, x: float, y: float, text: str, colour: str, size: float, r: int, c: int,
               *, weight: str = "normal", zorder: int = 5) -> Any:
@@ -398,7 +402,8 @@ class _Animation:
         self.scene, self.theme = scene, theme
         painter = painter_class(style)
         width_cells, height_cells = painter.extent(scene)
-        cell = cell_inches(width_cells, height_cells, max_height=painter.max_height_in)
+        cell = cell_inches(width_cells, height_cells, max_height=painter.max_height_in,
+                           cell=painter.cell_in)
         self.lines = _caption_lines(scene)
         entries = _legend_entries(scene, theme, painter.style)
         legend_h = 0.28 * len(legend_rows(entries)) + 0.1

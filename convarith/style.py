@@ -51,6 +51,11 @@ WIDTH_IN = 8.0
 #: whole lecture set does; a larger ``convarith animate`` grid is drawn smaller).
 CELL_IN = 0.42
 
+#: The paper style's cell on the near edge of the input plane (the far edge is drawn smaller):
+#: two planes stacked need the height, and a GIF of the paper's 49-frame figure stays under
+#: 300 KB.
+PAPER_CELL_IN = 0.32
+
 #: Text sizes in points: captions, step notes and legends; kernel weights; architecture labels.
 CAPTION_PT = 11.0
 WEIGHT_PT = 9.0

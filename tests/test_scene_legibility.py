@@ -27,6 +27,7 @@ from convarith.style import (
     CONTRAST_PAIRS,
     FIGURE_STYLES,
     MIN_CONTRAST,
+    PAPER_CELL_IN,
     STATES,
     THEMES,
     contrast,
@@ -200,8 +201,9 @@ def test_the_lecture_set_is_drawn_at_one_cell_size(style):
     for item in figure_set(style):
         if animated(item):
             width, height = painter.extent(scene_of(item))
-            assert cell_inches(width, height, max_height=painter.max_height_in) == CELL_IN, \
-                item.name
+            assert cell_inches(width, height, max_height=painter.max_height_in,
+                               cell=painter.cell_in) == painter.cell_in, item.name
+    assert painter.cell_in == (CELL_IN if style == "flat" else PAPER_CELL_IN)
 
 
 # --------------------------------------------------------------------------- static figures
