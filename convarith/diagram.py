@@ -309,7 +309,7 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
 
     >>> sheet = formula_sheet()
     >>> sheet.panels[0].example[0]
-    '⌊(5 + 2·1 − 3)/2⌋ + 1 = ⌊4/2⌋ + 1 = 2 + 1 = 3'
+    '⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1 = ⌊4/2⌋ + 1 = 2 + 1 = 3'
     >>> [t.symbol for t in sheet.panels[0].terms]
     ['i', 'p', 'd', 'k', 's', 'o']
     """

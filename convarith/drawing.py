@@ -83,12 +83,14 @@ def draw_rf(growth: RFGrowth, *, dpi: float = 100, theme: str = "light") -> Any:
         cell *= 0.95
     slots = [max(w * cell, least) for w in widths]
     tallest = max(widths) * cell
+    import textwrap
+
     first, last = growth.interval
-    text = [*growth.caption,
-            f"output unit ({growth.unit}, {growth.unit}) of the last layer sees input rows "
-            f"and columns {first} to {last}: {growth.rows[-1].r}×{growth.rows[-1].r} "
-            f"(Araujo, Norris & Sim, Distill 2019)"]
-    lines = [part for line in text for part in wrap_text(line, WRAP)]
+    summary = (f"output unit ({growth.unit}, {growth.unit}) of the last layer sees input rows "
+               f"and columns {first} to {last}: {growth.rows[-1].r}×{growth.rows[-1].r} "
+               f"(Araujo, Norris & Sim, Distill 2019)")
+    lines = [part for line in growth.caption for part in wrap_text(line, WRAP)]
+    lines += textwrap.wrap(summary, WRAP, subsequent_indent="    ")
     head, foot = 1.05, 0.3 + 0.24 * len(lines)
     height = head + tallest + foot
     figure = _figure(height, dpi, colours)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,8 +96,10 @@ def cell_inches(width: float, height: float, *, max_height: float = 4.6,
 
 def _caption_lines(scene: Scene) -> list[str]:
     lines: list[str] = []
-    for line in (*scene.caption, *scene.notes):
+    for line in scene.caption:  # formulas: broken between terms of the chain
         lines += wrap_text(line, WRAP)
+    for note in scene.notes:  # prose: broken between words
+        lines += textwrap.wrap(note, WRAP, break_on_hyphens=False)
     return lines
 
 
@@ -446,7 +449,7 @@ class _Animation:
             note.remove()
         frame = self.scene.frames[n]
         text = f"step {n + 1}/{len(self.scene.frames)}   {frame.note}"
-        lines = wrap_text(text, WRAP)
+        lines = textwrap.wrap(text, WRAP, subsequent_indent="      ", break_on_hyphens=False)
         height = self.figure.get_size_inches()[1]
         self.notes = [self.figure.text(0.03, self.note_y - n_line * LINE_IN / height, line,
                                        ha="left", va="top", fontsize=CAPTION_PT,

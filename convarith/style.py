@@ -224,11 +224,11 @@ def save_figure(figure: Any, path: str | os.PathLike[str], *, dpi: float = 100,
 
 
 def wrap_text(line: str, width: int) -> list[str]:
-    """``line`` in pieces of at most ``width`` characters, broken after ", " or before " = "
-    where it can be (so ``2·(3 − 1)`` is never split), continued lines indented; a piece
+    """``line`` in pieces of at most ``width`` characters, broken after ", " where it can be,
+    else before " = " (so ``2·(3 − 1)`` is never split), continued lines indented; a piece
     longer than the width on its own is wrapped at spaces.
 
-    >>> wrap_text("a = 1, b = 2, c = 3", 12)
+    >>> wrap_text("a = 1, b = 2, c = 3", 13)
     ['a = 1, b = 2,', '    c = 3']
     >>> wrap_text("o = ⌊(5 + 2·1 − 3)/2⌋ + 1 = ⌊4/2⌋ + 1", 30)
     ['o = ⌊(5 + 2·1 − 3)/2⌋ + 1', '    = ⌊4/2⌋ + 1']
@@ -236,17 +236,21 @@ def wrap_text(line: str, width: int) -> list[str]:
     import re
     import textwrap
 
-    pieces = [piece for piece in re.split(r"(?<=, )|(?= = )", line) if piece]
-    lines, current = [], ""
-    for piece in pieces:
-        if current and len(current + piece.rstrip()) > width:
-            lines.append(current.rstrip())
-            current = "    " + piece.lstrip()
-        else:
-            current += piece
-    lines.append(current.rstrip())
+    def greedy(text: str, pattern: str, indent: str) -> list[str]:
+        pieces = [piece for piece in re.split(pattern, text) if piece]
+        lines, current = [], ""
+        for piece in pieces:
+            if current.strip() and len(current + piece.rstrip()) > width:
+                lines.append(current.rstrip())
+                current = indent + piece.lstrip()
+            else:
+                current += piece
+        lines.append(current.rstrip())
+        return lines
+
     out: list[str] = []
-    for item in lines:
-        out += (textwrap.wrap(item, width, subsequent_indent="    ", break_on_hyphens=False)
-                if len(item) > width else [item])
+    for item in greedy(line, r"(?<=, )", "    "):
+        for part in (greedy(item, r"(?= = )", "    ") if len(item) > width else [item]):
+            out += (textwrap.wrap(part, width, subsequent_indent="    ",
+                                  break_on_hyphens=False) if len(part) > width else [part])
     return out
