@@ -58,7 +58,7 @@ def empty_frames(count: int) -> float:
 
 
 def measure(style: str, tmp: Path, jobs: int | None) -> None:
-    from convarith.lecture import animated, figure_set, scene_of
+    from convarith.figures.lecture import animated, figure_set, scene_of
 
     chosen = figure_set(style)
     frames = sum(len(scene_of(item).frames) for item in chosen if animated(item))

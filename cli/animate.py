@@ -8,8 +8,8 @@ import click
 
 from convarith.choices import POOL_MODES
 from convarith.cli.types import PADDING, SIZE
-from convarith.scene import ANIMATION_KINDS
-from convarith.style import FIGURE_STYLES, THEMES
+from convarith.figures.animation import ANIMATION_KINDS
+from convarith.figures.style import FIGURE_STYLES, THEMES
 
 
 @click.command(context_settings={"show_default": True})
@@ -61,8 +61,8 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
       convarith animate numerical --input 5 --kernel 3 -o numbers.png --every-frame
       convarith animate conv --input 6 --kernel 3 --stride 2 --padding 1 --style paper -o p.gif
     """
-    from convarith import render
-    from convarith.scene import animation_scene
+    from convarith.figures import animation_render as render
+    from convarith.figures.animation import animation_scene
 
     built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
                             padding=padding, dilation=dilation, output_padding=output_padding,

@@ -7,14 +7,14 @@ from typing import Any
 
 import click
 
-from convarith.style import FIGURE_STYLES, THEMES
+from convarith.figures.style import FIGURE_STYLES, THEMES
 
 Task = tuple[str, str, float, str, "float | None", str]
 
 
 def _make(task: Task) -> tuple[str, list[str]]:
     """One figure, in a worker process (module level so that it pickles)."""
-    from convarith.lecture import make
+    from convarith.figures.lecture import make
 
     name, out, dpi, theme, fps, style = task
     return name, [str(path) for path in make(name, out, dpi=dpi, theme=theme, fps=fps,
@@ -54,7 +54,7 @@ def figures(out: str | None, dpi: int, theme: str, style: str, fps: float | None
       convarith figures --only conv_padding_strides --only max_pooling
       convarith figures --style paper
     """
-    from convarith.lecture import figure, figure_set
+    from convarith.figures.lecture import figure, figure_set
 
     chosen = figure_set(style)
     if list_only:

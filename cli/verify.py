@@ -10,7 +10,7 @@ import click
 from convarith.choices import IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
 
 if TYPE_CHECKING:
-    from convarith.verify.bench import Report
+    from convarith.bridges.verify.bench import Report
 
 
 @click.command()
@@ -49,11 +49,11 @@ def verify(ctx: click.Context, examples: int | None, seed: int, layers: tuple[st
       convarith verify --impl mylayers:my_conv2d --layer conv2d
       convarith verify --impl homework/pool.py:max_pool2d
     """
-    from convarith.verify.bench import PROFILES, run
+    from convarith.bridges.verify.bench import PROFILES, run
 
     impl = None
     if target is not None:
-        from convarith.verify.impl import load_impl
+        from convarith.bridges.verify.impl import load_impl
 
         layers = _impl_layers(target, layers)
         impl = load_impl(target)
@@ -124,7 +124,7 @@ def _print_report(report: Report, target: str | None) -> None:
             click.echo(f"  {result.mismatch.case.describe()}")
             click.echo(f"  {result.mismatch.detail}")
             if target:
-                from convarith.verify.impl import describe_call
+                from convarith.bridges.verify.impl import describe_call
 
                 case = result.mismatch.case
                 shapes = f"x of shape {case.input_shape}"

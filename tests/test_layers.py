@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.layers import (
+from convarith.specs.layers import (
     LAYER_KINDS,
     LENET5_C3_TABLE,
     AdaptiveAvgPool,
@@ -25,6 +25,7 @@ from convarith.layers import (
     GlobalAvgPool,
     Linear,
     LocalResponseNorm,
+    LPPool,
     MaxPool,
     PartialConv,
     RBFOutput,
@@ -35,7 +36,7 @@ from convarith.layers import (
     Subsampling,
     Tanh,
 )
-from convarith.network import Network
+from convarith.specs.network import Network
 
 
 def torch_counts(module: torch.nn.Module) -> tuple[int, int]:
@@ -74,6 +75,8 @@ SPEC_CASES = [
     (MaxPool(3, stride=2, padding=1, ceil_mode=True, dilation=2), (4, 12, 11)),
     (AvgPool(2), (6, 28, 28)),
     (AvgPool(3, stride=2, padding=1, ceil_mode=True), (2, 8)),
+    (LPPool(2, 3, stride=2), (3, 9, 9)), (LPPool(1, 2, ceil_mode=True), (2, 7)),
+    (LPPool(3, (2, 1, 2)), (2, 4, 3, 5)),
     (AdaptiveAvgPool(6), (4, 13, 13)),
     (AdaptiveAvgPool((2, 3)), (4, 5, 7)),
     (GlobalAvgPool(), (5, 7, 7)),

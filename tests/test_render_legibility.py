@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from PIL import Image
 
 from convarith.cli import main
-from convarith.render import _Animation, save_animation
-from convarith.scene import conv_scene, pool_scene, transposed_scene
-from convarith.style import THEMES, TITLE_PT, WEIGHT_PT
+from convarith.figures.animation import conv_scene, pool_scene, transposed_scene
+from convarith.figures.animation_render import _Animation, save_animation
+from convarith.figures.style import THEMES, TITLE_PT, WEIGHT_PT
 
 FIGURES = Path(__file__).resolve().parent.parent / "figures"
 
@@ -115,8 +115,8 @@ def test_text_sizes_on_an_animation_frame():
 def test_architecture_labels_are_at_least_9_points_and_each_has_an_arrow():
     from matplotlib.patches import FancyArrowPatch
 
-    from convarith.diagram import architecture
-    from convarith.drawing import draw_architecture
+    from convarith.figures.static import architecture
+    from convarith.figures.static_render import draw_architecture
 
     for model in ("vgg16", "alexnet-paper"):
         arch = architecture(model)
@@ -134,7 +134,7 @@ def test_architecture_labels_are_at_least_9_points_and_each_has_an_arrow():
 
 
 def test_paper_style_puts_the_output_plane_above_the_input_plane():
-    from convarith.animation_paper import _Camera
+    from convarith.figures.animation_paper import _Camera
 
     for scene in (conv_scene((4, 6), kernel_size=(2, 3), padding=1, dilation=(1, 2)),
                   transposed_scene(3, kernel_size=3, stride=2, padding=1, output_padding=1),
@@ -189,7 +189,7 @@ def test_committed_figures_are_what_the_command_writes_byte_for_byte(tmp_path, s
 
 
 def test_committed_paper_figures_are_the_fifteen_under_300_kb():
-    from convarith.lecture import figure_set
+    from convarith.figures.lecture import figure_set
 
     for item in figure_set("paper"):
         path = FIGURES / "paper" / item.filename

@@ -10,11 +10,8 @@ import itertools
 import pytest
 
 from convarith import zoo
-from convarith.diagram import PROPER_NAMES, architecture, formula_sheet
 from convarith.errors import ConvArithError
-from convarith.lecture import LECTURE_SET, animated, figure, figure_set, scene_of
-from convarith.output_size import conv_output_size
-from convarith.scene import (
+from convarith.figures.animation import (
     ANIMATION_KINDS,
     SCENE_BUILDERS,
     animation_scene,
@@ -22,7 +19,9 @@ from convarith.scene import (
     pool_scene,
     transposed_scene,
 )
-from convarith.style import (
+from convarith.figures.lecture import LECTURE_SET, animated, figure, figure_set, scene_of
+from convarith.figures.static import PROPER_NAMES, architecture, formula_sheet
+from convarith.figures.style import (
     CELL_IN,
     CONTRAST_PAIRS,
     FIGURE_STYLES,
@@ -33,6 +32,7 @@ from convarith.style import (
     contrast,
     luminance,
 )
+from convarith.formulas.output_size import conv_output_size
 
 # --------------------------------------------------------------------------- timing
 
@@ -132,7 +132,7 @@ def test_dilated_caption_uses_one_minus_and_one_multiplication_sign():
 
 
 def test_dilated_receptive_field_caption_defines_k_star_before_using_it():
-    from convarith.diagram import rf_growth
+    from convarith.figures.static import rf_growth
 
     caption = rf_growth("conv k=3 d=2; conv k=3").caption[0]
     assert caption == ("layer 1 (conv k=3 d=2): k* = d(k − 1) + 1 = 2·(3 − 1) + 1 = 5, "
@@ -153,7 +153,7 @@ def test_max_pooling_figure_maxima_move_from_window_to_window():
 
 
 def test_pooling_slides_a_window_and_its_legend_says_so():
-    from convarith.render import _legend_entries
+    from convarith.figures.animation_render import _legend_entries
 
     scene = pool_scene(5, kernel_size=2, stride=2, ceil_mode=True)
     assert scene.window_name == "window" and conv_scene(3, kernel_size=2).window_name == "kernel"
@@ -195,7 +195,7 @@ def test_kind_to_scene_dispatch_is_one_table_for_cli_and_lecture_set():
 
 @pytest.mark.parametrize("style", FIGURE_STYLES)
 def test_the_lecture_set_is_drawn_at_one_cell_size(style):
-    from convarith.render import cell_inches, painter_class
+    from convarith.figures.animation_render import cell_inches, painter_class
 
     painter = painter_class(style)
     for item in figure_set(style):

@@ -1,6 +1,6 @@
 """Scenes agree with the formula core over random parameters, square and non-square.
 
-Each animation's plan is checked against :mod:`convarith.output_size`: one frame per output
+Each animation's plan is checked against :mod:`convarith.formulas.output_size`: one frame per output
 position, the window of output ``n`` at ``n*s - p`` (arXiv:1603.07285), taps ``d`` apart,
 padding, inserted zeros and lost rows where the formulas put them. Values are checked against
 torch, the reference implementation.
@@ -13,19 +13,19 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.output_size import (
-    conv_output_size,
-    conv_transpose_output_size,
-    lost_axis,
-    pool_output_size,
-)
-from convarith.scene import (
+from convarith.figures.animation import (
     MAX_FRAMES,
     PAPER_INPUT,
     PAPER_KERNEL,
     conv_scene,
     pool_scene,
     transposed_scene,
+)
+from convarith.formulas.output_size import (
+    conv_output_size,
+    conv_transpose_output_size,
+    lost_axis,
+    pool_output_size,
 )
 
 pairs = st.tuples

@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
+from convarith.bridges.verify.bench import PROFILES
 from convarith.choices import VERIFY_PROFILES
 from convarith.cli import main
-from convarith.verify.bench import PROFILES
 
 PLANTED = "tests/test_verify_impl.py"
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convarith.scratch.conv import conv
-from convarith.scratch.pool import avg_pool, max_pool
-from convarith.verify.bench import run
-from convarith.verify.cases import LayerCase
-from convarith.verify.checks import Mismatch
-from convarith.verify.impl import check_impl, describe_call, impl_arguments
+from convarith.bridges.scratch.conv import conv
+from convarith.bridges.scratch.pool import avg_pool, max_pool
+from convarith.bridges.verify.bench import run
+from convarith.bridges.verify.cases import LayerCase
+from convarith.bridges.verify.checks import Mismatch
+from convarith.bridges.verify.impl import check_impl, describe_call, impl_arguments
 
 
 def _pairs(value):
@@ -157,7 +157,7 @@ def test_ceil_mode_bug_is_found_where_the_last_window_starts_in_padding():
     ("avg_pool2d", "convarith.scratch.pool:avg_pool2d"),
 ])
 def test_bench_passes_correct_implementations(layer, target):
-    from convarith.verify.impl import load_impl
+    from convarith.bridges.verify.impl import load_impl
 
     report = run([layer], examples=200, impl=load_impl(target), impl_name=target)
     assert report.ok, report.results[0].mismatch

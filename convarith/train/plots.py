@@ -12,7 +12,7 @@ the format; :func:`activations` computes the data of the feature-map figure from
 
 Colours are Okabe & Ito's ("Color Universal Design", 2008): distinct for colour-blind
 readers and in greyscale prints together with the line styles. Files are written by
-:func:`convarith.style.save_figure`, the one figure writer (atomic, no timestamps).
+:func:`convarith.atomic.write_figure`, the one figure writer (atomic, no timestamps).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from convarith.atomic import write_figure
 from convarith.choices import PLOT_FORMATS
 from convarith.errors import ConvArithError
-from convarith.style import save_figure
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000",
            "#F0E442")
@@ -52,8 +52,8 @@ def save(figure: Any, path: str | Path, *, dpi: int = 110) -> Path:
             f"Use a name ending in {', '.join('.' + f for f in PLOT_FORMATS)}."
         )
     try:
-        return save_figure(figure, path, dpi=dpi, tight=True,
-                           allowed=tuple("." + f for f in PLOT_FORMATS))
+        return write_figure(figure, path, dpi=dpi, tight=True,
+                            suffixes=tuple("." + f for f in PLOT_FORMATS))
     finally:
         _pyplot().close(figure)
 

@@ -1,0 +1,139 @@
+"""PyTorch, the reference implementation: the real modules and functions for a LayerCase.
+
+torch is the judge of every check in :mod:`convarith.verify`: shapes come from the real
+``torch.nn`` modules run on a tiny CPU tensor (the meta device is not used as the judge: in
+torch 2.13 it accepts ``ConvTranspose1d(1, 1, 3, stride=2, output_padding=2)``, which the CPU
+kernels reject), values and gradients from ``torch.nn.functional`` in float64.
+
+>>> from convarith.verify.cases import LayerCase
+>>> torch_shape(LayerCase("max_pool2d", (1, 1, 5, 5), kernel_size=(2, 2), stride=(2, 2),
+...                       padding=(1, 1), ceil_mode=True))
+(1, 1, 3, 3)
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from convarith.bridges.verify.cases import LayerCase
+
+#: What torch raises for a configuration it rejects.
+TORCH_REJECTS = (RuntimeError, ValueError)
+
+
+def torch_padding(case: LayerCase) -> tuple[Any, tuple[int, ...]]:
+    """``(padding for the torch layer, (left, right, ...) for F.pad)``.
+
+    torch's layers pad symmetrically, so asymmetric pairs become an explicit ``F.pad`` first.
+    """
+    padding = case.padding
+    if isinstance(padding, str) or not padding or not isinstance(padding[0], (tuple, list)):
+        return padding, ()
+    if all(left == right for left, right in padding):
+        return tuple(left for left, _ in padding), ()
+    pad: list[int] = []
+    for left, right in reversed(padding):  # F.pad lists the last axis first
+        pad += [left, right]
+    return (0,) * len(padding), tuple(pad)
+
+
+def torch_module(case: LayerCase) -> nn.Module:
+    """The ``torch.nn`` module of the case (asymmetric padding: ZeroPad then the layer)."""
+    n, family = case.ndim, case.family
+    c = case.in_channels
+    if family == "conv":
+        padding, pad = torch_padding(case)
+        conv = getattr(nn, f"Conv{n}d")(c, case.out_channels, case.kernel_size,
+                                       stride=case.stride, padding=padding,
+                                       dilation=case.dilation, groups=case.groups,
+                                       bias=case.bias, dtype=torch.float64)
+        return nn.Sequential(_ZeroPad(pad), conv) if pad else conv
+    if family == "conv_transpose":
+        return getattr(nn, f"ConvTranspose{n}d")(
+            c, case.out_channels, case.kernel_size, stride=case.stride, padding=case.padding,
+            output_padding=case.output_padding, groups=case.groups, bias=case.bias,
+            dilation=case.dilation, dtype=torch.float64)
+    if family == "max_pool":
+        return getattr(nn, f"MaxPool{n}d")(case.kernel_size, stride=case.stride,
+                                          padding=case.padding, dilation=case.dilation,
+                                          ceil_mode=case.ceil_mode)
+    if family == "avg_pool":
+        return getattr(nn, f"AvgPool{n}d")(case.kernel_size, stride=case.stride,
+                                          padding=case.padding, ceil_mode=case.ceil_mode,
+                                          count_include_pad=case.count_include_pad)
+    if family == "adaptive_avg_pool":
+        return getattr(nn, f"AdaptiveAvgPool{n}d")(case.output_size)
+    if family == "unfold":
+        return nn.Unfold(case.kernel_size, dilation=case.dilation, padding=case.padding,
+                         stride=case.stride)
+    if family == "linear":
+        return nn.Linear(case.input_shape[-1], case.out_channels, bias=case.bias,
+                         dtype=torch.float64)
+    if family == "relu":
+        return nn.ReLU()
+    if family == "tanh":
+        return nn.Tanh()
+    raise ValueError(f"no torch module for layer {case.layer!r}")
+
+
+class _ZeroPad(nn.Module):
+    def __init__(self, pad: tuple[int, ...]) -> None:
+        super().__init__()
+        self.pad = pad
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.pad(x, self.pad)
+
+
+def torch_shape(case: LayerCase) -> tuple[int, ...]:
+    """The output shape of the real torch module on a zero input (raises where torch rejects)."""
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")  # e.g. "Initializing zero-element tensors is a no-op"
+        if case.layer == "cross_entropy":
+            return ()
+        module = torch_module(case)
+        return tuple(module(torch.zeros(case.input_shape, dtype=torch.float64)).shape)
+
+
+def torch_forward(case: LayerCase, x: Any, weight: Any = None, bias: Any = None) -> Any:
+    """``torch.nn.functional`` applied to tensors (or arrays, turned into float64 tensors).
+
+    For "cross_entropy", ``weight`` holds the integer class targets.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "padding='same' with even kernel lengths ..."
+        return _forward(case, _tensor(x), _tensor(weight), _tensor(bias))
+
+
+def _forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    family = case.family
+    if family == "conv":
+        padding, pad = torch_padding(case)
+        if pad:
+            x = F.pad(x, pad)
+        conv = getattr(F, f"conv{case.ndim}d")
+        return conv(x, weight, bias, stride=case.stride, padding=padding,
+                    dilation=case.dilation, groups=case.groups)
+    if family == "conv_transpose":
+        conv_t = getattr(F, f"conv_transpose{case.ndim}d")
+        return conv_t(x, weight, bias, stride=case.stride, padding=case.padding,
+                      output_padding=case.output_padding, groups=case.groups,
+                      dilation=case.dilation)
+    if family == "linear":
+        return F.linear(x, weight, bias)
+    if family == "cross_entropy":
+        return F.cross_entropy(x, weight)
+    return torch_module(case)(x)
+
+
+def _tensor(value: Any) -> Any:
+    if value is None or isinstance(value, torch.Tensor):
+        return value
+    array = np.asarray(value)
+    return torch.from_numpy(array.astype(np.int64 if array.dtype.kind in "iu" else np.float64))
