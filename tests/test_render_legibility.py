@@ -151,7 +151,7 @@ def test_paper_style_puts_the_output_plane_above_the_input_plane():
 @pytest.mark.parametrize("args", [
     ["conv", "--input", "4x6", "--kernel", "2x3", "--padding", "1", "--dilation", "1x2",
      "--stride", "2x1"],
-    ["transposed", "--input", "3", "--kernel", "3", "--stride", "2", "--padding", "1",
+    ["transposed", "--input", "2", "--kernel", "3", "--stride", "2", "--padding", "1",
      "--output-padding", "1"],
     ["pool", "--input", "5", "--kernel", "2", "--ceil-mode"],
 ])
