@@ -320,6 +320,8 @@ def _equivalent_convolution(i: int, k: int, s: int, p: int, d: int, a: int) -> s
     'Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with s − 1 = 1 zero between units (5 wide), pad with k − p − 1 = 1 on each side (plus a = 1 on the bottom and right), then convolve with stride 1.'
     >>> _equivalent_convolution(2, 3, 1, 0, 1, 0)
     'Equivalent convolution (Dumoulin & Visin, section 4): pad with k − p − 1 = 2 on each side, then convolve with stride 1.'
+    >>> _equivalent_convolution(4, 3, 1, 2, 1, 0)
+    'Equivalent convolution (Dumoulin & Visin, section 4): convolve with stride 1.'
     """
     q = transposed_padding(k, p, d)
     kernel = "k" if d == 1 else "k*"
@@ -334,8 +336,8 @@ def _equivalent_convolution(i: int, k: int, s: int, p: int, d: int, a: int) -> s
             pad = f"crop {-q} on each side ({kernel} − p − 1 = −{-q})"
         steps.append(pad + (f" (plus a = {a} on the bottom and right)" if a else ""))
     define = "" if d == 1 else f" (k* = d(k − 1) + 1 = {effective_kernel(k, d)})"
-    return (f"Equivalent convolution (Dumoulin & Visin, section 4): {', '.join(steps)}"
-            + (", then" if steps else "") + f" convolve with stride 1{define}.")
+    steps.append(("then " if steps else "") + f"convolve with stride 1{define}")
+    return f"Equivalent convolution (Dumoulin & Visin, section 4): {', '.join(steps)}."
 
 
 def symbolic_formula(kind: str) -> Any:
