@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from convarith.choices import POOL_MODES
-from convarith.cli.types import PADDING, SIZE
+from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
 from convarith.figures.animation import ANIMATION_KINDS
 from convarith.figures.style import FIGURE_STYLES, THEMES
 
@@ -27,9 +27,9 @@ from convarith.figures.style import FIGURE_STYLES, THEMES
 @click.option("--values", is_flag=True, help="Conv: show the numbers (same as 'numerical').")
 @click.option("--pool", "pool_mode", type=click.Choice(POOL_MODES), default="max",
               help="Pool: max or average.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=None,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
               help="Frames per second (GIF, MP4) [1 s a frame, 2 s for numerical and pool; "
                    "the last frame held 3 times as long].")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
@@ -63,10 +63,14 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
     """
     from convarith.figures import animation_render as render
     from convarith.figures.animation import animation_scene
+    from convarith.figures.render_budget import check_frames
 
     built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
                             padding=padding, dilation=dilation, output_padding=output_padding,
                             ceil_mode=ceil_mode, mode=pool_mode, values=values)
+    suffix = output.lower().rsplit(".", 1)[-1]
+    check_frames(frames=len(built.frames), dpi=dpi,
+                 animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))
     written = render.save_animation(built, output, fps=fps, dpi=dpi, theme=theme, style=style,
                                     every_frame=every_frame)
     frames = len(built.frames)

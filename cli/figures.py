@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from convarith.cli.types import FiniteFloatRange, PathType
 from convarith.figures.style import FIGURE_STYLES, THEMES
 
 Task = tuple[str, str, float, str, "float | None", str]
@@ -22,7 +23,7 @@ def _make(task: Task) -> tuple[str, list[str]]:
 
 
 @click.command(context_settings={"show_default": True})
-@click.option("--out", type=click.Path(file_okay=False), default=None,
+@click.option("--out", type=PathType(file_okay=False), default=None,
               help="Folder to write the figures into (created if missing) "
                    "[figures, or figures/paper with --style paper].")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
@@ -32,7 +33,7 @@ def _make(task: Task) -> tuple[str, list[str]]:
 @click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat",
               help="flat: the whole lecture set; paper: the 15 animations of arXiv:1603.07285 "
                    "in Dumoulin & Visin's perspective look.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=None,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
               help="Frames per second of the animations [1 s a frame, 2 s for numerical and "
                    "pooling; the last frame held 3 times as long].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -89,13 +90,35 @@ def _run(tasks: list[Task], workers: int) -> list[str]:
                 written += _make(task)[1]
                 progress.advance(bar)
             return written
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        import multiprocessing
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_make, task) for task in tasks]
-            for future in as_completed(futures):
-                name, paths = future.result()  # a ConvArithError re-raises here
+        pool = multiprocessing.Pool(workers, initializer=_worker_start)
+        try:
+            for name, paths in pool.imap_unordered(_make, tasks):  # errors re-raise here
                 written += paths
                 progress.update(bar, description=name)
                 progress.advance(bar)
+            pool.close()
+        except BaseException:
+            pool.terminate()  # Ctrl-C, kill or an error: the workers stop at once
+            raise
+        finally:
+            pool.join()
     return sorted(written)
+
+
+def _worker_start() -> None:
+    """In each worker: leave Ctrl-C to the main process (which stops the workers, without a
+    traceback from each), and die with it if it is killed outright (Linux)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the main process's handler is inherited
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - another libc
+            pass

@@ -6,26 +6,44 @@ from typing import Any
 
 import click
 
-from convarith.choices import POOL_KINDS, SIZE_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith import kinds
+from convarith.choices import SIZE_KINDS
+from convarith.cli import options
+from convarith.cli.types import SIZE, reject_unused, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
+#: Which options each kind uses; any other given on the command line is refused.
+_APPLIES: dict[str, tuple[str, ...]] = {
+    "kernel_size": ("conv", "transposed", "pool"),
+    "stride": ("conv", "transposed", "pool"),
+    "padding": ("conv", "transposed", "pool"),
+    "dilation": ("conv", "transposed", "pool"),
+    "output_padding": ("transposed",),
+    "ceil_mode": ("pool",),
+    "pool_kind": ("pool",),
+    "output_size": ("adaptive",),
+    "out_channels": ("conv",),
+    "explain": ("conv", "transposed", "pool"),
+    "symbolic": ("conv", "transposed", "pool"),
+    "latex": ("conv", "transposed", "pool"),
+    "strict": ("conv",),
+}
+
 
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(SIZE_KINDS))
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).")
-@click.option("--kernel", "kernel_size", type=SIZE, help="Kernel size (not for adaptive).")
-@click.option("--stride", type=SIZE, help="Stride [conv: 1, pool: the kernel size].")
-@click.option("--padding", type=PADDING, default="0",
-              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
-@click.option("--dilation", type=SIZE, default="1", help="Dilation.")
-@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
-@click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
-@click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
-              show_default=True, help="Pool: max or average pooling (AvgPool has no dilation).")
+@options.input_size("Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).",
+                     required=True)
+@options.kernel_size("Kernel size (not for adaptive).")
+@options.stride("Stride [conv: 1, pool: the kernel size].")
+@options.padding("Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@options.dilation()
+@options.output_padding()
+@options.ceil_mode()
+@options.pool_kind("Pool: max, average or power-average (LPPool: no padding, no dilation) "
+                   "pooling.")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
@@ -33,10 +51,13 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--symbolic", is_flag=True, help="Give the size as an expression of H and W.")
 @click.option("--latex", is_flag=True, help="Give the derivation (or expression) in LaTeX.")
 @click.option("--strict", is_flag=True, help="Conv: reject input that no window covers.")
+@click.option("--layout", type=click.Choice(["dhw", "chw"]),
+              help="How a 3-part --input such as 64x112x112 is read: D x H x W (a 3-D "
+                   "layer) or C x H x W (channels, kept as they are). [default: dhw]")
 def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
          dilation: Any, output_padding: Any, ceil_mode: bool, pool_kind: str, output_size: Any,
          out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
-         strict: bool) -> None:
+         strict: bool, layout: str | None) -> None:
     """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
 
     The bare result is the first line of output, so scripts can read it.
@@ -52,6 +73,23 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     """
     from convarith.formulas import output_size as formulas
 
+    reject_unused(kind, _APPLIES)
+    three = isinstance(input_size, tuple) and len(input_size) == 3
+    if layout is not None and not three:
+        parts = len(input_size) if isinstance(input_size, tuple) else 1
+        raise ConvArithError(f"--layout reads a 3-part --input (e.g. 64x112x112); --input "
+                             f"{show(input_size)} has {parts} part(s). Drop --layout.")
+    if layout == "chw" and out_channels is not None:
+        raise ConvArithError("--out-channels already reads --input as C x H x W. Drop --layout.")
+    reading = None
+    if three and out_channels is None:
+        if layout == "chw":
+            channels, input_size = input_size[0], input_size[1:]
+            reading = (f"read --input {show((channels, *input_size))} as C x H x W: "
+                       f"{channels} channels, kept")
+        else:
+            reading = (f"read --input {show(input_size)} as D x H x W (a 3-D layer); add "
+                       "--layout chw to read it as C x H x W")
     in_channels = None
     if out_channels is not None:
         if kind != "conv":
@@ -80,40 +118,45 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
     if stride is not None or kind != "pool":
         arguments["stride"] = 1 if stride is None else stride
-    compute, explainer = {
-        "conv": (formulas.conv_output_size, "explain_conv"),
-        "transposed": (formulas.conv_transpose_output_size, "explain_conv_transpose"),
-        "pool": (formulas.pool_output_size, "explain_pool"),
-    }[kind]
+    # the layer kind (convarith.kinds) of the family asked for
+    layer = {"conv": "conv", "transposed": "conv_transpose", "pool": f"{pool_kind}_pool"}[kind]
+    compute = kinds.get(layer).formula
     if kind == "conv":
         arguments["strict"] = strict
     if kind == "transposed":
         arguments["output_padding"] = output_padding
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
-    result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
-    if symbolic:
-        _print_symbolic(compute, input_size, arguments, latex)
-    else:
-        channels = f"{out_channels}x" if out_channels is not None else ""
-        click.echo(channels + show(result))
-    if in_channels is not None and out_channels is not None:
-        from convarith.formulas.counting import conv_params
-
-        dims = len(input_size) if isinstance(input_size, tuple) else 1
-        weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
-        total = conv_params(in_channels, out_channels, kernel_size, dims=dims)
-        kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
-        click.echo(f"parameters: {total:,} ({out_channels} filters of "
-                   f"{in_channels}x{show(kernel)}: {weights:,} weights + "
-                   f"{out_channels} biases)")
+    result = compute(input_size, **arguments)
+    # every number is computed before the first line is printed: an error prints nothing else
+    explanation = None
     if explain or (latex and not symbolic):
         from convarith.formulas import explain as explaining
 
-        arguments.pop("strict", None)
-        derivations = getattr(explaining, explainer)(input_size, **arguments)
-        for derivation in derivations if isinstance(derivations, list) else [derivations]:
-            click.echo(derivation.latex() if latex else derivation.text())
+        explained = {k: v for k, v in arguments.items() if k != "strict"}
+        explanation = [derivation.latex() if latex else derivation.text()
+                       for derivation in explaining.derivations(layer, input_size, **explained)]
+    counts = None
+    if in_channels is not None and out_channels is not None:
+        from convarith.formulas.counting import conv_count
+
+        dims = len(input_size) if isinstance(input_size, tuple) else 1
+        kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
+        counts = conv_count(in_channels, out_channels, kernel)
+    if symbolic:
+        _print_symbolic(compute, input_size, arguments, latex)
+    else:
+        channels = (f"{out_channels}x" if out_channels is not None else
+                    f"{channels}x" if layout == "chw" else "")
+        click.echo(channels + show(result))
+    if reading is not None:
+        click.echo(reading)
+    if counts is not None:
+        click.echo(f"parameters: {counts.params:,} ({out_channels} filters of "
+                   f"{in_channels}x{show(kernel)}: {counts.weights:,} weights + "
+                   f"{counts.biases} biases)")
+    for text in explanation or []:
+        click.echo(text)
 
 
 def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
@@ -126,9 +169,28 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)
     expressions = compute(symbols if dims > 1 else symbols[0], **arguments)
     expressions = expressions if isinstance(expressions, tuple) else (expressions,)
-    render = sympy.latex if latex else sympy.sstr
+    render = sympy.latex if latex else _plain_text
     click.echo(", ".join(render(tidy(e)) for e in expressions))
     values = input_size if isinstance(input_size, tuple) else (input_size,)
     at = ", ".join(f"{s}={v}" for s, v in zip(symbols, values))
     results = [e.subs(dict(zip(symbols, values))) for e in expressions]
     click.echo(f"at {at}: " + "x".join(str(r) for r in results))
+
+
+def _plain_text(expression: Any) -> str:
+    """sympy's text, with a case split written as words instead of a raw ``Piecewise``.
+
+    >>> import sympy
+    >>> i = sympy.Symbol("i", integer=True, positive=True)
+    >>> _plain_text(sympy.Piecewise((i - 1, i <= 4), (i, True)))
+    'i - 1 if i <= 4, else i'
+    """
+    import sympy
+
+    if isinstance(expression, sympy.Piecewise):
+        parts = []
+        for value, condition in expression.args:
+            parts.append(sympy.sstr(value) if condition is sympy.true
+                         else f"{sympy.sstr(value)} if {sympy.sstr(condition)}")
+        return ", else ".join(parts)
+    return sympy.sstr(expression)

@@ -95,8 +95,8 @@ TRAIN_MODELS: tuple[str, ...] = ("lenet5", "lenet5-modern", "alexnet-small")
 #: Parts of a zoo model ``convarith train --finetune --freeze`` can keep fixed.
 FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 
-#: Pooling modes a figure can show.
-POOL_MODES: tuple[str, ...] = ("max", "avg")
+#: The pooling kinds (POOL_KINDS) a figure can show: LPPool has no scene.
+POOL_MODES: tuple[str, ...] = tuple(k for k in POOL_KINDS if k != "lp")
 
 #: Static figures of ``convarith draw``.
 DRAW_KINDS: tuple[str, ...] = ("rf", "architecture", "formula", "channels")

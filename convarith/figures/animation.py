@@ -628,7 +628,7 @@ def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
     >>> animation_scene("conv", 4, kernel_size=3, ceil_mode=True)
     Traceback (most recent call last):
     ...
-    convarith.errors.ConvArithError: Error building the conv animation: ceil_mode (--ceil-mode) applies to pool, not conv. Drop it.
+    convarith.errors.ConvArithError: --ceil-mode applies to pool, not conv. Drop it.
     """
     if kind not in SCENE_BUILDERS:
         raise ConvArithError(f"Error building an animation: kind={kind!r} is not an animation. "
@@ -638,9 +638,14 @@ def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
         if name in given and kind not in kinds:
             value = given.pop(name)
             if value not in (unset, (unset, unset)):
+                # named as the command line spells it, the one place these options come from
                 option = "--" + {"mode": "pool"}.get(name, name).replace("_", "-")
-                raise ConvArithError(f"Error building the {kind} animation: {name} ({option}) "
-                                     f"applies to {' and '.join(kinds)}, not {kind}. Drop it.")
+                raise ConvArithError(f"{option} applies to {' and '.join(kinds)}, not {kind}. "
+                                     "Drop it.")
+    from convarith.figures.render_budget import check_grid
+
+    check_grid(input_size, kernel=given.get("kernel_size"), stride=given.get("stride"),
+               padding=given.get("padding", 0), dilation=given.get("dilation", 1), kind=kind)
     if given.get("stride", 0) is None and kind != "pool":
         given["stride"] = 1
     return SCENE_BUILDERS[kind](input_size, **given)

@@ -58,20 +58,6 @@ def save(figure: Any, path: str | Path, *, dpi: int = 110) -> Path:
         _pyplot().close(figure)
 
 
-#: A run "never beat chance" when its best test accuracy stays under this many times the
-#: chance level 1/classes.
-CHANCE_MARGIN = 1.5
-
-
-def stuck_at_chance(accuracy: float, classes: int | None) -> bool:
-    """Whether a best test accuracy (0..1) never beat chance among ``classes`` classes.
-
-    >>> stuck_at_chance(0.0975, 10), stuck_at_chance(0.9, 10), stuck_at_chance(0.1, None)
-    (True, False, False)
-    """
-    return bool(classes) and accuracy < CHANCE_MARGIN / classes  # type: ignore[operator]
-
-
 def learning_curves(history: Sequence[dict[str, Any]], path: str | Path, *,
                     title: str = "") -> Path:
     """Loss (left) and accuracy (right) per epoch, train solid and test dashed."""
@@ -120,11 +106,12 @@ def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "
     """One line per learning rate: training loss per step (left, running mean over a
     fifth of an epoch, log scale) and test accuracy per epoch (right, measured at the end of
     each epoch). A run that diverged ends in a cross at its last finite loss. With
-    ``classes``, the right panel has the chance line (1/classes) and a run that never beat
-    chance (:func:`stuck_at_chance`) is marked so in the legend and with a ring on its last
-    point.
+    ``classes``, the right panel has the chance line (1/classes); a run flagged
+    ``"never_beat_chance"`` (the training run decides, :func:`convarith.train.run.sweep`) is
+    marked so in the legend and with a ring on its last point.
 
-    Each run is ``{"lr", "steps", "steps_per_epoch", "history", "diverged"}``.
+    Each run is ``{"lr", "steps", "steps_per_epoch", "history", "diverged"}`` and optionally
+    ``"never_beat_chance"``.
     """
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -134,8 +121,7 @@ def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "
         steps = np.asarray(run["steps"], dtype=np.float64)
         finite = steps[np.isfinite(steps)]
         history = run["history"]
-        stuck = bool(history) and stuck_at_chance(max(row["test_accuracy"] for row in history),
-                                                  classes)
+        stuck = bool(history) and bool(run.get("never_beat_chance"))
         label = (f"lr={run['lr']:g}" + (" (diverged)" if run["diverged"] else "")
                  + (" (never beat chance)" if stuck else ""))
         if len(finite):
