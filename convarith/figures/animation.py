@@ -200,15 +200,9 @@ def _cell_kind(row: str, col: str) -> str:
 
 
 def _kinds(rows: Sequence[str], cols: Sequence[str]) -> tuple[tuple[str, ...], ...]:
-    """Cell kinds from the row's and the column's; padding in a row or column no window
-    reaches (lost or unreached) is unreached itself."""
-    never = ("lost", "unreached")
-
-    def kind(r: str, c: str) -> str:
-        cell = _cell_kind(r, c)
-        return "unreached" if cell == "padding" and (r in never or c in never) else cell
-
-    return tuple(tuple(kind(r, c) for c in cols) for r in rows)
+    """Cell kinds from the row's and the column's, the earlier in :data:`CELL_KINDS` winning
+    (the explorer page combines the per-axis kinds by the same rule)."""
+    return tuple(tuple(_cell_kind(r, c) for c in cols) for r in rows)
 
 
 def _axis_kinds(i: int, left: int, right: int, *, lost: int = 0, extent: int | None = None,
