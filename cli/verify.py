@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from convarith.choices import IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
+from convarith.cli.types import SEED
 
 if TYPE_CHECKING:
     from convarith.bridges.verify.bench import Report
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 @click.command()
 @click.option("--examples", type=click.IntRange(min=1), default=None,
               help="Cases per layer kind (default: the profile's).")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--seed", type=SEED, default=0, show_default=True,
               help="Seed of the case generator: the same seed gives the same run.")
 @click.option("--layer", "layers", type=click.Choice(VERIFY_LAYERS), multiple=True,
               help="Check only this layer kind (repeatable; default: all).")

@@ -72,7 +72,7 @@ from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
 from convarith.formulas.notation import closing_bracket
-from convarith.formulas.receptive import RFLayer, receptive_field
+from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
 from convarith.specs.records import Record, spec_record
@@ -133,6 +133,9 @@ class Row:
     jump: tuple[int, ...] | None
     lost: tuple[Any, ...] | None
     note: str
+    #: the receptive field per spatial axis (None on an axis no window has touched yet; the
+    #: whole tuple None where ``rf`` is)
+    fields: tuple[RFRow | None, ...] | None = None
 
 
 def _known_positive(value: Any) -> bool:
@@ -181,7 +184,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                 else:
                     for axis, step in enumerate(record.rf_steps):
                         steps[axis].append(step)
-        rf = jump = None
+        rf = jump = fields = None
         if alive:
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
@@ -200,6 +203,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             connections=sum(records[p].connections for p in group),
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
+            fields=None if fields is None else tuple(fields),
         ))
     return rows
 
@@ -345,6 +349,7 @@ class Table:
     dtype: str = "float32"
     batch: int = 1
     exact: bool = False
+    channels_last: bool = False  # the caption writes the input H x W x C, as Keras does
 
     # ------------------------------------------------------------- cells
 
@@ -410,8 +415,12 @@ class Table:
         if any(c in self.columns for c in ("macs", "memory")):
             images = "one image" if self.batch == 1 else f"a batch of {self.batch}"
             counted = f"; MACs per image, memory of {self.dtype} outputs for {images}"
-        axes = " x ".join(["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")])
-        return f"{self.model}, input {shape} ({axes}){counted}."
+        letters = ["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")]
+        if self.channels_last and len(self.input_shape) > 1:
+            letters = letters[1:] + letters[:1]
+            shape = "x".join(show_value(x) for x in (*self.input_shape[1:],
+                                                      self.input_shape[0]))
+        return f"{self.model}, input {shape} ({' x '.join(letters)}){counted}."
 
     # ------------------------------------------------------------- renderers
 
@@ -513,8 +522,15 @@ class Table:
         defaults from the suffix (.md, .tex, .csv, .json, else terminal text)."""
         target = Path(path)
         if format is None:
-            format = {".md": "markdown", ".tex": "latex", ".csv": "csv",
-                      ".json": "json"}.get(target.suffix.lower(), "terminal")
+            by_suffix = {".md": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                         ".txt": "terminal", "": "terminal"}
+            if target.suffix.lower() not in by_suffix:
+                raise ConvArithError(
+                    f"Error writing the table to {target}: {target.suffix} is not a format "
+                    "convarith writes (terminal text would land in it). Use .md, .tex, .csv, "
+                    ".json or .txt, or name the format with --format."
+                )
+            format = by_suffix[target.suffix.lower()]
         text = self.render(format)
         with atomic_write(target, text=True, what="the table") as out:
             out.write(text)
@@ -631,6 +647,9 @@ def resolve(model: Any, **options: Any) -> Network | Any:
         if ":" in model:
             from convarith.bridges.trace import load
 
+            # a Keras model file runs Keras on the torch backend (the "keras" extra)
+            os.environ.setdefault("KERAS_BACKEND", "torch")
+
             return load(model, **options)
         from convarith.specs import zoo
 
@@ -640,7 +659,8 @@ def resolve(model: Any, **options: Any) -> Network | Any:
 
 def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None = None,
           symbolic: bool = False, order: str = "hwc", dtype: str = "float32", batch: int = 1,
-          fold: bool = True, exact: bool = False, **options: Any) -> Table:
+          fold: bool = True, exact: bool = False, channels_last: bool | None = None,
+          **options: Any) -> Table:
     """The shape table of a zoo model (by name), a :class:`Network`, or any
     ``torch.nn.Module`` (traced on the meta device; give ``input``).
 
@@ -648,6 +668,9 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     ``symbolic=True`` writes every size as an expression of H and W; ``columns`` picks
     among :data:`convarith.choices.TABLE_COLUMNS`; ``order`` is "hwc" (course notes) or
     "chw" (PyTorch); ``options`` go to the zoo (``in_channels``, ``num_classes``, ...).
+    ``channels_last=True``: ``input`` is ``(H, W, C)`` (Keras' order) and the caption writes
+    it so; the default is True for a ``keras.Model`` (its layers become specs with Keras'
+    convention, see :mod:`convarith.bridges.keras`), False otherwise.
 
     >>> table("alexnet", (3, 227, 227)).rows[1].output_shape
     (96, 56, 56)
@@ -660,7 +683,19 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
             f"Use one of {', '.join(SHAPE_ORDERS)}."
         )
     resolved = resolve(model, **options)
-    if isinstance(resolved, Network):
+    from convarith.bridges.keras import channels_first, is_keras_model
+
+    if channels_last is None:
+        channels_last = is_keras_model(resolved)
+    if channels_last and isinstance(input, (tuple, list)):
+        input = channels_first(input)
+    if is_keras_model(resolved):
+        from convarith.bridges.keras import keras_records
+
+        shape, records, notes = keras_records(resolved, input, dtype=dtype, batch=batch)
+        name = model if isinstance(model, str) else resolved.name
+        footnotes, extra = tuple(notes), ()
+    elif isinstance(resolved, Network):
         shape = _input_shape(resolved.input_shape, input, symbolic=symbolic)
         net = resolved.with_input(shape)
         records = network_records(net, dtype=dtype, batch=batch)
@@ -688,7 +723,8 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     if "buffers" in chosen:
         footnotes = (*footnotes, BUFFERS_NOTE)
     return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
-                 batch, exact)
+                 batch, exact, channels_last)
+
 
 def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     """Check a model's rows against torch: a zoo model or Network is built with
@@ -698,9 +734,18 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     >>> verify("alexnet", (3, 227, 227))
     []
     """
+    from convarith.bridges.keras import channels_first, is_keras_model, keras_mismatches
     from convarith.bridges.trace import trace
 
     resolved = resolve(model, **options)
+    if is_keras_model(resolved):  # against Keras' own shapes, at the model's own input
+        own = channels_first(tuple(resolved.inputs[0].shape)[1:])
+        if input is not None and channels_first(input) != own:
+            raise ConvArithError(
+                f"Error verifying the Keras model {resolved.name}: Keras knows its shapes at "
+                f"its own input {'x'.join(map(str, (*own[1:], own[0])))} (H x W x C) only. "
+                "Drop --input to verify.")
+        return keras_mismatches(resolved)
     if isinstance(resolved, Network):
         return resolved.with_input(_input_shape(resolved.input_shape, input,
                                                 symbolic=False)).check_torch()
