@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from convarith.errors import ConvArithError
+from convarith.errors import ConvArithError, one_line
 
 #: name -> "module:attribute" of every command, in the order ``--help`` lists them.
 COMMANDS: dict[str, str] = {
@@ -30,8 +30,10 @@ COMMANDS: dict[str, str] = {
     "animate": "convarith.cli.animate:animate",
     "draw": "convarith.cli.draw:draw",
     "figures": "convarith.cli.figures:figures",
+    "exercises": "convarith.cli.exercises:exercises",
     "verify": "convarith.cli.verify:verify",
     "train": "convarith.cli.train:train",
+    "explore": "convarith.cli.explore:explore",
 }
 
 
@@ -141,13 +143,6 @@ def _terminate_as_interrupt() -> Any:
     return lambda: signal.signal(signal.SIGTERM, previous)
 
 
-def one_line(error: Exception) -> str:
-    """The error's message on one line, without the library's leading "Error " (the CLI
-    already says "Error:")."""
-    message = " ".join(str(error).split())
-    return message[len("Error "):] if message.startswith("Error ") else message
-
-
 @click.group("convarith", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="convarith", prog_name="convarith")
 def main() -> None:
@@ -163,6 +158,8 @@ def main() -> None:
       convarith table alexnet --format markdown
       convarith animate conv --input 5 --kernel 3 --stride 2 --padding 1 -o conv.gif
       convarith figures --out figures/
+      convarith explore -o explorer.html
+      convarith exercises --topic size --count 3 --seed 7
       convarith verify --profile quick
       convarith train lenet5
     """

@@ -264,7 +264,7 @@ def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: P
            frozen: tuple[str, ...], fresh: tuple[str, ...], plot_format: str) -> None:
     """The torch engine's run or sweep, and its summary lines."""
     from convarith.train.loop import Diverged
-    from convarith.train.run import defaults, final_line, run, sweep
+    from convarith.train.run import defaults, final_line, no_better_than_chance, run, sweep
 
     if rates is not None:
         runs = sweep(spec, config, rates, out=folder, console=console,
@@ -278,7 +278,7 @@ def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: P
                     accuracy = entry["history"][-1]["test_accuracy"]
                     state = f"test accuracy {100 * accuracy:.2f}%"
                     classes = len(spec.classes) if spec.classes else 10
-                    if accuracy < 1.5 / classes:
+                    if no_better_than_chance(accuracy, classes):
                         state += " (no better than chance: the network did not learn)"
                 click.echo(f"lr={entry['lr']:g}: {state}")
             click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")

@@ -98,8 +98,8 @@ FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 #: Animations of ``convarith animate`` (Dumoulin & Visin's kinds, arXiv:1603.07285).
 ANIMATION_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "numerical")
 
-#: Pooling modes a figure can show.
-POOL_MODES: tuple[str, ...] = ("max", "avg")
+#: The pooling kinds (POOL_KINDS) a figure can show: LPPool has no scene.
+POOL_MODES: tuple[str, ...] = tuple(k for k in POOL_KINDS if k != "lp")
 
 #: Colour themes of the figures.
 THEMES: tuple[str, ...] = ("light", "dark")

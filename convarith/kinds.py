@@ -91,7 +91,7 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("max_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
     Kind("avg_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
     # torch.nn.LPPool1d/2d/3d: (sum x^p)^(1/p) over each window; no padding, no dilation
-    Kind("lp_pool", "pool", _ALL_DIMS, sized=True),
+    Kind("lp_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
     Kind("adaptive_avg_pool", "adaptive", _ALL_DIMS, sized=True, scratch=True),
     Kind("global_avg_pool", "global"),
     Kind("unfold", "unfold", (2,), sized=True, scratch=True, functional_only=True,

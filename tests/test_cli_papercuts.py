@@ -138,12 +138,12 @@ def test_not_a_number_and_negative_seeds_are_refused(args):
 
 
 def test_ctrl_c_in_any_command_is_exit_130_and_one_line(monkeypatch):
-    from convarith.formulas import output_size
+    from convarith import kinds
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(output_size, "conv_output_size", interrupted)
+    monkeypatch.setattr(kinds, "get", interrupted)
     result = run("size", "conv", "--input", "5", "--kernel", "3")
     assert result.exit_code == 130
     assert result.stderr == "Interrupted.\n"

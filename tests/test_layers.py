@@ -201,10 +201,10 @@ def test_conv_connections_are_products_plus_one_bias_per_unit():
 
 
 def test_receptive_field_steps_carry_the_geometry():
-    step = Conv(96, 11, stride=4, padding=2).rf_layer()
+    step = Conv(96, 11, stride=4, padding=2).rf_layers((3, 224, 224))[0]
     assert (step.kind, step.k, step.s, step.p, step.d) == ("conv", 11, 4, 2, 1)
-    assert MaxPool(3, stride=2).rf_layer().s == 2
-    assert ReLU().rf_layer() is None
+    assert MaxPool(3, stride=2).rf_layers((1, 9, 9))[0].s == 2
+    assert ReLU().rf_layers((1, 9, 9)) is None
     assert Conv(4, (2, 3), padding=((1, 0), (2, 1))).rf_layers((1, 8, 8))[1].p == 2
 
 

@@ -10,11 +10,11 @@ floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -77,11 +77,8 @@ def _unicode_floor(text: str) -> str:
     for word, left, right in (("floor(", "⌊", "⌋"), ("ceil(", "⌈", "⌉")):
         while word in text:
             start = text.index(word)
-            depth, pos = 0, start + len(word) - 1
-            for pos in range(start + len(word) - 1, len(text)):
-                depth += {"(": 1, ")": -1}.get(text[pos], 0)
-                if depth == 0:
-                    break
+            pos = closing_bracket(text, start + len(word) - 1)
+            pos = len(text) - 1 if pos < 0 else pos
             text = text[:start] + left + text[start + len(word):pos] + right + text[pos + 1:]
     return text
 
@@ -100,9 +97,11 @@ def _kernel_terms(k: int, d: int) -> tuple[str, str, str, str]:
     return "d(k-1) - 1", f"{d}*({k}-1) - 1", "d(k-1) - 1", f"{d}({k}-1) - 1"
 
 
-def _axes(a: Any) -> list[tuple[int, str]]:
-    """Axes worth explaining: one when all axes share their numbers."""
-    per_axis = [(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]) for x in range(len(a.i))]
+def _axes(a: Any, extra: tuple[tuple[Any, ...], ...] = ()) -> list[tuple[int, str]]:
+    """Axes worth explaining: one when all axes share their numbers (``extra``: further
+    per-axis numbers, such as a transposed convolution's output padding)."""
+    per_axis = [(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], *(e[x] for e in extra))
+                for x in range(len(a.i))]
     if len(set(per_axis)) == 1:
         label = "" if len(per_axis) == 1 else " (every dimension)"
         return [(0, label)]
@@ -129,23 +128,11 @@ def explain_conv(
     """How a convolution's output size comes about, with the lost-input note.
 
     One derivation when every axis shares its numbers, else a list, one per axis
-    (:func:`conv_derivations` always gives a tuple).
+    (:func:`derivations` always gives a tuple).
 
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
     (55, '217 mod 4 = 1, so the last row/column of the padded input is never covered (it is padding: no input is lost).')
-    """
-    return _one_or_list(conv_derivations(input_size, kernel_size, stride=stride,
-                                         padding=padding, dilation=dilation))
-
-
-def conv_derivations(
-    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_conv`, always as a tuple (one per distinct axis).
-
-    >>> len(conv_derivations((5, 7), kernel_size=3))
-    2
     """
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
     _require_numbers(a)
@@ -155,7 +142,7 @@ def conv_derivations(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return tuple(out)
+    return _one_or_list(tuple(out))
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -221,22 +208,6 @@ def explain_pool(
     ...
     convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
     """
-    return _one_or_list(pool_derivations(input_size, kernel_size, stride=stride,
-                                         padding=padding, dilation=dilation,
-                                         ceil_mode=ceil_mode, kind=kind))
-
-
-def pool_derivations(
-    input_size: Any,
-    kernel_size: Any,
-    *,
-    stride: Any = None,
-    padding: Any = 0,
-    dilation: Any = 1,
-    ceil_mode: bool = False,
-    kind: str = "max",
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_pool`, always as a tuple (one per distinct axis)."""
     a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
@@ -246,7 +217,7 @@ def pool_derivations(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return tuple(out)
+    return _one_or_list(tuple(out))
 
 
 def explain_conv_transpose(
@@ -263,21 +234,6 @@ def explain_conv_transpose(
     >>> print(explain_conv_transpose(3, kernel_size=3, stride=2, padding=1, output_padding=1).line())
     (3 - 1)*2 - 2*1 + 3 + 1 = 6
     """
-    return _one_or_list(conv_transpose_derivations(
-        input_size, kernel_size, stride=stride, padding=padding, output_padding=output_padding,
-        dilation=dilation))
-
-
-def conv_transpose_derivations(
-    input_size: Any,
-    kernel_size: Any,
-    *,
-    stride: Any = 1,
-    padding: Any = 0,
-    output_padding: Any = 0,
-    dilation: Any = 1,
-) -> tuple[Derivation, ...]:
-    """The derivations of :func:`explain_conv_transpose`, always as a tuple."""
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
                                output_padding=output_padding, dilation=dilation)
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
@@ -285,7 +241,7 @@ def conv_transpose_derivations(
     _require_numbers(a)
     ops = output_padding if isinstance(output_padding, (tuple, list)) else (output_padding,) * len(a.i)
     out = []
-    for x, label in _axes(a):
+    for x, label in _axes(a, (ops,)):
         i, k, s, p, d, op = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], ops[x]
         o = conv_transpose_axis(i, k, s, p, op, d,
                                 context=a.context("transposed convolution", x))
@@ -305,16 +261,36 @@ def conv_transpose_derivations(
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return tuple(out)
+    return _one_or_list(tuple(out))
 
 
 #: The worked derivations of every kind that has one, each giving a tuple of them.
 EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
                       and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
-EXPLAIN.add("conv", conv_derivations)
-EXPLAIN.add("conv_transpose", conv_transpose_derivations)
+def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any
+                ) -> tuple[Derivation, ...]:
+    """The derivations of the layer kind ``kind`` (a :mod:`convarith.kinds` name), always as
+    a tuple, one per distinct axis (the ``explain_*`` functions give one alone).
+
+    >>> len(derivations("conv", (5, 7), kernel_size=3))
+    2
+    >>> derivations("lp_pool", 7, kernel_size=2, ceil_mode=True)[0].result
+    4
+    """
+    return EXPLAIN[kind](input_size, kernel_size, **geometry)
+
+
+def _always_tuple(explain: Any, **fixed: Any) -> Any:
+    def explained(*args: Any, **kwargs: Any) -> tuple[Derivation, ...]:
+        out = explain(*args, **fixed, **kwargs)
+        return tuple(out) if isinstance(out, list) else (out,)
+    return explained
+
+
+EXPLAIN.add("conv", _always_tuple(explain_conv))
+EXPLAIN.add("conv_transpose", _always_tuple(explain_conv_transpose))
 for _kind in kinds.of_family("pool", sized=True):
-    EXPLAIN.add(_kind.name, partial(pool_derivations, kind=_kind.short))
+    EXPLAIN.add(_kind.name, _always_tuple(explain_pool, kind=_kind.short))
 
 
 def symbolic_formula(kind: str) -> Any:

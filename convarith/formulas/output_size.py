@@ -460,6 +460,17 @@ def pool_arguments(
     return a
 
 
+def lp_pool_rules(norm_type: float) -> str:
+    """The pooling whose rules an LPPool of power ``norm_type`` follows: "lp", or "max" for
+    ``p = +-inf``, where torch's ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf)
+    skips AvgPool3d's input check; seen with torch 2.13).
+
+    >>> lp_pool_rules(2), lp_pool_rules(float("inf"))
+    ('lp', 'max')
+    """
+    return "max" if norm_type in (float("inf"), float("-inf")) else "lp"
+
+
 #: How errors name each pooling kind.
 _POOL_WHAT = {"max": "pooling", "avg": "average pooling", "lp": "power-average pooling"}
 _POOL_ARTICLE = {"max": "a", "avg": "an", "lp": "a"}

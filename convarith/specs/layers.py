@@ -17,7 +17,8 @@ Each spec answers, for an input shape:
 * ``macs`` -- multiply-accumulates of one image (convention of :mod:`convarith.counting`:
   weighted layers only; pooling, activations and norms count 0);
 * ``activation_bytes`` -- memory of the output tensor;
-* ``rf_layer`` -- the step it adds to the receptive-field recurrence (None: none);
+* ``rf_layers`` -- the steps it adds to the receptive-field recurrence, one per axis (None:
+  none);
 * ``to_torch`` -- the ``torch.nn.Module`` (torch is imported only there).
 
 >>> conv = Conv(96, 11, stride=4, padding=2)
@@ -38,23 +39,20 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import ndim_of, padding_pairs, per_dim
+from convarith.formulas.normalise import padding_pairs, per_dim
+from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
+    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
 
 #: A shape without the batch: ``(C, H, W)``, ``(C, L)``, ``(C, D, H, W)`` or ``(features,)``.
 Shape = tuple[Any, ...]
-
-#: How a layer acts on the receptive field: through a window ("window"), one position at a
-#: time ("pointwise": the field is unchanged), or over everything ("global": the field is the
-#: whole input, r and j stop meaning anything).
-RF_EFFECTS: tuple[str, ...] = ("window", "pointwise", "global")
 
 # LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document recognition",
 # Proc. IEEE 1998, appendix A: f(a) = A tanh(S a) with A = 1.7159 and S = 2/3.
@@ -70,7 +68,7 @@ def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
     """The spatial sizes of a ``(C, *spatial)`` shape, checked to have 1 to 3 of them."""
     if not 2 <= len(shape) <= 4:
         raise ConvArithError(
-            f"Error applying {what}{_called(name)}: the input shape {_show(shape)} is not "
+            f"Error applying {what}{_called(name)}: the input shape {show_size(shape)} is not "
             f"(C, L), (C, H, W) or (C, D, H, W). Put this layer before the flatten, or give "
             f"an input with channels and sizes, such as 3x224x224."
         )
@@ -80,9 +78,6 @@ def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
 def _called(name: str) -> str:
     return f" {name}" if name else ""
 
-
-def _show(shape: Shape) -> str:
-    return "x".join(str(x) for x in shape)
 
 
 def _size_arg(value: Any) -> Any:
@@ -111,6 +106,9 @@ class Layer:
 
     #: Short kind shown in tables ("conv", "max-pool", ...).
     kind: ClassVar[str] = "layer"
+    #: How the layer acts on the receptive field: through a window ("window"), one position
+    #: at a time ("pointwise": the field is unchanged), or over everything ("global": the
+    #: field is the whole input, r and j stop meaning anything).
     rf_effect: ClassVar[str] = "pointwise"
 
     @property
@@ -143,16 +141,6 @@ class Layer:
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...] | None:
         """One :class:`RFLayer` per spatial axis for a window layer; None otherwise."""
         return None
-
-    def rf_layer(self, input_shape: Shape | None = None) -> RFLayer | None:
-        """The receptive-field step along the first spatial axis (None: no window)."""
-        if input_shape is None:
-            input_shape = (1,) + (10**6,) * self._dims_hint()
-        steps = self.rf_layers(input_shape)
-        return steps[0] if steps else None
-
-    def _dims_hint(self) -> int:
-        return 2
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         """Kernel, stride, padding, dilation and groups as the table prints them."""
@@ -245,9 +233,6 @@ class Conv(Layer):
         p = self._pairs(dims)
         return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
                      for a in range(dims))
-
-    def _dims_hint(self) -> int:
-        return ndim_of(self.kernel_size, self.stride, self.dilation) or 2
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
@@ -406,9 +391,6 @@ class _Windowed:
         return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
                      for a in range(dims))
 
-    def _dims_hint(self) -> int:
-        return ndim_of(self.kernel_size, self.stride or 1) or 2
-
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
                "padding": _show_arg(self.padding)}
@@ -496,7 +478,10 @@ class LPPool(_Windowed, Layer):
     padding: ClassVar[Any] = 0
     dilation: ClassVar[Any] = 1
     kind: ClassVar[str] = "lp-pool"
-    pool_kind: ClassVar[str] = "lp"
+
+    @property
+    def pool_kind(self) -> str:  # type: ignore[override]
+        return lp_pool_rules(self.norm_type)
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
@@ -507,8 +492,11 @@ class LPPool(_Windowed, Layer):
 
         dims = len(_spatial(input_shape, "an lp-pool", name=self.name))
         cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-        return cls(self.norm_type, self.kernel_size, stride=self._stride(),
-                   ceil_mode=self.ceil_mode)
+        kernel, stride = self.kernel_size, self._stride()
+        if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
+            kernel, stride = (per_dim(name, value, 1, minimum=1, context="lp-pool")[0]
+                              for name, value in (("kernel_size", kernel), ("stride", stride)))
+        return cls(self.norm_type, kernel, stride=stride, ceil_mode=self.ceil_mode)
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -662,43 +650,28 @@ class Linear(Layer):
 # --------------------------------------------------------------------------- element-wise
 
 
-@SPECS.register("relu")
 @dataclass(frozen=True)
-class ReLU(Layer):
-    """``nn.ReLU``: ``max(0, a)``."""
+class _Elementwise(Layer):
+    """An element-wise activation of ``torch.nn`` without arguments: the shape is kept."""
 
-    kind: ClassVar[str] = "relu"
+    torch_name: ClassVar[str] = ""
 
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
 
-        return nn.ReLU()
+        return getattr(nn, self.torch_name)()
 
 
-@SPECS.register("tanh")
-@dataclass(frozen=True)
-class Tanh(Layer):
-    """``nn.Tanh``."""
-
-    kind: ClassVar[str] = "tanh"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Tanh()
+def _elementwise(kind_name: str, kind: str, torch_name: str, doc: str) -> Any:
+    """A spec class for the torch activation ``torch_name``, registered as ``kind_name``."""
+    namespace = {"__doc__": doc, "__module__": __name__, "kind": kind, "torch_name": torch_name}
+    return SPECS.register(kind_name)(dataclass(frozen=True)(
+        type(torch_name, (_Elementwise,), namespace)))
 
 
-@SPECS.register("sigmoid")
-@dataclass(frozen=True)
-class Sigmoid(Layer):
-    """``nn.Sigmoid``."""
-
-    kind: ClassVar[str] = "sigmoid"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Sigmoid()
+ReLU = _elementwise("relu", "relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
+Tanh = _elementwise("tanh", "tanh", "Tanh", "``nn.Tanh``.")
+Sigmoid = _elementwise("sigmoid", "sigmoid", "Sigmoid", "``nn.Sigmoid``.")
 
 
 @SPECS.register("scaled_tanh")
@@ -980,7 +953,7 @@ class RBFOutput(Layer):
         if len(input_shape) != 1:
             raise ConvArithError(
                 f"Error applying the RBF output{_called(self.name)}: the input shape "
-                f"{_show(input_shape)} is not a vector. Put a flatten or dense layer before it."
+                f"{show_size(input_shape)} is not a vector. Put a flatten or dense layer before it."
             )
         return (self.units,)
 

@@ -44,6 +44,11 @@ from convarith.bridges.scratch.pool import (
     avg_pool2d,
     avg_pool3d,
     avg_pool_backward,
+    lp_pool,
+    lp_pool1d,
+    lp_pool2d,
+    lp_pool3d,
+    lp_pool_backward,
     max_pool,
     max_pool1d,
     max_pool2d,
@@ -74,6 +79,7 @@ SCRATCH.add("conv", ScratchLayer(_conv_nd, conv_backward))
 SCRATCH.add("conv_transpose", ScratchLayer(conv_transpose, conv_transpose_backward))
 SCRATCH.add("max_pool", ScratchLayer(max_pool, max_pool_backward))
 SCRATCH.add("avg_pool", ScratchLayer(avg_pool, avg_pool_backward))
+SCRATCH.add("lp_pool", ScratchLayer(lp_pool, lp_pool_backward))
 SCRATCH.add("adaptive_avg_pool", ScratchLayer(adaptive_avg_pool, adaptive_avg_pool_backward))
 SCRATCH.add("unfold", ScratchLayer(unfold, None))
 SCRATCH.add("linear", ScratchLayer(linear, linear_backward))
@@ -88,6 +94,7 @@ __all__ = [
     "conv1d", "conv1d_loop", "conv2d", "conv2d_loop", "conv3d", "conv_backward",
     "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_transpose_backward",
     "conv_transpose_by_stretching", "gradcheck", "linear", "linear_backward",
+    "lp_pool", "lp_pool1d", "lp_pool2d", "lp_pool3d", "lp_pool_backward",
     "max_pool1d", "max_pool2d", "max_pool3d", "max_pool_backward", "numerical_gradient",
     "relu", "relu_backward", "softmax_cross_entropy", "softmax_cross_entropy_backward",
     "tanh", "tanh_backward", "unfold",

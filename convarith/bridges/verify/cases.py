@@ -25,6 +25,7 @@ from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
+    lp_pool_rules,
     pool_output_size,
     unfold_blocks,
 )
@@ -63,6 +64,7 @@ class LayerCase:
     ceil_mode: bool = False
     count_include_pad: bool = True
     output_size: tuple[int, ...] = ()
+    norm_type: float = 2.0  # lp_pool's p
 
     def __post_init__(self) -> None:
         # Unset per-axis arguments take torch's defaults, one entry per spatial dimension.
@@ -116,7 +118,10 @@ class LayerCase:
         words = [f"input {'x'.join(map(str, self.input_shape))}"]
         if self.kernel_size:
             words.append(f"kernel {_axes(self.kernel_size)}")
-        if self.family in ("conv", "conv_transpose", "max_pool", "avg_pool", "unfold"):
+        if self.family == "lp_pool":
+            words.append(f"norm_type {self.norm_type:g}")
+        if self.family in ("conv", "conv_transpose", "max_pool", "avg_pool", "lp_pool",
+                           "unfold"):
             if self.stride is None:
                 words.append("stride = kernel")
             elif any(s != 1 for s in self.stride):
@@ -130,7 +135,7 @@ class LayerCase:
             words.append(f"output_padding {_axes(self.output_padding)}")
         if self.groups != 1:
             words.append(f"groups {self.groups}")
-        if self.family in ("max_pool", "avg_pool") and self.ceil_mode:
+        if self.family in ("max_pool", "avg_pool", "lp_pool") and self.ceil_mode:
             words.append("ceil_mode")
         if self.family == "avg_pool" and not self.count_include_pad:
             words.append("count_include_pad=False")
@@ -183,11 +188,13 @@ def expected_shape(case: LayerCase) -> tuple[int, ...]:
                                        padding=case.padding, output_padding=case.output_padding,
                                        dilation=case.dilation)
         return (n, case.out_channels, *o)
-    if family in ("max_pool", "avg_pool"):
+    if family in ("max_pool", "avg_pool", "lp_pool"):
         o = pool_output_size(case.spatial, case.kernel_size, stride=case.stride,
                              padding=case.padding,
                              dilation=case.dilation if family == "max_pool" else 1,
-                             ceil_mode=case.ceil_mode, kind=family.removesuffix("_pool"))
+                             ceil_mode=case.ceil_mode,
+                             kind=(lp_pool_rules(case.norm_type) if family == "lp_pool"
+                                   else family.removesuffix("_pool")))
         return (n, c, *o)
     if family == "adaptive_avg_pool":
         bins = adaptive_pool_bins(case.spatial, case.output_size)

@@ -67,6 +67,12 @@ def torch_module(case: LayerCase) -> nn.Module:
         return getattr(nn, f"AvgPool{n}d")(case.kernel_size, stride=case.stride,
                                           padding=case.padding, ceil_mode=case.ceil_mode,
                                           count_include_pad=case.count_include_pad)
+    if family == "lp_pool":
+        # torch 2.13's lp_pool1d multiplies by kernel_size, so it wants ints, not 1-tuples
+        kernel, stride = ((case.kernel_size[0], case.stride and case.stride[0]) if n == 1
+                          else (case.kernel_size, case.stride))
+        return getattr(nn, f"LPPool{n}d")(case.norm_type, kernel, stride=stride,
+                                         ceil_mode=case.ceil_mode)
     if family == "adaptive_avg_pool":
         return getattr(nn, f"AdaptiveAvgPool{n}d")(case.output_size)
     if family == "unfold":

@@ -36,6 +36,8 @@ def scratch_forward(case: LayerCase, x: np.ndarray, weight: Any = None, bias: An
     if family == "avg_pool":
         return pool.avg_pool(x, case.kernel_size, case.stride, case.padding, case.ceil_mode,
                              case.count_include_pad)
+    if family == "lp_pool":
+        return pool.lp_pool(x, case.norm_type, case.kernel_size, case.stride, case.ceil_mode)
     if family == "adaptive_avg_pool":
         return pool.adaptive_avg_pool(x, case.output_size)
     if family == "linear":
@@ -73,6 +75,9 @@ def scratch_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any
     if family == "avg_pool":
         return pool.avg_pool_backward(dy, x, case.kernel_size, case.stride, case.padding,
                                       case.ceil_mode, case.count_include_pad), None, None
+    if family == "lp_pool":
+        return pool.lp_pool_backward(dy, x, case.norm_type, case.kernel_size, case.stride,
+                                     case.ceil_mode), None, None
     if family == "adaptive_avg_pool":
         return pool.adaptive_avg_pool_backward(dy, x, case.output_size), None, None
     if family == "linear":
