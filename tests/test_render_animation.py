@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from convarith.choices import THEMES as THEME_CHOICES
 from convarith.cli import main
 from convarith.errors import ConvArithError
 from convarith.figures.animation import conv_scene, pool_scene, transposed_scene
 from convarith.figures.animation_render import THEMES, frame_images, save_animation
+from convarith.figures.style import THEMES as THEME_CHOICES
 
 
 def gif_frames(path):
@@ -65,7 +65,7 @@ def test_frames_differ_step_to_step_and_dark_theme_is_dark():
 
 
 def test_theme_choices_are_the_renderer_themes():
-    assert tuple(THEMES) == THEME_CHOICES
+    assert THEMES is THEME_CHOICES  # one registry: the renderer re-exports the style's
 
 
 def test_unwritable_path_is_one_line_error(tmp_path):
