@@ -1,16 +1,18 @@
-"""Lecture-set speed and size, measured against baselines in the same run.
+"""Lecture-set speed and size, both styles, measured against baselines in the same run.
 
-1. Wall time of `convarith figures --out TMP` (the whole lecture set, in a fresh process, as a
-   user runs it) on this machine. Target: under 60 s.
+1. Wall time of `convarith figures --out TMP` (the whole flat lecture set, a fresh process, as
+   a user runs it) and of `convarith figures --style paper --out TMP` (the paper's fifteen
+   animations in their look). Target: each under 60 s.
 2. Baseline, same run: the plain-matplotlib cost of the same number of animation frames:
    one 8x5-inch figure at 100 dpi with nothing on it, drawn and copied out as an RGB image
-   once per frame, in one process. The ratio says what the lecture set costs per frame over
-   the least any matplotlib animation of that size can cost.
-3. Baseline, same run: one animation alone (`convarith animate conv ... -o x.gif`, whole
-   process), so the set's time also reads as "so many single animations".
+   once per frame, in one process. The ratio says what a set costs per frame over the least
+   any matplotlib animation of that size can cost.
+3. Baseline, same run: one animation alone in each style (`convarith animate conv ... -o
+   x.gif [--style paper]`, whole process), so a set's time also reads as "so many single
+   animations", and the paper style's cost reads against the flat one's.
 4. The size of every GIF written. Target: each under 300 KB (printed as a ratio to it).
 
-Run: python benchmarks/bench_figures.py [--jobs N]
+Run: python benchmarks/bench_figures.py [--jobs N] [--style flat|paper|both]
 """
 
 from __future__ import annotations
@@ -55,30 +57,25 @@ def empty_frames(count: int) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=None, help="passed to convarith figures")
-    args = parser.parse_args()
-    from convarith.figures.lecture import ANIMATED_KINDS, LECTURE_SET, scene_of
+def measure(style: str, tmp: Path, jobs: int | None) -> None:
+    from convarith.figures.lecture import animated, figure_set, scene_of
 
-    frames = sum(len(scene_of(item).frames) for item in LECTURE_SET
-                 if item.kind in ANIMATED_KINDS)
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "figures"
-        command = [CONVARITH, "figures", "--out", str(out)]
-        if args.jobs:
-            command += ["--jobs", str(args.jobs)]
-        whole = timed(command)
-        single = timed([CONVARITH, "animate", "conv", "--input", "5", "--kernel", "3",
-                        "--stride", "2", "--padding", "1", "-o", str(Path(tmp) / "one.gif")])
-        empty = empty_frames(frames)
-        sizes = sorted(((p.stat().st_size, p.name) for p in out.iterdir()), reverse=True)
-    print(f"machine: {os.cpu_count()} CPUs; {len(LECTURE_SET)} figures, {frames} animation "
-          "frames")
-    print(f"convarith figures (whole set, fresh process): {whole:6.2f} s   "
+    chosen = figure_set(style)
+    frames = sum(len(scene_of(item).frames) for item in chosen if animated(item))
+    out = tmp / style
+    command = [CONVARITH, "figures", "--style", style, "--out", str(out)]
+    if jobs:
+        command += ["--jobs", str(jobs)]
+    whole = timed(command)
+    single = timed([CONVARITH, "animate", "conv", "--input", "5", "--kernel", "3", "--stride",
+                    "2", "--padding", "1", "--style", style, "-o", str(tmp / f"{style}.gif")])
+    empty = empty_frames(frames)
+    sizes = sorted(((p.stat().st_size, p.name) for p in out.iterdir()), reverse=True)
+    print(f"\nstyle {style}: {len(chosen)} figures, {frames} animation frames")
+    print(f"convarith figures --style {style} (fresh process): {whole:6.2f} s   "
           f"target {TARGET_SECONDS:.0f} s: ratio {whole / TARGET_SECONDS:.2f}")
-    print(f"baseline, one animation (convarith animate conv, 9 frames): {single:6.2f} s   "
-          f"set / one = {whole / single:.1f}")
+    print(f"baseline, one animation (animate conv --style {style}, 9 frames): {single:6.2f} s"
+          f"   set / one = {whole / single:.1f}")
     print(f"baseline, {frames} empty 800x500 matplotlib frames, one process: {empty:6.2f} s   "
           f"set / empty = {whole / empty:.2f}")
     gifs = [(size, name) for size, name in sizes if name.endswith(".gif")]
@@ -89,6 +86,18 @@ def main() -> None:
     print(f"total: {total / 2**20:.2f} MB in {len(sizes)} files")
     for size, name in sizes:
         print(f"  {size / 1024:7.1f} KB  {size / TARGET_GIF_BYTES:5.2f}  {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=None, help="passed to convarith figures")
+    parser.add_argument("--style", choices=("flat", "paper", "both"), default="both")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} CPUs (shared: times are wall clock)")
+    styles = ("flat", "paper") if args.style == "both" else (args.style,)
+    with tempfile.TemporaryDirectory() as tmp:
+        for style in styles:
+            measure(style, Path(tmp), args.jobs)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from convarith.choices import ANIMATION_KINDS, POOL_MODES, THEMES
+from convarith.choices import POOL_MODES
 from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
-from convarith.errors import ConvArithError
+from convarith.figures.animation import ANIMATION_KINDS
+from convarith.figures.style import FIGURE_STYLES, THEMES
 
 
 @click.command(context_settings={"show_default": True})
@@ -28,16 +29,21 @@ from convarith.errors import ConvArithError
               help="Pool: max or average.")
 @click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
-@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
-              help="Frames per second (GIF, MP4).")
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
+              help="Frames per second (GIF, MP4) [1 s a frame, 2 s for numerical and pool; "
+                   "the last frame held 3 times as long].")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(THEMES), default="light", help="Colour theme.")
+@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
+              help="Colour theme.")
+@click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat",
+              help="flat: input and output side by side; paper: Dumoulin & Visin's look, the "
+                   "input plane in perspective and the output plane above it.")
 @click.option("--every-frame", is_flag=True,
               help="With .png: one file per frame (NAME-000.png, ...) instead of one sheet.")
 def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
             dilation: Any, output_padding: Any, ceil_mode: bool, values: bool,
-            pool_mode: str, output: str, fps: float, dpi: int, theme: str,
+            pool_mode: str, output: str, fps: float | None, dpi: int, theme: str, style: str,
             every_frame: bool) -> None:
     """Animate a convolution, transposed convolution, pooling or numerical convolution.
 
@@ -53,38 +59,19 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
       convarith animate transposed --input 3 --kernel 3 --stride 2 --padding 1 --output-padding 1 -o up.gif
       convarith animate pool --input 5 --kernel 2 --ceil-mode --pool avg -o pool.gif
       convarith animate numerical --input 5 --kernel 3 -o numbers.png --every-frame
+      convarith animate conv --input 6 --kernel 3 --stride 2 --padding 1 --style paper -o p.gif
     """
-    from convarith.figures import animation as scene
     from convarith.figures import animation_render as render
-    from convarith.figures.render_budget import check_frames, check_grid
+    from convarith.figures.animation import animation_scene
+    from convarith.figures.render_budget import check_frames
 
-    if kind != "transposed" and output_padding not in (0, (0, 0)):
-        raise ConvArithError(f"--output-padding applies to transposed, not {kind}. Drop it.")
-    if kind != "pool" and ceil_mode:
-        raise ConvArithError(f"--ceil-mode applies to pool, not {kind}. Drop it.")
-    if kind in ("transposed", "pool") and values:
-        raise ConvArithError(f"--values applies to conv and numerical; {kind} "
-                             f"{'always shows its values' if kind == 'pool' else 'has none'}. "
-                             "Drop it.")
-    check_grid(input_size, kernel=kernel_size, stride=stride, padding=padding,
-               dilation=dilation, kind=kind)
-    if kind in ("conv", "numerical"):
-        built = scene.conv_scene(input_size, kernel_size=kernel_size,
-                                 stride=1 if stride is None else stride, padding=padding,
-                                 dilation=dilation, values=values or kind == "numerical")
-    elif kind == "transposed":
-        built = scene.transposed_scene(input_size, kernel_size=kernel_size,
-                                       stride=1 if stride is None else stride,
-                                       padding=padding, output_padding=output_padding,
-                                       dilation=dilation)
-    else:
-        built = scene.pool_scene(input_size, kernel_size=kernel_size, stride=stride,
-                                 padding=padding, dilation=dilation, ceil_mode=ceil_mode,
-                                 mode=pool_mode)
+    built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
+                            padding=padding, dilation=dilation, output_padding=output_padding,
+                            ceil_mode=ceil_mode, mode=pool_mode, values=values)
     suffix = output.lower().rsplit(".", 1)[-1]
     check_frames(frames=len(built.frames), dpi=dpi,
                  animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))
-    written = render.save_animation(built, output, fps=fps, dpi=dpi, theme=theme,
+    written = render.save_animation(built, output, fps=fps, dpi=dpi, theme=theme, style=style,
                                     every_frame=every_frame)
     frames = len(built.frames)
     where = written[0] if len(written) == 1 else f"{written[0]} ... {written[-1]}"

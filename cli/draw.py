@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 
-from convarith.choices import DRAW_KINDS, THEMES
+from convarith.choices import DRAW_KINDS
 from convarith.cli.types import PathType
+from convarith.figures.style import THEMES
 
 
 @click.command(context_settings={"show_default": True})
@@ -26,7 +27,8 @@ from convarith.cli.types import PathType
               help="File to write; the suffix picks the format: .png .svg .pdf.")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(THEMES), default="light", help="Colour theme.")
+@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
+              help="Colour theme.")
 def draw(kind: str, layers: str, input_size: int | None, unit: int | None, model: str,
          digit: int, output: str, dpi: int, theme: str) -> None:
     """Draw a static figure: receptive-field growth, a zoo model's architecture, the

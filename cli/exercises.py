@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from convarith.cli.types import PathType
 from convarith.errors import ConvArithError
 
 # The choices are written once, in the exercises package (cheap to import: no torch).
@@ -25,14 +26,14 @@ from convarith.exercises.sheet import TOPICS
                    "3 strides in receptive fields, groups and bias, whole networks.")
 @click.option("--format", "format_", type=click.Choice(FORMATS),
               help="Sheet format [default: from the -o suffix, else markdown].")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
+@click.option("-o", "--output", type=PathType(dir_okay=False),
               help="Write the sheet here (the key goes beside it, NAME.key.SUFFIX).")
-@click.option("--key", "key_file", type=click.Path(dir_okay=False),
+@click.option("--key", "key_file", type=PathType(dir_okay=False),
               help="The answer key: where to write it, or with --check the JSON key to "
                    "grade against (its suffix picks its format).")
 @click.option("--show-key", is_flag=True,
               help="Print the answer key (worked solutions) instead of the sheet.")
-@click.option("--check", "answers_file", type=click.Path(dir_okay=False),
+@click.option("--check", "answers_file", type=PathType(dir_okay=False),
               help="Grade a student's answers (JSON: {\"1\": \"32x32x10\", ...}) against --key.")
 def exercises(topics: tuple[str, ...], count: int, seed: int, level: int,
               format_: str | None, output: str | None, key_file: str | None, show_key: bool,

@@ -6,11 +6,11 @@ from typing import Any
 
 import click
 
-from convarith.cli.types import SIZE
+from convarith.cli.types import SIZE, PathType
 
 
 @click.command()
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=PathType(dir_okay=False, writable=True),
               help="Write the page to this file (atomically) instead of serving it.")
 @click.option("--model", "models", multiple=True, metavar="MODEL",
               help="A model for the network view: a zoo name, FILE.py:NAME or module:NAME "

@@ -7,32 +7,41 @@ from typing import Any
 
 import click
 
-from convarith.choices import THEMES
 from convarith.cli.types import FiniteFloatRange, PathType
+from convarith.figures.style import FIGURE_STYLES, THEMES
+
+Task = tuple[str, str, float, str, "float | None", str]
 
 
-def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
+def _make(task: Task) -> tuple[str, list[str]]:
     """One figure, in a worker process (module level so that it pickles)."""
     from convarith.figures.lecture import make
 
-    name, out, dpi, theme, fps = task
-    return name, [str(path) for path in make(name, out, dpi=dpi, theme=theme, fps=fps)]
+    name, out, dpi, theme, fps, style = task
+    return name, [str(path) for path in make(name, out, dpi=dpi, theme=theme, fps=fps,
+                                             style=style)]
 
 
 @click.command(context_settings={"show_default": True})
-@click.option("--out", type=PathType(file_okay=False), default="figures",
-              help="Folder to write the figures into (created if missing).")
+@click.option("--out", type=PathType(file_okay=False), default=None,
+              help="Folder to write the figures into (created if missing) "
+                   "[figures, or figures/paper with --style paper].")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(THEMES), default="light", help="Colour theme.")
-@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
-              help="Frames per second of the animations.")
+@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
+              help="Colour theme.")
+@click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat",
+              help="flat: the whole lecture set; paper: the 15 animations of arXiv:1603.07285 "
+                   "in Dumoulin & Visin's perspective look.")
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
+              help="Frames per second of the animations [1 s a frame, 2 s for numerical and "
+                   "pooling; the last frame held 3 times as long].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Figures drawn at the same time [default: the number of CPUs, at most 4].")
 @click.option("--only", multiple=True, help="Draw only the figure(s) of this name (repeatable).")
 @click.option("--list", "list_only", is_flag=True, help="List the figures and exit.")
-def figures(out: str, dpi: int, theme: str, fps: float, jobs: int | None, only: tuple[str, ...],
-            list_only: bool) -> None:
+def figures(out: str | None, dpi: int, theme: str, style: str, fps: float | None,
+            jobs: int | None, only: tuple[str, ...], list_only: bool) -> None:
     """Regenerate the lecture set: Dumoulin & Visin's 15 animations, numerical convolution,
     pooling, receptive-field growth, the formula sheet, images as numbers and the LeNet-5 and
     AlexNet diagrams.
@@ -44,21 +53,24 @@ def figures(out: str, dpi: int, theme: str, fps: float, jobs: int | None, only: 
       convarith figures
       convarith figures --out slides/ --theme dark --dpi 150
       convarith figures --only conv_padding_strides --only max_pooling
+      convarith figures --style paper
     """
-    from convarith.figures.lecture import LECTURE_SET, figure
+    from convarith.figures.lecture import figure, figure_set
 
+    chosen = figure_set(style)
     if list_only:
-        for item in LECTURE_SET:
+        for item in chosen:
             click.echo(f"{item.filename:44} {item.description}")
         return
-    names = [figure(name).name for name in only] or [item.name for item in LECTURE_SET]
-    tasks = [(name, out, float(dpi), theme, fps) for name in names]
+    out = out or ("figures/paper" if style == "paper" else "figures")
+    names = [figure(name).name for name in only] or [item.name for item in chosen]
+    tasks: list[Task] = [(name, out, float(dpi), theme, fps, style) for name in names]
     workers = min(jobs or min(os.cpu_count() or 1, 4), len(tasks))
     written = _run(tasks, workers)
     click.echo(f"wrote {len(written)} files to {out}")
 
 
-def _run(tasks: list[tuple[str, str, float, str, float]], workers: int) -> list[str]:
+def _run(tasks: list[Task], workers: int) -> list[str]:
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,

@@ -10,8 +10,9 @@ from typing import Any
 
 import click
 
-from convarith.choices import POOL_KINDS, THEMES
+from convarith.choices import POOL_KINDS
 from convarith.cli.types import PADDING, SIZE
+from convarith.figures.style import THEMES
 
 Decorator = Callable[[Any], Any]
 
@@ -60,4 +61,4 @@ def dpi(help: str = "Dots per inch; figures are 8 inches wide (100 dpi: 800 px).
 
 
 def theme(help: str = "Colour theme.") -> Decorator:
-    return click.option("--theme", type=click.Choice(THEMES), default="light", help=help)
+    return click.option("--theme", type=click.Choice(tuple(THEMES)), default="light", help=help)

@@ -53,13 +53,15 @@ class FiniteFloatRange(click.FloatRange):
 
 
 class PathType(click.Path):
-    """``click.Path`` that refuses a NUL byte in one line (``os.stat`` raises ValueError on
-    it, which click does not catch)."""
+    """``click.Path`` that refuses a NUL byte (``os.stat`` raises ValueError on it, which
+    click does not catch) and an empty path, each in one line."""
 
     def convert(self, value: Any, param: Any, ctx: Any) -> Any:
         if isinstance(value, str) and "\x00" in value:
             self.fail(f"{value!r} holds a NUL byte, which no file name may hold. Give another "
                       "path.", param, ctx)
+        if isinstance(value, str) and not value.strip():
+            self.fail(f"{value!r} is an empty path. Give a file or folder name.", param, ctx)
         return super().convert(value, param, ctx)
 
 

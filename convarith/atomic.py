@@ -186,3 +186,34 @@ def _publish(temporary: str | os.PathLike[str], target: Path, what: str) -> None
     except OSError as error:
         raise _refuse(what, target, error.strerror or str(error),
                       "Choose a path in a folder you can write to.") from None
+
+
+#: Suffixes :func:`write_figure` writes unless told otherwise.
+FIGURE_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
+
+
+def write_figure(figure: Any, path: str | os.PathLike[str], *, dpi: float = 100,
+                 tight: bool = False, suffixes: tuple[str, ...] = FIGURE_SUFFIXES) -> Path:
+    """Write a matplotlib figure atomically with deterministic bytes: no timestamps or
+    software names in the metadata, a fixed SVG hash salt, text as paths in SVG. The one
+    figure writer of convarith (lecture figures, sheets, training plots): the figures and the
+    training run are sibling layers, so it lives here, below both."""
+    import matplotlib
+
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in suffixes:
+        raise ConvArithError(
+            f"Error writing {target}: a figure can be written as {', '.join(suffixes)}, not "
+            f"{suffix or 'a file without a suffix'}. Change the file name's suffix."
+        )
+    fmt = suffix[1:]
+    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
+                "pdf": {"CreationDate": None, "ModDate": None, "Producer": None,
+                        "Creator": None}}[fmt]
+    extra = {"bbox_inches": "tight"} if tight else {}
+    with matplotlib.rc_context({"svg.hashsalt": "convarith", "svg.fonttype": "path"}):
+        with atomic_write(target, what="the figure") as handle:
+            figure.savefig(handle, format=fmt, dpi=dpi, metadata=metadata,
+                           facecolor=figure.get_facecolor(), **extra)
+    return target

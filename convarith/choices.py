@@ -115,14 +115,8 @@ TRAIN_MODELS: tuple[str, ...] = ("lenet5", "lenet5-modern", "alexnet-small")
 #: Parts of a zoo model ``convarith train --finetune --freeze`` can keep fixed.
 FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 
-#: Animations of ``convarith animate`` (Dumoulin & Visin's kinds, arXiv:1603.07285).
-ANIMATION_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "numerical")
-
 #: The pooling kinds (POOL_KINDS) a figure can show: LPPool has no scene.
 POOL_MODES: tuple[str, ...] = tuple(k for k in POOL_KINDS if k != "lp")
-
-#: Colour themes of the figures.
-THEMES: tuple[str, ...] = ("light", "dark")
 
 #: Static figures of ``convarith draw``.
 DRAW_KINDS: tuple[str, ...] = ("rf", "architecture", "formula", "channels")

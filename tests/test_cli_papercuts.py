@@ -148,3 +148,27 @@ def test_ctrl_c_in_any_command_is_exit_130_and_one_line(monkeypatch):
     assert result.exit_code == 130
     assert result.stderr == "Interrupted.\n"
     assert result.stdout == ""
+
+
+def test_every_path_option_refuses_a_nul_byte_in_one_line():
+    """click.Path lets os.stat's ValueError through; every command's paths are PathType."""
+    import click
+
+    from convarith.cli import COMMANDS
+    from convarith.cli.types import PathType
+
+    def commands(command):
+        if isinstance(command, click.Group):
+            for sub in command.commands.values():
+                yield from commands(sub)
+        else:
+            yield command
+
+    context = click.Context(main)
+    plain = [f"{name} {param.name}" for name in COMMANDS
+             for command in commands(main.get_command(context, name))
+             for param in command.params
+             if isinstance(param.type, click.Path) and not isinstance(param.type, PathType)]
+    assert plain == []
+    result = run("exercises", "--key", "\x00")
+    assert result.exit_code == 2 and "holds a NUL byte" in result.stderr

@@ -10,7 +10,7 @@ error" line (a bug of ours) never appears.
 
 The slow commands are fuzzed on their cheap paths (``train`` on one image per class for one
 epoch, figures at 30 dpi, ``verify`` with a few cases) and fewer times. In the "ci"
-hypothesis profile the whole file runs some 450 calls; HYPOTHESIS_PROFILE=thorough runs
+hypothesis profile the whole file runs some 370 calls; HYPOTHESIS_PROFILE=thorough runs
 more than 5,000 (twenty times as many per test).
 """
 
@@ -116,7 +116,7 @@ def _value(param: click.Parameter, command: str) -> st.SearchStrategy[str]:
                                           "missing/deeper/"]))
     if param.name in ("layers",):
         return RF_STACK
-    if param.name == "model" and command == "table":
+    if param.name == "model" and command in ("table", "explore"):
         return TABLE_MODELS
     if param.name == "impl":
         return IMPLS
@@ -218,6 +218,18 @@ def test_fuzz_table(words):
     check(words)
 
 
+# ------------------------------------------------------------- exercises and the explorer
+@fuzz(call(("exercises",)), share=0.1)
+def test_fuzz_exercises(words):
+    check(words)
+
+
+@fuzz(call(("explore",), skip=("output", "port")), share=0.05)
+def test_fuzz_explore(words):
+    # always to a file: without -o the page is served until Ctrl-C
+    check([*words, "-o", fresh("explorer.html")])
+
+
 # ------------------------------------------------------------- slow commands, cheap paths
 @fuzz(call(("animate",), skip=("dpi", "output"), tail=("--dpi", "30")), share=0.06)
 @example(["animate", "conv", "--input", "4", "--kernel", "3", "--dpi", "30"])
@@ -259,7 +271,7 @@ def test_fuzz_train(words):
 
 def test_thorough_profile_runs_at_least_5000_calls():
     """The profile's examples times the shares above: 5,000 calls or more when thorough."""
-    shares = [1, 1, 1, 0.25, 0.06, 0.05, 0.03, 0.03, 0.03]
+    shares = [1, 1, 1, 0.25, 0.1, 0.05, 0.06, 0.05, 0.03, 0.03, 0.03]
     thorough = settings.get_profile("thorough").max_examples
     assert sum(max(2, round(thorough * share)) for share in shares) >= 5000
     source = Path(__file__).read_text()

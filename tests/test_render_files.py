@@ -125,7 +125,9 @@ def test_mp4_pipes_every_frame_to_ffmpeg_as_raw_rgb(tmp_path, monkeypatch):
     from convarith.figures.animation_render import frame_images
 
     width, height = frame_images(scene, dpi=30)[0].size
-    assert int(out.read_text()) == len(scene.frames) * width * height * 3
+    # at the rate of the shortest frame (1 s): the last, held 3 s, goes in three times
+    assert scene.durations() == (1.0, 1.0, 1.0, 3.0)
+    assert int(out.read_text()) == (len(scene.frames) + 2) * width * height * 3
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -76,11 +76,22 @@ def test_conv_grid_is_the_padded_input_with_the_lost_cells_marked(params):
     real = i[0] * i[1]
     assert grid.count("lost") == real - (i[0] - lost[0]) * (i[1] - lost[1])
     assert grid.count("input") + grid.count("lost") == real
-    assert grid.count("padding") == grid.shape[0] * grid.shape[1] - real
+    zeros = grid.count("padding") + grid.count("unreached")
+    assert zeros == grid.shape[0] * grid.shape[1] - real
     # the windows reach exactly up to the uncovered rows/columns
+    reach = []
     for x in range(2):
-        reach = max(max(tap[x] for tap in f.taps) for f in scene.frames) + 1
-        assert reach == grid.shape[x] - uncovered_axis(i[x], k[x], s[x], p[x], d[x])
+        reach.append(max(max(tap[x] for tap in f.taps) for f in scene.frames) + 1)
+        assert reach[x] == grid.shape[x] - uncovered_axis(i[x], k[x], s[x], p[x], d[x])
+    # the padded rows and columns no window reaches are marked as such, and only those
+    def padded(x: int, axis: int) -> bool:
+        return not p[axis][0] <= x < p[axis][0] + i[axis]
+
+    for r, row in enumerate(grid.kinds):
+        for c, kind in enumerate(row):
+            if kind in ("padding", "unreached"):
+                assert (kind == "unreached") == ((r >= reach[0] and padded(r, 0))
+                                                 or (c >= reach[1] and padded(c, 1)))
 
 
 @given(conv_params())

@@ -61,7 +61,8 @@ def test_three_3x3_layers_see_7x7_and_strides_multiply_the_jump():
     assert growth.sizes == (9, 7, 5, 3) and growth.interval == (1, 7)
     strided = rf_growth("conv k=3 s=2; conv k=3 s=2; conv k=3")
     assert strided.rows[-1].r == 15 and strided.rows[-1].j == 4
-    assert strided.caption[2] == "layer 3 (conv k=3): r = 7 + (3 - 1) x 4 = 15, j = 4 x 1 = 4"
+    # the figures' signs: the same multiplication dot and minus as the animations' captions
+    assert strided.caption[2] == "layer 3 (conv k=3): r = 7 + (3 − 1)·4 = 15, j = 4·1 = 4"
 
 
 def test_rf_growth_rejects_a_unit_outside_the_output_and_huge_grids():

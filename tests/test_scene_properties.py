@@ -1,6 +1,6 @@
 """Scenes agree with the formula core over random parameters, square and non-square.
 
-Each animation's plan is checked against :mod:`convarith.output_size`: one frame per output
+Each animation's plan is checked against :mod:`convarith.formulas.output_size`: one frame per output
 position, the window of output ``n`` at ``n*s - p`` (arXiv:1603.07285), taps ``d`` apart,
 padding, inserted zeros and lost rows where the formulas put them. Values are checked against
 torch, the reference implementation.
@@ -83,7 +83,8 @@ def test_conv_scene_marks_padding_and_the_lost_rows_and_columns(params):
     scene = conv_scene(i, kernel_size=k, stride=s, padding=p, dilation=d)
     rows, cols = scene.input.shape
     lost = [lost_axis(i[x], k[x], s[x], (p[x], p[x]), d[x]) for x in range(2)]
-    assert scene.input.count("padding") == rows * cols - i[0] * i[1]
+    zeros = scene.input.count("padding") + scene.input.count("unreached")
+    assert zeros == rows * cols - i[0] * i[1]
     real = i[0] * i[1]
     kept = (i[0] - lost[0]) * (i[1] - lost[1])
     assert scene.input.count("lost") == real - kept
@@ -98,6 +99,8 @@ def test_conv_scene_marks_padding_and_the_lost_rows_and_columns(params):
                     for f in scene.frames)
     if d == (1, 1):
         assert all(scene.input.kinds[r][c] in ("input", "padding") for r, c in covered)
+    # no tap lands on padding marked as unreached
+    assert all(scene.input.kinds[r][c] != "unreached" for r, c in covered)
 
 
 @given(st.integers(1, 7), st.integers(1, 7), st.integers(1, 3), st.integers(1, 3))

@@ -64,3 +64,33 @@ def test_mosaic_scales_each_map_and_separates_them():
     tiles = plots.mosaic(np.stack([np.eye(2), 3 * np.eye(2)]))
     assert tiles.shape == (2, 5) and np.isnan(tiles[:, 2]).all()
     assert np.array_equal(tiles[:, :2], np.eye(2)) and np.array_equal(tiles[:, 3:], np.eye(2))
+
+
+def test_lr_sweep_draws_the_chance_line_and_marks_a_run_that_never_beat_it(tmp_path):
+    stuck = [{"epoch": e, "test_accuracy": 0.0975} for e in (1, 2)]
+    runs = [{"lr": 1.0, "steps": [2.3, 2.3], "steps_per_epoch": 1, "history": stuck,
+             "diverged": None, "never_beat_chance": True},
+            {"lr": 1e-2, "steps": [2.3, 0.5], "steps_per_epoch": 1, "history": HISTORY,
+             "diverged": None, "never_beat_chance": False}]
+    text = plots.lr_sweep(runs, tmp_path / "sweep.svg", classes=10).read_text()
+    assert "chance (10% for 10 classes)" in text
+    assert "lr=1 (never beat chance)" in text and "lr=0.01 (never beat chance)" not in text
+    assert "end of epoch" in text
+
+
+def test_curves_say_what_a_point_is_and_maps_and_filters_have_zero_centred_colour_bars(tmp_path):
+    text = plots.learning_curves(HISTORY, tmp_path / "c.svg").read_text()
+    assert "mean over the epoch" in text and "at the end of the epoch" in text
+    weight = np.random.default_rng(0).standard_normal((4, 1, 3, 3))
+    text = plots.filters(weight, tmp_path / "f.svg").read_text()
+    assert "weight (zero-centred: white = 0)" in text
+    image = np.zeros((1, 8, 8))
+    maps = [("C1", np.random.default_rng(1).standard_normal((2, 4, 4)))]
+    text = plots.feature_maps(image, maps, tmp_path / "m.svg").read_text()
+    assert "zero-centred scale" in text
+
+
+def test_plots_are_written_by_the_one_deterministic_figure_writer(tmp_path):
+    a = plots.learning_curves(HISTORY, tmp_path / "a.svg").read_bytes()
+    b = plots.learning_curves(HISTORY, tmp_path / "b.svg").read_bytes()
+    assert a == b and b"<dc:date>" not in a

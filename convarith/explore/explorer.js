@@ -375,7 +375,8 @@ function stopPlay() {
   $("play").textContent = "\u25b6 Play"; $("play").setAttribute("aria-label", "play");
 }
 const KIND_NAMES = { input: "input", padding: "zero padding", inserted: "inserted zero",
-                     lost: "lost: no window reads it", cropped: "cropped", beyond: "beyond the padding" };
+                     lost: "lost: no window reads it", unreached: "padding no window reaches",
+                     cropped: "cropped", beyond: "beyond the padding" };
 function drawLegend() {
   // the kinds the grid shows, in reading order, then the lit cells
   const legend = $("legend");

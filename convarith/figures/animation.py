@@ -3,13 +3,13 @@
 A scene is the plan of an animation: the grid the kernel slides over (real input, zero
 padding, the zeros a transposed convolution inserts, rows no window reaches), and one frame
 per output position with the kernel's taps, the output cell being written and, when values
-are shown, the number computed. :mod:`convarith.render` draws it; tests assert on it.
+are shown, the number computed. :mod:`convarith.figures.animation_render` draws it; tests assert on it.
 
-Every geometric fact comes from the formula core (:mod:`convarith.output_size`): the number of
+Every geometric fact comes from the formula core (:mod:`convarith.formulas.output_size`): the number of
 frames is the output size, the window of output ``n`` starts at ``n*s - p`` (Dumoulin & Visin,
 "A guide to convolution arithmetic for deep learning", arXiv:1603.07285), the lost rows and
-columns are :func:`~convarith.output_size.lost_axis`, and the caption is the derivation of
-:mod:`convarith.explain` with the numbers put in.
+columns are :func:`~convarith.formulas.output_size.lost_axis`, and the caption is the derivation of
+:mod:`convarith.formulas.explain` with the numbers put in.
 
 >>> scene = conv_scene(5, kernel_size=3, stride=2, padding=1)
 >>> scene.output_shape, len(scene.frames)
@@ -43,7 +43,14 @@ from convarith.formulas.output_size import (
 
 #: What a grid cell is, in the order that wins when a row and a column disagree (a cell in a
 #: padding row and an input column is padding).
-CELL_KINDS: tuple[str, ...] = ("beyond", "cropped", "padding", "lost", "inserted", "input")
+CELL_KINDS: tuple[str, ...] = ("beyond", "cropped", "unreached", "padding", "lost", "inserted",
+                               "input")
+
+#: Seconds each frame is shown: numerical and pooling frames carry a sum or a maximum in their
+#: note, so they stay twice as long; the last frame is held :data:`HOLD_FACTOR` times as long.
+FRAME_SECONDS: dict[str, float] = {"conv": 1.0, "transposed": 1.0, "numerical": 2.0,
+                                   "pool": 2.0}
+HOLD_FACTOR = 3
 
 #: The values of Figure 1.1 of arXiv:1603.07285 (Dumoulin & Visin), the classic numerical
 #: convolution: a 5x5 input and a 3x3 kernel giving 12 12 17 / 10 17 19 / 9 6 14.
@@ -51,6 +58,13 @@ PAPER_INPUT: tuple[tuple[int, ...], ...] = (
     (3, 3, 2, 1, 0), (0, 0, 1, 3, 1), (3, 1, 2, 2, 3), (2, 0, 0, 2, 2), (2, 0, 0, 0, 1),
 )
 PAPER_KERNEL: tuple[tuple[int, ...], ...] = ((0, 1, 2), (2, 2, 0), (0, 1, 2))
+
+#: The pooling figures' 5x5 input: each 3x3 window (stride 1) has its maximum in a different
+#: cell (9 7 8 / 6 4 5 / 8 7 9), and so do the 2x2 windows of stride 2, so the reader sees
+#: the maximum move; no window holds a tie.
+POOL_INPUT: tuple[tuple[int, ...], ...] = (
+    (9, 1, 7, 2, 8), (2, 4, 0, 3, 1), (6, 1, 3, 0, 5), (0, 2, 1, 2, 1), (8, 0, 7, 2, 9),
+)
 
 #: Animations longer than this are refused: no lecture needs them and they take minutes.
 MAX_FRAMES = 1024
@@ -113,6 +127,25 @@ class Scene:
     notes: tuple[str, ...] = ()
     output_values: tuple[tuple[float, ...], ...] | None = None
     kernel_values: tuple[tuple[float, ...], ...] | None = None
+    subtitle: str = ""  # a transposed convolution names the convolution it transposes
+    input_label: str = ""  # "input 3×3, stretched and padded to 8×8"
+
+    @property
+    def window_name(self) -> str:
+        """What slides over the input: a pooling layer has a window, not a kernel."""
+        return "window" if self.kind == "pool" else "kernel"
+
+    def durations(self, fps: float | None = None) -> tuple[float, ...]:
+        """Seconds per frame: :data:`FRAME_SECONDS` of the kind (or ``1/fps``), the last
+        frame held :data:`HOLD_FACTOR` times as long.
+
+        >>> conv_scene(3, kernel_size=2).durations()
+        (1.0, 1.0, 1.0, 3.0)
+        >>> pool_scene(4, kernel_size=2).durations(fps=4)
+        (0.25, 0.25, 0.25, 0.75)
+        """
+        base = FRAME_SECONDS[self.kind] if fps is None else 1 / fps
+        return (base,) * (len(self.frames) - 1) + (HOLD_FACTOR * base,)
 
 
 # --------------------------------------------------------------------------- arguments
@@ -167,14 +200,17 @@ def _cell_kind(row: str, col: str) -> str:
 
 
 def _kinds(rows: Sequence[str], cols: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    """Cell kinds from the row's and the column's, the earlier in :data:`CELL_KINDS` winning
+    (the explorer page combines the per-axis kinds by the same rule)."""
     return tuple(tuple(_cell_kind(r, c) for c in cols) for r in rows)
 
 
 def _axis_kinds(i: int, left: int, right: int, *, lost: int = 0, extent: int | None = None,
-                stretch: int = 1) -> list[str]:
+                stretch: int = 1, reach: int | None = None) -> list[str]:
     """Per-axis kinds: ``left`` padding, the input (every ``stretch``-th cell real, the rest
-    inserted zeros, the last ``lost`` real ones lost), ``right`` padding, then cells beyond
-    the padded input up to ``extent`` (ceil-mode pooling windows hang over the end)."""
+    inserted zeros, the last ``lost`` real ones lost), ``right`` padding (from ``reach`` on,
+    where no window gets, unreached), then cells beyond the padded input up to ``extent``
+    (ceil-mode pooling windows hang over the end)."""
     span = stretched_size(i, stretch)
     kinds = ["padding"] * left
     for x in range(span):
@@ -183,6 +219,9 @@ def _axis_kinds(i: int, left: int, right: int, *, lost: int = 0, extent: int | N
         else:
             kinds.append("lost" if x // stretch >= i - lost else "input")
     kinds += ["padding"] * right
+    if reach is not None:
+        kinds = [("unreached" if kind == "padding" and x >= reach else kind)
+                 for x, kind in enumerate(kinds)]
     if extent is not None and extent > len(kinds):
         kinds += ["beyond"] * (extent - len(kinds))
     return kinds
@@ -279,14 +318,15 @@ def conv_scene(
     o = conv_output_size(a.i, kernel_size=a.k, stride=a.s, padding=a.p, dilation=a.d)
     _limit(o[0] * o[1], what, o)
     lost = [lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]) for x in range(2)]
-    axes = [_axis_kinds(a.i[x], a.p[x][0], a.p[x][1], lost=lost[x]) for x in range(2)]
+    axes = [_axis_kinds(a.i[x], a.p[x][0], a.p[x][1], lost=lost[x],
+                        reach=window_reach(o[x], a.k[x], a.s[x], a.d[x])) for x in range(2)]
     left = (a.p[0][0], a.p[1][0])
     grid_values = None
     weights = None
     if values:
         image, weights = _numbers(a.i, a.k, input_values, kernel_values)
         grid_values = tuple(
-            tuple(0 if kind_r == "padding" or kind_c == "padding"
+            tuple(0 if kind_r in ("padding", "unreached") or kind_c in ("padding", "unreached")
                   else image[r - left[0]][c - left[1]]
                   for c, kind_c in enumerate(axes[1]))
             for r, kind_r in enumerate(axes[0]))
@@ -315,6 +355,7 @@ def conv_scene(
         frames=tuple(frames), caption=caption, notes=notes,
         output_values=_rows(results, o) if values else None,
         kernel_values=weights,
+        input_label=_input_label(a.i, grid.shape, padded=grid.shape != a.i),
     )
 
 
@@ -334,6 +375,13 @@ def _numbers(i: Cell, k: Cell, input_values: Any, kernel_values: Any) -> tuple[A
                 f"{shape[0]}x{shape[1]}. Give one row of {shape[1]} numbers per row."
             )
     return image, weights
+
+
+def _input_label(i: Cell, shape: Cell, *, padded: bool, stretched: bool = False) -> str:
+    """``input 5×5``, then what was done to it, only when something was."""
+    done = " and ".join(word for word, yes in (("stretched", stretched), ("padded", padded))
+                        if yes)
+    return f"input {i[0]}×{i[1]}" + (f", {done} to {shape[0]}×{shape[1]}" if done else "")
 
 
 def _rows(flat: Sequence[Any], shape: Cell) -> tuple[tuple[Any, ...], ...]:
@@ -367,7 +415,7 @@ def transposed_scene(
     The input is stretched with ``s - 1`` zeros between units, padded with ``k* - p - 1`` on
     each side (plus ``a``, the output padding, on the bottom/right; a negative amount crops),
     and a unit-stride convolution runs over it. The frame count is
-    :func:`~convarith.output_size.conv_transpose_output_size`.
+    :func:`~convarith.formulas.output_size.conv_transpose_output_size`.
 
     >>> scene = transposed_scene(3, kernel_size=3, stride=2, padding=1, output_padding=1)
     >>> scene.output_shape, scene.input.shape, scene.input.count("inserted")
@@ -413,8 +461,22 @@ def transposed_scene(
     extra += "" if set(a.d) == {1} else f", d = {_show(a.d)}"
     title = (f"Transposed convolution: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
              f"p = {_show([p for p, _ in a.p])}{extra}")
+    # the convolution this one transposes maps the o-sized input back to i (Relationship 14)
+    # (an output padding a >= s, which dilation allows, has no such convolution)
+    forward = conv_output_size(o, kernel_size=a.k, stride=a.s, padding=[p for p, _ in a.p],
+                               dilation=a.d)
+    subtitle = "" if tuple(forward) != tuple(a.i) else (
+        f"the transpose of the convolution i = {_show(o)}, k = {_show(a.k)}, "
+        f"s = {_show(a.s)}, p = {_show([p for p, _ in a.p])}"
+        + ("" if set(a.d) == {1} else f", d = {_show(a.d)}") + f" (output {_show(a.i)})")
+    stretched = any(s > 1 for s in a.s)
+    padded = any(q[x] > 0 or right[x] > 0 for x in range(2))
+    label = _input_label(a.i, grid.shape, padded=padded, stretched=stretched)
+    if any(q[x] < 0 or right[x] < 0 for x in range(2)):
+        label += " (cropped where p > k* − 1)"
     return Scene(kind="transposed", title=title, input=grid, output_shape=o, input_size=a.i,
-                 frames=tuple(frames), caption=caption, notes=notes)
+                 frames=tuple(frames), caption=caption, notes=notes, subtitle=subtitle,
+                 input_label=label)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -469,9 +531,11 @@ def pool_scene(
     # so that it does not (a window it drops would start in the right padding)
     lost = [0 if ceil_mode else lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x])
             for x in range(2)]
-    axes = [_axis_kinds(a.i[x], left[x], left[x], lost=lost[x], extent=extent[x])
-            for x in range(2)]
-    image = tuple(tuple(row) for row in (input_values or demo_values(a.i, high=9, seed=2)))
+    axes = [_axis_kinds(a.i[x], left[x], left[x], lost=lost[x], extent=extent[x],
+                        reach=window_reach(o[x], a.k[x], a.s[x], a.d[x])) for x in range(2)]
+    if input_values is None:
+        input_values = POOL_INPUT if a.i == (5, 5) else demo_values(a.i, high=9, seed=2)
+    image = tuple(tuple(row) for row in input_values)
     if len(image) != a.i[0] or any(len(row) != a.i[1] for row in image):
         raise ConvArithError(f"Error building the pooling animation: the input values are not "
                              f"{a.i[0]}x{a.i[1]}. Give one row of {a.i[1]} numbers per row.")
@@ -480,7 +544,7 @@ def pool_scene(
     def value_at(r: int, c: int) -> float | None:
         if kinds[r][c] in ("input", "lost"):
             return image[r - left[0]][c - left[1]]
-        return 0 if mode == "avg" and kinds[r][c] == "padding" else None
+        return 0 if mode == "avg" and kinds[r][c] in ("padding", "unreached") else None
 
     grid_values = tuple(tuple(value_at(r, c) for c in range(extent[1]))
                         for r in range(extent[0]))
@@ -513,5 +577,69 @@ def pool_scene(
              + (", ceil mode" if ceil_mode else ""))
     return Scene(kind="pool", title=title, input=grid, output_shape=o, input_size=a.i,
                  frames=tuple(frames),
-                 caption=caption, notes=notes, output_values=_rows(results, o))
+                 caption=caption, notes=notes, output_values=_rows(results, o),
+                 input_label=_input_label(a.i, (a.i[0] + 2 * left[0], a.i[1] + 2 * left[1]),
+                                          padded=any(left)))
 
+
+
+# --------------------------------------------------------------------------- by kind
+
+
+def _numerical_scene(input_size: Any, **params: Any) -> Scene:
+    params.pop("values", None)
+    return conv_scene(input_size, values=True, **params)
+
+
+#: The animations by kind (Dumoulin & Visin's kinds, arXiv:1603.07285, and pooling): the one
+#: table ``convarith animate``, the lecture set and the tests dispatch on.
+SCENE_BUILDERS: dict[str, Any] = {
+    "conv": conv_scene,
+    "transposed": transposed_scene,
+    "pool": pool_scene,
+    "numerical": _numerical_scene,
+}
+
+#: Kinds of animation, in the order ``convarith animate`` lists them.
+ANIMATION_KINDS: tuple[str, ...] = tuple(SCENE_BUILDERS)
+
+#: Options only some kinds take, with the value that means "not given".
+_ONLY_FOR: dict[str, tuple[tuple[str, ...], Any]] = {
+    "output_padding": (("transposed",), 0),
+    "ceil_mode": (("pool",), False),
+    "mode": (("pool",), "max"),
+    "values": (("conv", "numerical"), False),
+}
+
+
+def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
+    """The scene of animation ``kind`` (:data:`ANIMATION_KINDS`); an option that does not
+    apply to the kind is an error, not silently dropped. ``stride=None`` means the kind's
+    default (1 for convolutions, the window for pooling).
+
+    >>> animation_scene("pool", 4, kernel_size=2, stride=None).output_shape
+    (2, 2)
+    >>> animation_scene("conv", 4, kernel_size=3, ceil_mode=True)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: --ceil-mode applies to pool, not conv. Drop it.
+    """
+    if kind not in SCENE_BUILDERS:
+        raise ConvArithError(f"Error building an animation: kind={kind!r} is not an animation. "
+                             f"Use one of {', '.join(ANIMATION_KINDS)}.")
+    given = dict(params)
+    for name, (kinds, unset) in _ONLY_FOR.items():
+        if name in given and kind not in kinds:
+            value = given.pop(name)
+            if value not in (unset, (unset, unset)):
+                # named as the command line spells it, the one place these options come from
+                option = "--" + {"mode": "pool"}.get(name, name).replace("_", "-")
+                raise ConvArithError(f"{option} applies to {' and '.join(kinds)}, not {kind}. "
+                                     "Drop it.")
+    from convarith.figures.render_budget import check_grid
+
+    check_grid(input_size, kernel=given.get("kernel_size"), stride=given.get("stride"),
+               padding=given.get("padding", 0), dilation=given.get("dilation", 1), kind=kind)
+    if given.get("stride", 0) is None and kind != "pool":
+        given["stride"] = 1
+    return SCENE_BUILDERS[kind](input_size, **given)

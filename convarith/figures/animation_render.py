@@ -1,21 +1,22 @@
 """Draw scenes with matplotlib (Agg): GIF, MP4, PNG (every frame or one sheet), SVG, PDF.
 
 The renderer adds no arithmetic: every cell, tap, number and caption comes from the scene
-(:mod:`convarith.scene` for animations, :mod:`convarith.diagram` for static figures).
+(:mod:`convarith.figures.animation` for animations, :mod:`convarith.figures.static` for static figures). Two
+styles draw the same scene: "flat" (input and output side by side, here) and "paper"
+(Dumoulin & Visin's perspective planes, :mod:`convarith.figures.animation_paper`).
 
-Colours are the Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008, as
-recommended by Wong, "Points of view: Color blindness", Nature Methods 8, 441, 2011), and
-every kind of cell also differs in line style or hatching, so a figure survives a projector,
-a greyscale print and colour-blind eyes. Figures are 8 inches wide: 800 px at the default
-100 dpi.
+Colours, themes, text sizes and the static writer are :mod:`convarith.figures.style`'s: fills differ
+by lightness (>= 3:1 between states a viewer must tell apart) and kinds that share a lightness
+also differ in hatching or line style. The current output cell has a thick outline and
+projection lines to its window, so the step reads in greyscale too.
 
 Output is deterministic (same scene, same bytes): no timestamps in the metadata, a fixed
-SVG hash salt, a fixed GIF palette built from the frames themselves.
+SVG hash salt, a fixed GIF palette built from the frames themselves (with the background
+colour exact: #FFFFFF stays #FFFFFF).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import textwrap
@@ -23,84 +24,41 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from convarith.atomic import atomic_path, atomic_write
+from convarith.atomic import atomic_path
 from convarith.errors import ConvArithError
 from convarith.figures.animation import CELL_KINDS, Scene, format_value
+from convarith.figures.style import (
+    CAPTION_PT,
+    CELL_IN,
+    OKABE_ITO,
+    STATIC_SUFFIXES,
+    THEMES,
+    TITLE_PT,
+    WEIGHT_PT,
+    WIDTH_IN,
+    Theme,
+    atomic_file,
+    check_suffix,
+    readable_text,
+    save_figure,
+    style_named,
+    theme_named,
+    wrap_text,
+)
 
-#: Okabe & Ito (2008): the eight colours that stay distinct under every common colour-vision
-#: deficiency.
-OKABE_ITO: dict[str, str] = {
-    "black": "#000000",
-    "orange": "#E69F00",
-    "sky blue": "#56B4E9",
-    "bluish green": "#009E73",
-    "yellow": "#F0E442",
-    "blue": "#0072B2",
-    "vermillion": "#D55E00",
-    "reddish purple": "#CC79A7",
-}
+__all__ = ["OKABE_ITO", "THEMES", "WIDTH_IN", "frame_images", "save_animation", "save_figure",
+           "theme_named", "write_gif", "write_sheet"]
 
-#: Figure width in inches; at the default dpi of 100 this is 800 px.
-WIDTH_IN = 8.0
-
-#: Suffixes :func:`save` writes, and which of them animate.
+#: Suffixes :func:`save_animation` writes, and which of them animate.
 ANIMATED_SUFFIXES: tuple[str, ...] = (".gif", ".mp4")
-STATIC_SUFFIXES: tuple[str, ...] = (".png", ".svg", ".pdf")
 
-
-@dataclass(frozen=True)
-class Theme:
-    """The colours of one theme; cell fills are Okabe-Ito colours mixed with the background."""
-
-    name: str
-    background: str
-    text: str
-    line: str
-    faint: str
-    kernel: str = OKABE_ITO["blue"]  # the kernel's taps and window
-
-    def mix(self, colour: str, amount: float) -> tuple[float, float, float]:
-        """``colour`` at ``amount`` (0..1) over the background."""
-        from matplotlib.colors import to_rgb
-
-        fg, bg = to_rgb(colour), to_rgb(self.background)
-        return tuple(amount * f + (1 - amount) * b for f, b in zip(fg, bg))  # type: ignore[return-value]
-
-
-THEMES: dict[str, Theme] = {
-    "light": Theme("light", background="#FFFFFF", text="#1A1A1A", line="#4D4D4D",
-                   faint="#A6A6A6"),
-    # on a dark background Okabe-Ito blue is too dim for the kernel: their yellow reads best
-    "dark": Theme("dark", background="#16191E", text="#EDEDED", line="#B3B3B3",
-                  faint="#5C6370", kernel=OKABE_ITO["yellow"]),
-}
-
-
-def theme_named(name: str) -> Theme:
-    if name not in THEMES:
-        raise ConvArithError(
-            f"Error drawing a figure: theme={name!r} is not a theme. Use one of "
-            f"{', '.join(THEMES)}."
-        )
-    return THEMES[name]
-
-
-# --------------------------------------------------------------------------- files
-
-
-def atomic_file(path: Path) -> contextlib.AbstractContextManager[Any]:
-    """A binary file that appears at ``path`` only when complete (:mod:`convarith.atomic`)."""
-    return atomic_write(path, what="the figure")
+#: Caption lines are wrapped at this many characters (11 pt across 7.6 inches).
+WRAP = 84
+LINE_IN = 0.24  # one caption line, inches
 
 
 def _suffix(path: Path, allowed: tuple[str, ...], what: str) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in allowed:
-        raise ConvArithError(
-            f"Error writing {path}: {what} can be written as {', '.join(allowed)}, not "
-            f"{suffix or 'a file without a suffix'}. Change the file name's suffix."
-        )
-    return suffix
+    return check_suffix(path, allowed, what)
 
 
 # --------------------------------------------------------------------------- layout
@@ -128,28 +86,141 @@ class _Layout:
                        (height - o_rows) / 2, cols + gap + o_cols, height)
 
 
-def _figure_size(layout: _Layout, caption_lines: int, *, max_cell_in: float = 0.55
-                 ) -> tuple[float, float, float]:
-    """Figure width and height in inches, and the size of one cell in inches."""
-    cell = min((WIDTH_IN - 0.4) / layout.width, max_cell_in, 4.2 / layout.height)
-    grids = layout.height * cell + 0.35  # grid labels above
-    height = 0.55 + grids + 0.1 + 0.21 * caption_lines + 0.15
-    return WIDTH_IN, height, cell
+def cell_inches(width: float, height: float, *, max_height: float = 4.6,
+                cell: float = CELL_IN) -> float:
+    """The side of one cell: ``cell`` (:data:`~convarith.figures.style.CELL_IN`) wherever the grids
+    fit at it (``width`` x ``height`` cells in 7.6 x ``max_height`` inches), smaller only
+    when they do not."""
+    return min(cell, (WIDTH_IN - 0.4) / width, max_height / height)
 
 
 def _caption_lines(scene: Scene) -> list[str]:
-    lines = list(scene.caption)
-    for note in scene.notes:
-        lines += textwrap.wrap(note, 112)
+    lines: list[str] = []
+    for line in scene.caption:  # formulas: broken between terms of the chain
+        lines += wrap_text(line, WRAP)
+    for note in scene.notes:  # prose: broken between words
+        lines += textwrap.wrap(note, WRAP, break_on_hyphens=False)
     return lines
+
+
+def _legend_entries(scene: Scene, theme: Theme, style: str) -> list[tuple[str, dict[str, Any]]]:
+    """Swatches naming the states this scene shows, in the words of its kind."""
+    grid = scene.input
+    padded = grid.count("padding") + grid.count("unreached") > 0
+    max_pool = any(frame.chosen for frame in scene.frames) or (
+        scene.kind == "pool" and scene.title.startswith("Max"))
+    names = {
+        "input": "input",
+        "padding": "padding (−∞ for max)" if max_pool else "zero padding",
+        "unreached": "padding no window reaches",
+        "inserted": "inserted zero (stride)",
+        "lost": "input never covered (lost)",
+        "beyond": "beyond the padding (ceil mode)" if padded else "beyond the input (ceil mode)",
+        "cropped": "cropped (p > k* − 1)",
+    }
+    entries = [(names[kind], cell_style(theme, style, kind)) for kind in CELL_KINDS[::-1]
+               if grid.count(kind)]
+    window = scene.window_name
+    on_zero = any(tap_state(scene, r, c) == "kernel on zero" for frame in scene.frames
+                  for r, c in frame.taps)
+    entries.append((f"{window} on input", _swatch(theme.fill(style, "kernel on input"))))
+    if on_zero:
+        zero = "padding" if not grid.count("inserted") else "a zero"
+        entries.append((f"{window} on {zero}", _swatch(theme.fill(style, "kernel on zero"))))
+    if any(frame.chosen for frame in scene.frames):
+        entries.append(("maximum", dict(facecolor="none", edgecolor=theme.marker,
+                                        linestyle="-", hatch=None, linewidth=2.5)))
+    entries.append(("output written", _swatch(theme.fill(style, "output written"))))
+    entries.append(("this step", dict(facecolor=theme.fill(style, "output current"),
+                                      edgecolor=theme.text, linestyle="-", hatch=None,
+                                      linewidth=2.5)))
+    return entries
+
+
+def _swatch(fill: str) -> dict[str, Any]:
+    return dict(facecolor=fill, edgecolor="#4D4D4D", linestyle="-", hatch=None)
+
+
+def legend_rows(entries: list[tuple[str, dict[str, Any]]]) -> list[list[int]]:
+    """Entries per legend row: each row fits 7.7 inches at the caption size (the width of
+    a label estimated at 0.58 em per character, so the rows do not depend on a renderer)."""
+    rows: list[list[int]] = [[]]
+    x = 0.25
+    for n, (name, _) in enumerate(entries):
+        width = 0.22 + 0.58 * CAPTION_PT / 72 * len(name) + 0.3
+        if rows[-1] and x + width > WIDTH_IN - 0.2:
+            rows.append([])
+            x = 0.25
+        rows[-1].append(n)
+        x += width
+    return rows
+
+
+def draw_legend(figure: Any, entries: list[tuple[str, dict[str, Any]]], top: float,
+                theme: Theme) -> None:
+    """The legend rows, the first one's top ``top`` inches below the figure's top."""
+    from matplotlib.patches import Rectangle
+
+    width_in, height_in = figure.get_size_inches()
+    renderer = figure.canvas.get_renderer()
+    for row, members in enumerate(legend_rows(entries)):
+        y = 1 - (top + 0.28 * row + 0.2) / height_in
+        x = 0.25 / width_in
+        for n in members:
+            name, style = entries[n]
+            style = dict(style)
+            hatch = style.pop("hatch", None)
+            linewidth = style.pop("linewidth", 1.0)
+            figure.patches.append(Rectangle(
+                (x, y), 0.18 / width_in, 0.18 / height_in, transform=figure.transFigure,
+                figure=figure, linewidth=linewidth, hatch=hatch, **style))
+            label = figure.text(x + 0.26 / width_in, y + 0.09 / height_in, name,
+                                fontsize=CAPTION_PT, va="center", color=theme.text)
+            text_in = label.get_window_extent(renderer).width / figure.dpi
+            x += (0.26 + text_in + 0.3) / width_in
+
+
+def cell_style(theme: Theme, style: str, kind: str) -> dict[str, Any]:
+    """Fill, edge, line style and hatch of a cell kind: lightness from the palette, and the
+    kinds that share a lightness band told apart by hatching."""
+    fill = theme.fill(style, kind)
+    solid = "-"
+    return {
+        "input": dict(facecolor=fill, edgecolor=theme.line, linestyle=solid, hatch=None),
+        "padding": dict(facecolor=fill, edgecolor=theme.line, linestyle=(0, (3, 2)), hatch=None),
+        "unreached": dict(facecolor=fill, edgecolor=theme.line, linestyle=(0, (3, 2)),
+                          hatch="\\\\\\"),
+        "inserted": dict(facecolor=fill, edgecolor=theme.line, linestyle=(0, (1, 1.5)),
+                         hatch=None),
+        "lost": dict(facecolor=fill, edgecolor=theme.line, linestyle=solid, hatch="///"),
+        "beyond": dict(facecolor="none", edgecolor=theme.faint, linestyle=(0, (1, 2)),
+                       hatch=None),
+        "cropped": dict(facecolor=fill, edgecolor=theme.faint, linestyle=solid, hatch="xx"),
+    }[kind]
+
+
+def tap_state(scene: Scene, r: int, c: int) -> str | None:
+    """What the kernel covers at grid cell ``(r, c)``: input, a zero, or nothing drawn."""
+    rows, cols = scene.input.shape
+    if not (0 <= r < rows and 0 <= c < cols) or scene.input.kinds[r][c] == "beyond":
+        return None
+    return "kernel on input" if scene.input.kinds[r][c] in ("input", "lost") else "kernel on zero"
 
 
 # --------------------------------------------------------------------------- drawing
 
 
 class _Painter:
-    """Draws one scene's frames on one matplotlib Axes; ``frame(n)`` replaces the moving
-    parts (kernel taps, output cells written so far, the step's note)."""
+    """Draws one scene's frames on one matplotlib Axes, flat: the input grid on the left,
+    the output grid on the right; ``frame(n)`` replaces the moving parts (kernel taps,
+    output cells written so far, projection lines)."""
+
+    style = "flat"
+    max_height_in = 4.6  # the tallest drawing, inches
+    cell_in = CELL_IN  # one cell wherever the drawing fits
+    down = 1.0  # screen y of the next row: +1 when rows go down the axes, -1 when up
+    # projection lines: drawn without anti-aliasing, so that a GIF frame changes few pixels
+    line_width = 1.5
 
     def __init__(self, ax: Any, scene: Scene, theme: Theme, cell_px: float, *,
                  labels: bool = True) -> None:
@@ -157,7 +228,8 @@ class _Painter:
         self.layout = _Layout.of(scene)
         self.cell_px = cell_px
         self.moving: list[Any] = []
-        self.value_size = max(5.0, min(13.0, 0.36 * cell_px * 72 / 100))
+        self.value_size = max(6.0, min(13.0, 0.36 * cell_px * 72 / 100))
+        self.lw = 0.6 if cell_px < 25 else 1.0
         ax.set_xlim(-0.15, self.layout.width + 0.15)
         ax.set_ylim(self.layout.height + 0.15, -0.15)
         ax.set_aspect("equal")
@@ -166,153 +238,164 @@ class _Painter:
         if labels:
             self._labels()
 
-    # fills and edges of each cell kind: (fill colour, fill amount, edge style, hatch)
-    def _style(self, kind: str) -> dict[str, Any]:
-        t = self.theme
-        styles = {
-            "input": dict(facecolor=t.mix(OKABE_ITO["sky blue"], 0.45), edgecolor=t.line,
-                          linestyle="-", hatch=None),
-            "padding": dict(facecolor=t.background, edgecolor=t.line, linestyle=(0, (3, 2)),
-                            hatch=None),
-            "inserted": dict(facecolor=t.background, edgecolor=t.faint, linestyle=(0, (1, 1.5)),
-                             hatch=None),
-            "lost": dict(facecolor=t.mix(OKABE_ITO["vermillion"], 0.3), edgecolor=t.line,
-                         linestyle="-", hatch="///"),
-            "beyond": dict(facecolor="none", edgecolor=t.faint, linestyle=(0, (1, 2)),
-                           hatch=None),
-            "cropped": dict(facecolor=t.mix(t.faint, 0.35), edgecolor=t.faint, linestyle="-",
-                            hatch="xx"),
-        }
-        return styles[kind]
+    @staticmethod
+    def extent(scene: Scene) -> tuple[float, float]:
+        """Width and height of the drawing, in cells."""
+        layout = _Layout.of(scene)
+        return layout.width, layout.height
 
     def _grid(self) -> None:
         from matplotlib.patches import Rectangle
 
         grid = self.scene.input
         rows, cols = grid.shape
-        lw = 0.6 if self.cell_px < 25 else 1.0
         for r in range(rows):
             for c in range(cols):
                 kind = grid.kinds[r][c]
-                style = self._style(kind)
-                hatch = style.pop("hatch")
-                self.ax.add_patch(Rectangle((c, r), 1, 1, linewidth=lw, hatch=hatch, **style))
+                style = cell_style(self.theme, self.style, kind)
+                self.ax.add_patch(Rectangle((c, r), 1, 1, linewidth=self.lw, **style))
                 value = None if grid.values is None else grid.values[r][c]
                 if value is not None and self._values_fit():
-                    faint = kind not in ("input", "lost")
-                    self.ax.text(c + 0.5, r + 0.5, format_value(value), ha="center", va="center",
-                                 fontsize=self.value_size,
-                                 color=self.theme.faint if faint else self.theme.text)
+                    fill = style["facecolor"]
+                    colour = (self.theme.faint if fill == "none"
+                              else readable_text(fill) if kind in ("input", "lost")
+                              else self.theme.faint)
+                    self.ax.text(c + 0.5, r + 0.5, format_value(value), ha="center",
+                                 va="center", fontsize=self.value_size, color=colour)
         x0, y0 = self.layout.out_x, self.layout.out_y
         o_rows, o_cols = self.scene.output_shape
         for r in range(o_rows):
             for c in range(o_cols):
-                self.ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, linewidth=lw,
-                                            facecolor=self.theme.background,
+                self.ax.add_patch(Rectangle((x0 + c, y0 + r), 1, 1, linewidth=self.lw,
+                                            facecolor=self.theme.fill(self.style, "output empty"),
                                             edgecolor=self.theme.faint))
 
     def _values_fit(self) -> bool:
         return self.cell_px >= 16
 
     def _labels(self) -> None:
-        grid, scene = self.scene.input, self.scene
-        rows, cols = grid.shape
-        size = 10.5
-        h, w = scene.input_size
-        what = f"input {h}×{w}"
-        if scene.kind == "transposed":
-            what += f", stretched and padded to {rows}×{cols}"
-        elif grid.count("padding"):
-            what += f", padded to {rows}×{cols}"
-        self.ax.text(cols / 2, self.layout.in_y - 0.2, what,
-                     ha="center", va="bottom", fontsize=size, color=self.theme.text)
+        scene = self.scene
+        cols = scene.input.shape[1]
+        self.ax.text(cols / 2, self.layout.in_y - 0.2, scene.input_label, ha="center",
+                     va="bottom", fontsize=CAPTION_PT, color=self.theme.text)
         o_rows, o_cols = scene.output_shape
         self.ax.text(self.layout.out_x + o_cols / 2, self.layout.out_y - 0.2,
-                     f"output {o_rows}×{o_cols}", ha="center", va="bottom", fontsize=size,
-                     color=self.theme.text)
+                     f"output {o_rows}×{o_cols}", ha="center", va="bottom",
+                     fontsize=CAPTION_PT, color=self.theme.text)
 
-    def legend(self, figure: Any, y: float) -> None:
-        """One row of swatches naming the cell kinds this scene uses, at figure height y."""
-        from matplotlib.patches import Rectangle
+    # the moving parts, shared with the paper style through these three hooks
+    def _cell_at(self, r: float, c: float, *, output: bool = False) -> list[tuple[float, float]]:
+        """Corners of a cell (input grid, or output grid), clockwise from the top left."""
+        x0, y0 = (self.layout.out_x, self.layout.out_y) if output else (0.0, 0.0)
+        return [(x0 + c, y0 + r), (x0 + c + 1, y0 + r), (x0 + c + 1, y0 + r + 1),
+                (x0 + c, y0 + r + 1)]
 
-        names = {"input": "input", "padding": "zero padding", "inserted": "inserted zero",
-                 "lost": "lost (never covered)", "beyond": "beyond the padding (ceil mode)",
-                 "cropped": "cropped (p > k−1)"}
-        used = [kind for kind in CELL_KINDS[::-1] if self.scene.input.count(kind)]
-        entries = [(names[kind], self._style(kind)) for kind in used]
-        entries.append(("kernel", dict(facecolor=self.theme.mix(self.theme.kernel, 0.45),
-                                       edgecolor=self.theme.kernel, linestyle="-",
-                                       hatch=None)))
-        if any(frame.chosen for frame in self.scene.frames):
-            entries.append(("maximum", dict(facecolor="none", edgecolor=OKABE_ITO["vermillion"],
-                                            linestyle="-", hatch=None)))
-        entries.append(("output written", dict(
-            facecolor=self.theme.mix(OKABE_ITO["bluish green"], 0.5), edgecolor=self.theme.line,
-            linestyle="-", hatch=None)))
-        entries.append(("this step", dict(facecolor=self.theme.mix(OKABE_ITO["orange"], 0.8),
-                                          edgecolor=self.theme.line, linestyle="-", hatch=None)))
-        width_in, height_in = figure.get_size_inches()
-        renderer = figure.canvas.get_renderer()
-        x = 0.03
-        for name, style in entries:
-            hatch = style.pop("hatch")
-            figure.patches.append(Rectangle(
-                (x, y), 0.16 / width_in, 0.16 / height_in, transform=figure.transFigure,
-                figure=figure, linewidth=1.0, hatch=hatch, **style))
-            label = figure.text(x + 0.22 / width_in, y + 0.08 / height_in, name, fontsize=9,
-                                va="center", color=self.theme.text)
-            # the next swatch starts 0.25 in after this label's measured end
-            text_in = label.get_window_extent(renderer).width / figure.dpi
-            x += (0.22 + text_in + 0.25) / width_in
+    def _box(self, r0: float, c0: float, r1: float, c1: float, *, output: bool = False
+             ) -> list[tuple[float, float]]:
+        """Corners of the block of cells ``(r0, c0)`` to ``(r1, c1)`` inclusive."""
+        first, last = self._cell_at(r0, c0, output=output), self._cell_at(r1, c1, output=output)
+        return [first[0], (last[2][0], first[0][1]), last[2], (first[0][0], last[2][1])]
+
+    def _projection(self, window: list[tuple[float, float]], cell: list[tuple[float, float]]
+                    ) -> list[tuple[list[float], list[float]]]:
+        """Lines from the window to the output cell: right corners to left corners."""
+        return [([window[1][0], cell[0][0]], [window[1][1], cell[0][1]]),
+                ([window[2][0], cell[3][0]], [window[2][1], cell[3][1]])]
+
+    def _inset(self, corners: list[tuple[float, float]], amount: float
+               ) -> list[tuple[float, float]]:
+        cx = sum(x for x, _ in corners) / 4
+        cy = sum(y for _, y in corners) / 4
+        return [(x + (cx - x) * amount, y + (cy - y) * amount) for x, y in corners]
 
     def frame(self, n: int) -> None:
-        """Show step ``n``: the kernel over its window and the output written up to it."""
-        from matplotlib.patches import Rectangle
+        """Show step ``n``: the kernel over its window, the output written up to it, the
+        current output cell outlined and joined to its window."""
+        from matplotlib.patches import Polygon
 
         for artist in self.moving:
             artist.remove()
         self.moving = []
         scene, theme, ax = self.scene, self.theme, self.ax
         frame = scene.frames[n]
-        blue, orange = theme.kernel, OKABE_ITO["orange"]
-        rows, cols = scene.input.shape
+        grid = scene.input
+        add = self.moving.append
         for index, (r, c) in enumerate(frame.taps):
-            inside = 0 <= r < rows and 0 <= c < cols and scene.input.kinds[r][c] != "beyond"
-            self.moving.append(ax.add_patch(Rectangle(
-                (c + 0.06, r + 0.06), 0.88, 0.88, linewidth=0,
-                facecolor=blue, alpha=0.42 if inside else 0.18, zorder=3)))
+            state = tap_state(scene, r, c)
+            corners = self._inset(self._cell_at(r, c), 0.08)
+            if state is None:  # a tap beyond the drawn grid: outline only
+                add(ax.add_patch(Polygon(corners, closed=True, facecolor="none",
+                                         edgecolor=theme.fill(self.style, "kernel on input"),
+                                         linestyle=(0, (1, 1.5)), linewidth=1.0, zorder=3)))
+                continue
+            fill = theme.fill(self.style, state)
+            add(ax.add_patch(Polygon(corners, closed=True, facecolor=fill, linewidth=0,
+                                     zorder=3)))
+            value = None if grid.values is None else grid.values[r][c]
+            text = readable_text(fill)
+            cx = sum(x for x, _ in corners) / 4
+            cy = sum(y for _, y in corners) / 4
+            if value is not None and self._values_fit():
+                shift = 0.12 if frame.weights is not None else 0.0
+                add(self._text(cx - shift, cy - shift * self.down, format_value(value), text,
+                               self.value_size, r, c))
             if frame.weights is not None and self._values_fit():
-                self.moving.append(ax.text(
-                    c + 0.93, r + 0.93, format_value(frame.weights[index]), ha="right",
-                    va="bottom", fontsize=self.value_size * 0.62, color=theme.text,
-                    fontweight="bold", zorder=5))
+                add(self._text(cx + 0.25, cy + 0.27 * self.down,
+                               format_value(frame.weights[index]),
+                               text, max(WEIGHT_PT, self.value_size * 0.7), r, c,
+                               weight="bold"))
         (r0, c0), (r1, c1) = frame.window
-        self.moving.append(ax.add_patch(Rectangle(
-            (c0, r0), c1 - c0 + 1, r1 - r0 + 1, facecolor="none", edgecolor=blue,
-            linewidth=max(1.5, min(3.0, self.cell_px / 20)), zorder=4)))
+        window = self._box(r0, c0, r1, c1)
+        kernel = theme.fill(self.style, "kernel on input")
+        width = max(2.0, min(3.5, self.cell_px / 14))
+        add(ax.add_patch(Polygon(window, closed=True, facecolor="none", edgecolor=kernel,
+                                 linewidth=width, zorder=4)))
         for r, c in frame.chosen:
-            self.moving.append(ax.add_patch(Rectangle(
-                (c + 0.04, r + 0.04), 0.92, 0.92, facecolor="none",
-                edgecolor=OKABE_ITO["vermillion"], linewidth=2.5, zorder=5)))
-        x0, y0 = self.layout.out_x, self.layout.out_y
-        green = theme.mix(OKABE_ITO["bluish green"], 0.5)
+            add(ax.add_patch(Polygon(self._inset(self._cell_at(r, c), 0.04), closed=True,
+                                     facecolor="none", edgecolor=theme.marker, linewidth=3.0,
+                                     zorder=5)))
         for step in scene.frames[:n + 1]:
             r, c = step.output_cell
             current = step.step == n
-            self.moving.append(ax.add_patch(Rectangle(
-                (x0 + c, y0 + r), 1, 1, facecolor=theme.mix(orange, 0.8) if current else green,
-                edgecolor=theme.line, linewidth=1.0 if self.cell_px >= 25 else 0.6, zorder=3)))
+            state = "output current" if current else "output written"
+            fill = theme.fill(self.style, state)
+            corners = self._cell_at(r, c, output=True)
+            add(ax.add_patch(Polygon(corners, closed=True, facecolor=fill,
+                                     edgecolor=theme.text if current else theme.line,
+                                     linewidth=3.0 if current else self.lw,
+                                     zorder=7 if current else 6)))
             if step.value is not None and self._values_fit():
-                self.moving.append(ax.text(
-                    x0 + c + 0.5, y0 + r + 0.5, format_value(step.value), ha="center",
-                    va="center", fontsize=self.value_size, color=theme.text, zorder=5,
-                    fontweight="bold" if current else "normal"))
+                cx = sum(x for x, _ in corners) / 4
+                cy = sum(y for _, y in corners) / 4
+                add(self._text(cx, cy, format_value(step.value), readable_text(fill),
+                               self.value_size, r, c, weight="bold" if current else "normal",
+                               zorder=8))
+        cell = self._cell_at(*frame.output_cell, output=True)
+        for xs, ys in self._projection(window, cell):
+            add(ax.plot(xs, ys, color=kernel, linewidth=self.line_width, zorder=9,
+                        solid_capstyle="round", antialiased=False)[0])
+
+    def _text(self, x: float, y: float, text: str, colour: str, size: float, r: int, c: int,
+              *, weight: str = "normal", zorder: int = 5) -> Any:
+        return self.ax.text(x, y, text, ha="center", va="center", fontsize=size, color=colour,
+                            fontweight=weight, zorder=zorder)
+
+
+def painter_class(style: str) -> type[_Painter]:
+    """The painter of a figure style (:data:`~convarith.figures.style.FIGURE_STYLES`)."""
+    if style_named(style) == "paper":
+        from convarith.figures.animation_paper import PaperPainter
+
+        return PaperPainter
+    return _Painter
 
 
 class _Animation:
-    """A figure with one scene's painter, a title and a caption, redrawn frame by frame."""
+    """A figure with one scene's painter, a title, a legend and a caption, redrawn frame by
+    frame."""
 
-    def __init__(self, scene: Scene, *, dpi: float, theme: Theme) -> None:
+    def __init__(self, scene: Scene, *, dpi: float, theme: Theme, style: str = "flat"
+                 ) -> None:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -320,27 +403,38 @@ class _Animation:
         from matplotlib.figure import Figure
 
         self.scene, self.theme = scene, theme
-        layout = _Layout.of(scene)
+        painter = painter_class(style)
+        width_cells, height_cells = painter.extent(scene)
+        cell = cell_inches(width_cells, height_cells, max_height=painter.max_height_in,
+                           cell=painter.cell_in)
         self.lines = _caption_lines(scene)
-        width, height, cell = _figure_size(layout, len(self.lines) + 2.4)
-        self.figure = Figure(figsize=(width, height), dpi=dpi, facecolor=theme.background)
+        entries = _legend_entries(scene, theme, painter.style)
+        legend_h = 0.28 * len(legend_rows(entries)) + 0.1
+        head = 0.5 + (0.3 if scene.subtitle else 0.0)
+        grids = height_cells * cell + 0.4  # grid labels above
+        note_h = 2 * LINE_IN + 0.1
+        height = head + grids + 0.1 + legend_h + LINE_IN * len(self.lines) + note_h + 0.1
+        self.figure = Figure(figsize=(WIDTH_IN, height), dpi=dpi, facecolor=theme.background)
         FigureCanvasAgg(self.figure)
-        top = 1 - 0.55 / height
-        bottom = (0.25 + 0.21 * (len(self.lines) + 2.4)) / height
-        ax = self.figure.add_axes((0.025, bottom, 0.95, top - bottom - 0.35 / height))
         self.figure.text(0.5, 1 - 0.12 / height, scene.title, ha="center", va="top",
-                         fontsize=12.5, fontweight="bold", color=theme.text)
-        y = bottom - 0.12 / height
-        self.legend_y = y - 0.2 / height
-        y -= 0.4 / height
+                         fontsize=TITLE_PT, fontweight="bold", color=theme.text)
+        if scene.subtitle:
+            self.figure.text(0.5, 1 - 0.5 / height, scene.subtitle, ha="center", va="top",
+                             fontsize=CAPTION_PT, color=theme.text)
+        top = 1 - (head + 0.4) / height
+        bottom = 1 - (head + grids) / height
+        width = min(0.95, (width_cells + 0.3) * cell / WIDTH_IN)
+        ax = self.figure.add_axes(((1 - width) / 2, bottom, width, top - bottom))
+        y = head + grids + 0.1
+        draw_legend(self.figure, entries, y, theme)
+        y += legend_h
         for line in self.lines:
-            self.figure.text(0.03, y, line, ha="left", va="top", fontsize=9.5,
-                             color=theme.text)
-            y -= 0.21 / height
-        self.note_y = y
-        self.note: Any = None
-        self.painter = _Painter(ax, scene, theme, cell * dpi)
-        self.painter.legend(self.figure, self.legend_y)
+            self.figure.text(0.03, 1 - y / height, line, ha="left", va="top",
+                             fontsize=CAPTION_PT, color=theme.text)
+            y += LINE_IN
+        self.note_y = 1 - (y + 0.05) / height
+        self.notes: list[Any] = []
+        self.painter = painter(ax, scene, theme, cell * dpi)
         # Blitting: the grids, title, legend and caption are drawn once; each frame restores
         # that background and draws only its moving parts on top (4-5x faster per frame).
         self.figure.canvas.draw()
@@ -351,68 +445,80 @@ class _Animation:
         from PIL import Image
 
         self.painter.frame(n)
-        if self.note is not None:
-            self.note.remove()
+        for note in self.notes:
+            note.remove()
         frame = self.scene.frames[n]
         text = f"step {n + 1}/{len(self.scene.frames)}   {frame.note}"
-        self.note = self.figure.text(0.03, self.note_y, text, ha="left", va="top",
-                                     fontsize=9.5, color=self.theme.text, fontweight="bold")
-        # a long sum of products is set smaller rather than cut off at the right edge
+        lines = textwrap.wrap(text, WRAP, subsequent_indent="      ", break_on_hyphens=False)
+        height = self.figure.get_size_inches()[1]
+        self.notes = [self.figure.text(0.03, self.note_y - n_line * LINE_IN / height, line,
+                                       ha="left", va="top", fontsize=CAPTION_PT,
+                                       color=self.theme.text, fontweight="bold")
+                      for n_line, line in enumerate(lines[:2])]
+        if len(lines) > 2:  # a very long sum of products: the rest on the second line, smaller
+            rest = " ".join(lines[1:])
+            self.notes[1].set_text(rest)
         renderer = self.figure.canvas.get_renderer()
         room = 0.95 * self.figure.bbox.width
-        width = self.note.get_window_extent(renderer).width
-        if width > room:
-            self.note.set_fontsize(max(6.0, 9.5 * room / width))
+        for note in self.notes:
+            wide = note.get_window_extent(renderer).width
+            if wide > room:
+                note.set_fontsize(CAPTION_PT * room / wide)
         canvas = self.figure.canvas
         canvas.restore_region(self.background)
         ax = self.painter.ax
         # the moving parts in z-order (the painter adds them lowest first within a level)
         for artist in sorted(self.painter.moving, key=lambda a: a.get_zorder()):
             ax.draw_artist(artist)
-        self.figure.draw_artist(self.note)
+        for note in self.notes:
+            self.figure.draw_artist(note)
         return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(),
                                 "raw", "RGBA", 0, 1).convert("RGB")
 
 
-def frame_images(scene: Scene, *, dpi: float = 100, theme: str = "light") -> list[Any]:
+def frame_images(scene: Scene, *, dpi: float = 100, theme: str = "light",
+                 style: str = "flat") -> list[Any]:
     """Every frame of ``scene`` as an RGB PIL image, 8 inches (``8*dpi`` px) wide.
 
-    >>> from convarith.scene import conv_scene
+    >>> from convarith.figures.animation import conv_scene
     >>> images = frame_images(conv_scene(4, kernel_size=3), dpi=50)
     >>> len(images), images[0].size[0]
     (4, 400)
     """
-    animation = _Animation(scene, dpi=dpi, theme=theme_named(theme))
+    animation = _Animation(scene, dpi=dpi, theme=theme_named(theme), style=style)
     return [animation.draw(n) for n in range(len(scene.frames))]
 
 
 # --------------------------------------------------------------------------- writers
 
 
-def save_animation(scene: Scene, path: str | os.PathLike[str], *, fps: float = 2.0,
-                   dpi: float = 100, theme: str = "light", every_frame: bool = False
-                   ) -> list[Path]:
+def save_animation(scene: Scene, path: str | os.PathLike[str], *, fps: float | None = None,
+                   dpi: float = 100, theme: str = "light", style: str = "flat",
+                   every_frame: bool = False) -> list[Path]:
     """Write ``scene`` as the file ``path``'s suffix names; returns the files written.
 
-    ``.gif`` (Pillow) and ``.mp4`` (ffmpeg) animate; ``.png`` is one overview sheet of the
-    frames, or with ``every_frame`` one PNG per frame (``name-000.png``, ...); ``.svg`` and
-    ``.pdf`` are the overview sheet as vector graphics.
+    ``.gif`` (Pillow) and ``.mp4`` (ffmpeg) animate, each frame shown for the scene's
+    :meth:`~convarith.figures.animation.Scene.durations` (``fps`` overrides them); ``.png`` is one
+    overview sheet of the frames, or with ``every_frame`` one PNG per frame
+    (``name-000.png``, ...); ``.svg`` and ``.pdf`` are the overview sheet as vector graphics.
     """
     path = Path(path)
     suffix = _suffix(path, ANIMATED_SUFFIXES + STATIC_SUFFIXES, "an animation")
-    if fps <= 0:
+    if fps is not None and fps <= 0:
         raise ConvArithError(f"Error writing {path}: fps={fps} must be positive. Use e.g. 2.")
+    style_named(style)
     if suffix == ".mp4":
         _require_ffmpeg(path)
     if suffix in (".svg", ".pdf") or (suffix == ".png" and not every_frame):
-        write_sheet(scene, path, dpi=dpi, theme=theme)
+        write_sheet(scene, path, dpi=dpi, theme=theme, style=style)
         return [path]
-    images = frame_images(scene, dpi=dpi, theme=theme)
+    images = frame_images(scene, dpi=dpi, theme=theme, style=style)
+    durations = scene.durations(fps)
     if suffix == ".gif":
-        write_gif(images, path, fps=fps)
+        write_gif(images, path, durations=durations, background=theme_named(theme).background)
         return [path]
     if suffix == ".mp4":
-        _write_mp4(images, path, fps=fps)
+        _write_mp4(images, path, durations=durations)
         return [path]
     written = []
     for n, image in enumerate(images):
@@ -423,36 +529,53 @@ def save_animation(scene: Scene, path: str | os.PathLike[str], *, fps: float = 2
     return written
 
 
-def write_gif(images: list[Any], path: Path, *, fps: float) -> None:
+def write_gif(images: list[Any], path: Path, *, durations: tuple[float, ...] | None = None,
+              fps: float | None = None, background: str = "#FFFFFF") -> None:
     """An endless GIF through Pillow, on one palette built from the frames themselves
-    (so the file is small and the same frames give the same bytes). The last frame is held
-    three times as long."""
+    (so the file is small and the same frames give the same bytes), the background colour
+    kept exact. Each frame lasts its entry of ``durations`` (seconds), or ``1/fps`` with the
+    last held three times as long."""
     from PIL import Image
 
-    palette = _palette(images)
+    if durations is None:
+        base = 1 / (fps or 1.0)
+        durations = (base,) * (len(images) - 1) + (3 * base,)
+    palette = _palette(images, background)
     frames = [image.quantize(palette=palette, dither=Image.Dither.NONE) for image in images]
-    duration = round(1000 / fps)
-    durations = [duration] * len(frames)
-    durations[-1] = 3 * duration
+    milliseconds = [round(1000 * seconds) for seconds in durations]
     with atomic_file(path) as handle:
         # Pillow's default optimisation stores only the rectangle that changed since the
         # previous frame: a 36-frame animation is then about 200 KB instead of 900 KB.
         frames[0].save(handle, format="GIF", save_all=True, append_images=frames[1:],
-                       duration=durations if len(frames) > 1 else duration, loop=0)
+                       duration=milliseconds if len(frames) > 1 else milliseconds[0], loop=0)
 
 
-def _palette(images: list[Any]) -> Any:
-    """A 64-colour palette from the first, middle and last frames stacked."""
+def _palette(images: list[Any], background: str) -> Any:
+    """A 64-colour palette from the first, middle and last frames stacked, the entries near
+    the background set to the background exactly (median cut averages it with the
+    anti-aliased edges otherwise: white would come out 251-253)."""
+    from matplotlib.colors import to_rgb
     from PIL import Image
 
     picks = [images[0], images[len(images) // 2], images[-1]]
     width = max(image.size[0] for image in picks)
-    stack = Image.new("RGB", (width, sum(image.size[1] for image in picks)), "white")
+    stack = Image.new("RGB", (width, sum(image.size[1] for image in picks)), background)
     y = 0
     for image in picks:
         stack.paste(image, (0, y))
         y += image.size[1]
-    return stack.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    palette = stack.quantize(colors=64, method=Image.Quantize.MEDIANCUT,
+                             dither=Image.Dither.NONE)
+    exact = [round(255 * v) for v in to_rgb(background)]
+    entries = palette.getpalette()[:3 * 64]
+    # Pillow matches colours through a coarse cache, so every entry close to the background
+    # becomes the background itself (a near-white entry would otherwise catch white pixels)
+    for n in range(0, len(entries), 3):
+        if max(abs(a - b) for a, b in zip(entries[n:n + 3], exact)) <= 12:
+            entries[n:n + 3] = exact
+    fixed = Image.new("P", (1, 1))
+    fixed.putpalette(entries)
+    return fixed
 
 
 def _require_ffmpeg(path: Path) -> None:
@@ -465,12 +588,18 @@ def _require_ffmpeg(path: Path) -> None:
         )
 
 
-def _write_mp4(images: list[Any], path: Path, *, fps: float) -> None:
+def _write_mp4(images: list[Any], path: Path, *, durations: tuple[float, ...]) -> None:
     """H.264 through matplotlib's ffmpeg (rcParams["animation.ffmpeg_path"]), piping the
-    frames as raw RGB; sizes are padded to even numbers, which yuv420p needs."""
+    frames as raw RGB at the rate of the shortest frame, longer frames repeated; sizes are
+    padded to even numbers, which yuv420p needs."""
     import subprocess
 
     import matplotlib
+
+    base = min(durations)
+    fps = 1 / base
+    repeats = [max(1, round(seconds / base)) for seconds in durations]
+    images = [image for image, times in zip(images, repeats) for _ in range(times)]
 
     width, height = images[0].size
     with atomic_path(path, what="the figure", suffix=".mp4") as tmp:
@@ -494,7 +623,7 @@ def _write_mp4(images: list[Any], path: Path, *, fps: float) -> None:
 
 
 def write_sheet(scene: Scene, path: Path, *, dpi: float = 100, theme: str = "light",
-                most: int = 36) -> None:
+                style: str = "flat", most: int = 36) -> None:
     """All frames (at most ``most``, evenly spread) as small panels on one page."""
     import matplotlib
 
@@ -507,42 +636,29 @@ def write_sheet(scene: Scene, path: Path, *, dpi: float = 100, theme: str = "lig
         if count > most else list(range(count))
     columns = min(len(picks), 4 if count > 9 else 3)
     rows = math.ceil(len(picks) / columns)
-    layout = _Layout.of(scene)
+    painter = painter_class(style)
+    width_cells, height_cells = painter.extent(scene)
     panel_w = WIDTH_IN / columns
-    panel_h = panel_w * (layout.height + 1.2) / (layout.width + 0.3)
+    panel_h = panel_w * (height_cells + 1.2) / (width_cells + 0.3)
     lines = _caption_lines(scene)
-    head, foot = 0.5, 0.2 + 0.21 * len(lines)
+    head, foot = 0.5, 0.2 + LINE_IN * len(lines)
     height = head + rows * panel_h + foot
     figure = Figure(figsize=(WIDTH_IN, height), dpi=dpi, facecolor=colours.background)
     suffix = "" if len(picks) == count else f" ({len(picks)} of {count} steps)"
     figure.text(0.5, 1 - 0.12 / height, scene.title + suffix, ha="center", va="top",
-                fontsize=12.5, fontweight="bold", color=colours.text)
-    cell_px = panel_w * dpi / (layout.width + 0.3)
+                fontsize=TITLE_PT, fontweight="bold", color=colours.text)
+    cell_px = panel_w * dpi / (width_cells + 0.3)
     for slot, n in enumerate(picks):
         r, c = divmod(slot, columns)
         bottom = (foot + (rows - 1 - r) * panel_h) / height
         ax = figure.add_axes((c / columns + 0.01, bottom, 1 / columns - 0.02,
                               (panel_h - 0.3) / height))
-        painter = _Painter(ax, scene, colours, cell_px, labels=False)
-        painter.frame(n)
-        ax.set_title(f"step {n + 1}", fontsize=9, color=colours.text, pad=2)
+        panel = painter(ax, scene, colours, cell_px, labels=False)
+        panel.frame(n)
+        ax.set_title(f"step {n + 1}", fontsize=CAPTION_PT, color=colours.text, pad=2)
     y = (foot - 0.1) / height
     for line in lines:
-        figure.text(0.03, y, line, ha="left", va="top", fontsize=9.5, color=colours.text)
-        y -= 0.21 / height
+        figure.text(0.03, y, line, ha="left", va="top", fontsize=CAPTION_PT,
+                    color=colours.text)
+        y -= LINE_IN / height
     save_figure(figure, path, dpi=dpi)
-
-
-def save_figure(figure: Any, path: Path, *, dpi: float = 100) -> None:
-    """Save a matplotlib figure atomically, without timestamps (deterministic bytes)."""
-    import matplotlib
-
-    suffix = _suffix(path, STATIC_SUFFIXES, "a figure")
-    fmt = suffix[1:]
-    metadata = {"png": {"Software": None}, "svg": {"Date": None, "Creator": None},
-                "pdf": {"CreationDate": None, "ModDate": None, "Producer": None,
-                        "Creator": None}}[fmt]
-    with matplotlib.rc_context({"svg.hashsalt": "convarith", "svg.fonttype": "path"}):
-        with atomic_file(path) as handle:
-            figure.savefig(handle, format=fmt, dpi=dpi, metadata=metadata,
-                           facecolor=figure.get_facecolor())

@@ -5,7 +5,9 @@ learning" (arXiv:1603.07285; the cases of their ``conv_arithmetic`` repository: 
 convolutions and the seven transposed convolutions that undo their shapes), the numerical
 convolution of their Figure 1.1, max and average pooling, ceil-mode pooling, the course notes'
 non-square case (a 4x4 input and a 2x3 kernel), receptive-field growth, the output-size
-formula sheet, images as numbers and the LeNet-5 and AlexNet architecture diagrams.
+formula sheet, images as numbers and the LeNet-5 and AlexNet architecture diagrams (AlexNet
+both in the course notes' one-tower layout and as published, in two GPU towers). With the
+paper style, the fifteen animations are drawn in Dumoulin & Visin's perspective look.
 
 Each figure is drawn by one call of :func:`make`, in its own process if wanted: the set is a
 table of names and parameters, so the same command gives the same files.
@@ -89,7 +91,8 @@ LECTURE_SET: tuple[LectureFigure, ...] = (
                   {"input_size": 5, "kernel_size": 3},
                   description="numerical convolution: Figure 1.1's values, sums of products"),
     LectureFigure("max_pooling", "pool", {"input_size": 5, "kernel_size": 3, "stride": 1},
-                  description="max pooling, the maximum of each window marked (i=5, k=3, s=1)"),
+                  description="max pooling, the maximum of each window marked: it moves "
+                              "(i=5, k=3, s=1)"),
     LectureFigure("average_pooling", "pool",
                   {"input_size": 5, "kernel_size": 3, "stride": 1, "mode": "avg"},
                   description="average pooling, each mean written out (i=5, k=3, s=1)"),
@@ -112,10 +115,16 @@ LECTURE_SET: tuple[LectureFigure, ...] = (
                   "LeNet-5 (LeCun et al. 1998): feature maps as stacked planes"),
     LectureFigure("architecture_alexnet", "architecture", {"model": "alexnet"}, ".png",
                   "AlexNet (Krizhevsky et al. 2012) in the course notes' 224x224 layout"),
+    LectureFigure("architecture_alexnet_paper", "architecture", {"model": "alexnet-paper"},
+                  ".png", "AlexNet as published: two GPU towers (groups=2), crossing over at "
+                  "conv3 and fc6"),
 )
 
-#: Kinds that animate (one frame per output position) rather than draw one static figure.
-ANIMATED_KINDS: tuple[str, ...] = ("conv", "transposed", "numerical", "pool")
+def animated(item: LectureFigure) -> bool:
+    """Whether a lecture figure is an animation (one frame per output position)."""
+    from convarith.figures.animation import ANIMATION_KINDS
+
+    return item.kind in ANIMATION_KINDS
 
 
 def figure(name: str) -> LectureFigure:
@@ -127,31 +136,44 @@ def figure(name: str) -> LectureFigure:
                          f"of {', '.join(f.name for f in LECTURE_SET)}.")
 
 
+def figure_set(style: str = "flat") -> tuple[LectureFigure, ...]:
+    """The figures ``convarith figures --style STYLE`` draws: the whole lecture set flat, or
+    the fifteen animations of arXiv:1603.07285 in the paper's look.
+
+    >>> len(figure_set()), len(figure_set("paper"))
+    (27, 15)
+    """
+    from convarith.figures.style import style_named
+
+    if style_named(style) == "paper":
+        return tuple(item for item in LECTURE_SET if item.paper)
+    return LECTURE_SET
+
+
 def scene_of(item: LectureFigure) -> Any:
     """The animation scene of an animated lecture figure."""
-    from convarith.figures import animation as scene
+    from convarith.figures.animation import animation_scene
 
+    if not animated(item):
+        raise ConvArithError(f"Error drawing {item.name}: {item.kind} figures are not "
+                             "animations.")
     params = dict(item.params)
-    if item.kind == "conv":
-        return scene.conv_scene(params.pop("input_size"), **params)
-    if item.kind == "numerical":
-        return scene.conv_scene(params.pop("input_size"), values=True, **params)
-    if item.kind == "transposed":
-        return scene.transposed_scene(params.pop("input_size"), **params)
-    if item.kind == "pool":
-        return scene.pool_scene(params.pop("input_size"), **params)
-    raise ConvArithError(f"Error drawing {item.name}: {item.kind} figures are not animations.")
+    return animation_scene(item.kind, params.pop("input_size"), **params)
 
 
 def make(name: str, out: str | os.PathLike[str], *, dpi: float = 100, theme: str = "light",
-         fps: float = 2.0) -> list[Path]:
+         fps: float | None = None, style: str = "flat") -> list[Path]:
     """Draw lecture figure ``name`` into the folder ``out``; returns the files written."""
     from convarith.figures import animation_render as render
 
     item = figure(name)
     target = Path(out) / item.filename
-    if item.kind in ANIMATED_KINDS:
-        return render.save_animation(scene_of(item), target, fps=fps, dpi=dpi, theme=theme)
+    if animated(item):
+        return render.save_animation(scene_of(item), target, fps=fps, dpi=dpi, theme=theme,
+                                     style=style)
+    if style != "flat":
+        raise ConvArithError(f"Error drawing {item.name}: only the animations have a "
+                             f"{style} style. Use --style flat.")
     from convarith.figures import static_render as drawing
 
     return [drawing.save_static(item.kind, target, dpi=dpi, theme=theme, **item.params)]

@@ -1,10 +1,10 @@
 """Static lecture figures as data: receptive-field growth, architecture planes, the formula
 sheet and images as numbers.
 
-Like :mod:`convarith.scene` for the animations, each function here returns a plain,
-frozen description that tests can assert on; :mod:`convarith.drawing` turns it into pixels.
-Every number comes from the formula core (:mod:`convarith.output_size`,
-:mod:`convarith.receptive`, :mod:`convarith.explain`) or from a zoo model's shape table.
+Like :mod:`convarith.figures.animation` for the animations, each function here returns a plain,
+frozen description that tests can assert on; :mod:`convarith.figures.static_render` turns it into pixels.
+Every number comes from the formula core (:mod:`convarith.formulas.output_size`,
+:mod:`convarith.formulas.receptive`, :mod:`convarith.formulas.explain`) or from a zoo model's shape table.
 
 >>> growth = rf_growth(parse_layers("conv k=3; conv k=3; conv k=3"))
 >>> growth.sizes, growth.unit, growth.rows[-1].r
@@ -49,7 +49,7 @@ class RFGrowth:
     ``sizes[0]`` is the input and ``sizes[l]`` the output of layer ``l``; ``seen[l]`` are the
     positions (per axis; the 2-D set is their product) at level ``l`` that feed output unit
     ``unit`` of the last layer. Positions below 0 or at ``sizes[l]`` and above are padding.
-    ``rows`` are :func:`~convarith.receptive.receptive_field`'s, so the input interval is
+    ``rows`` are :func:`~convarith.formulas.receptive.receptive_field`'s, so the input interval is
     ``rows[-1].left + unit * rows[-1].j`` onwards, ``rows[-1].r`` wide.
     """
 
@@ -120,7 +120,7 @@ def rf_growth(layers: Sequence[RFLayer] | str, *, input_size: int | None = None,
         below = {n * layer.stride - layer.p + a * layer.d
                  for n in seen[0] for a in range(layer.k)}
         seen.insert(0, tuple(sorted(below)))
-    caption = tuple(step.text().splitlines()[0] for step in explain_receptive_field(list(stack)))
+    caption = tuple(step.text(unicode=True) for step in explain_receptive_field(list(stack)))
     return RFGrowth(stack, tuple(sizes), unit, tuple(seen), rows, caption)
 
 
@@ -139,6 +139,8 @@ class Block:
     width: int
     operation: str  # how the previous stage became this one ("" for the input)
     label: str
+    towers: int = 1  # stages split across GPUs (AlexNet as published: two towers)
+    crossover: bool = False  # the operation reads every tower of the stage before
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,20 @@ class Architecture:
     model: str
     blocks: tuple[Block, ...]
     params: int
+    title: str = ""  # the network's proper name (LeNet-5, AlexNet, VGG-16)
+
+
+#: The zoo's models by their proper names, as their papers write them.
+PROPER_NAMES: dict[str, str] = {
+    "lenet5": "LeNet-5",
+    "lenet5-modern": "LeNet-5 (modern: ReLU, max pooling)",
+    "alexnet": "AlexNet (224×224, one tower)",
+    "alexnet-paper": "AlexNet as published (227×227, two GPU towers)",
+    "alexnet-torchvision": "AlexNet (torchvision)",
+    "alexnet-small": "AlexNet, small (32×32)",
+    "vgg16": "VGG-16",
+    "zfnet": "ZFNet",
+}
 
 
 def _operation(row: Any) -> str:
@@ -161,8 +177,10 @@ def _operation(row: Any) -> str:
         return kind
     kernel = kernel if "x" in kernel else f"{kernel}x{kernel}"
     stride = str(row.stride)
-    step = "" if stride in ("", "1", "1x1") else f", s {stride}"
-    return f"{kind} {kernel.replace('x', '×')}{step}"
+    step = "" if stride in ("", "1", "1x1") else f", s {stride.replace('x', '×')}"
+    padding = str(row.padding)
+    pad = "" if padding in ("", "0", "0x0") else f", p {padding.replace('x', '×')}"
+    return f"{kind} {kernel.replace('x', '×')}{step}{pad}"
 
 
 def architecture(model: Any) -> Architecture:
@@ -178,6 +196,12 @@ def architecture(model: Any) -> Architecture:
     from convarith.tables.table import table
 
     shape_table = table(model)
+    # a grouped convolution (AlexNet's two GPUs) splits every stage from the first layer's
+    # output to the last feature map into towers; an ungrouped layer between them crosses over
+    groups = [int(row.groups) for row in shape_table.rows if str(row.groups).isdigit()]
+    towers = max(groups, default=1)
+    maps_rows = [row for row in shape_table.rows if len(tuple(row.output_shape)) == 3]
+    last_maps = maps_rows[-1].index if maps_rows else -1
     blocks = []
     for row in shape_table.rows:
         shape = tuple(row.output_shape)
@@ -185,19 +209,31 @@ def architecture(model: Any) -> Architecture:
             continue
         name = row.name or ("input" if row.index == 0 else row.type.split(" + ")[0])
         operation = "" if row.index == 0 else _operation(row)
+        split = towers if towers > 1 and 0 < row.index <= last_maps else 1
+        before = blocks[-1].towers if blocks else 1
+        grouped = str(row.groups).isdigit() and int(row.groups) > 1
+        crossover = before > 1 and not grouped and row.type.split(" + ")[0] in ("conv",
+                                                                                "dense")
+        if grouped:
+            operation += f", groups {row.groups} (within each tower)"
+        elif crossover:
+            operation += " (across the towers)"
         if len(shape) == 3:
             c, h, w = shape
-            blocks.append(Block(name, "maps", c, h, w, operation, f"{name}: {c}@{h}×{w}"))
+            size = f"{c}@{h}×{w}" if split == 1 else f"{split}×{c // split}@{h}×{w}"
+            blocks.append(Block(name, "maps", c, h, w, operation, f"{name}: {size}", split,
+                                crossover))
         elif len(shape) == 1:
             blocks.append(Block(name, "vector", shape[0], 1, 1, operation,
-                                f"{name}: {shape[0]}"))
+                                f"{name}: {shape[0]}", 1, crossover))
         else:
             raise ConvArithError(
                 f"Error drawing the architecture of {shape_table.model}: layer {name} has the "
                 f"shape {shape}, but the picture draws 2-D feature maps and vectors only. "
                 "Use a model with 2-D inputs.")
     params = shape_table.totals.get("params", 0)
-    return Architecture(shape_table.model, tuple(blocks), int(params))
+    name = PROPER_NAMES.get(str(shape_table.model), str(shape_table.model))
+    return Architecture(shape_table.model, tuple(blocks), int(params), name)
 
 
 # --------------------------------------------------------------------------- formula sheet
@@ -215,7 +251,7 @@ class Term:
 @dataclass(frozen=True)
 class FormulaPanel:
     """A formula in text pieces (so each term can be labelled), its terms and a worked
-    example: :class:`~convarith.explain.Derivation`'s own text, numbers put in."""
+    example: :class:`~convarith.formulas.explain.Derivation`'s own text, numbers put in."""
 
     name: str
     pieces: tuple[str, ...]  # the formula, left to right; pieces naming a term are terms
@@ -230,6 +266,15 @@ class FormulaSheet:
     panels: tuple[FormulaPanel, ...]
 
 
+def _term_by_term(pieces: Sequence[str], values: dict[str, str], example: tuple[str, ...]
+                  ) -> tuple[str, ...]:
+    """The worked line with every term of the formula substituted, then the derivation's
+    own steps after its first (the derivation drops terms such as ``d(k − 1)`` at d = 1)."""
+    first, _, rest = example[0].partition(" = ")
+    line = substitute(pieces, values).removeprefix(" = ").replace(" / ", "/")
+    return (f"{line} = {rest}" if rest else line, *example[1:])
+
+
 def _example(derivation: Derivation | list[Derivation]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     items = derivation if isinstance(derivation, list) else [derivation]
     lines, notes = [], []
@@ -241,6 +286,27 @@ def _example(derivation: Derivation | list[Derivation]) -> tuple[tuple[str, ...]
     return tuple(lines), tuple(notes)
 
 
+def substitute(pieces: Sequence[str], values: dict[str, str]) -> str:
+    """A formula's pieces with every term replaced by its value, a ``·`` put wherever a
+    number now meets a number or a bracket (``2p`` -> ``2·1``, ``d(k − 1)`` -> ``1·(3 − 1)``).
+
+    >>> substitute(("o", " = ", "d", "(", "k", " − 1)"), {"d": "2", "k": "3"})
+    ' = 2·(3 − 1)'
+    """
+    out = ""
+    body = list(pieces[1:])
+    for n, piece in enumerate(body):
+        if piece in values:
+            if out and out[-1].isdigit():
+                out += "·"
+            out += values[piece]
+            if n + 1 < len(body) and body[n + 1].startswith("("):
+                out += "·"
+        else:
+            out += piece
+    return out
+
+
 def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
                   a: int = 1) -> FormulaSheet:
     """The output-size formulas of convolution, pooling and transposed convolution with each
@@ -248,7 +314,7 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
 
     >>> sheet = formula_sheet()
     >>> sheet.panels[0].example[0]
-    '⌊(5 + 2·1 − 3)/2⌋ + 1 = ⌊4/2⌋ + 1 = 2 + 1 = 3'
+    '⌊(5 + 2·1 − 1·(3 − 1) − 1)/2⌋ + 1 = ⌊4/2⌋ + 1 = 2 + 1 = 3'
     >>> [t.symbol for t in sheet.panels[0].terms]
     ['i', 'p', 'd', 'k', 's', 'o']
     """
@@ -257,7 +323,7 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
     shared = (
         Term("i", "input size", str(i)),
         Term("p", "zero padding on each side", str(p)),
-        Term("d", "dilation (gaps between taps)", str(d)),
+        Term("d", "tap spacing (d − 1 gaps between taps)", str(d)),
         Term("k", "kernel size", str(k)),
         Term("s", "stride", str(s)),
     )
@@ -265,6 +331,8 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
                    "s", "⌋ + 1")
     conv_example, conv_notes = _example(explain_conv(i, kernel_size=k, stride=s, padding=p,
                                                      dilation=d))
+    values = {"i": str(i), "k": str(k), "s": str(s), "p": str(p), "d": str(d), "a": str(a)}
+    conv_example = _term_by_term(conv_pieces, values, conv_example)
     panels = [FormulaPanel(
         "Convolution (Dumoulin & Visin, arXiv:1603.07285, Relationship 15)", conv_pieces,
         (*shared, Term("o", "output size", str(conv_o))), conv_example,
@@ -274,10 +342,11 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
     pool_pieces = ("o", " = ⌈(", "i", " + 2", "p", " − ", "k", ") / ", "s", "⌉ + 1")
     pool_example, pool_notes = _example(explain_pool(i, kernel_size=k, stride=s,
                                                      padding=pool_p, ceil_mode=True))
+    pool_example = _term_by_term(pool_pieces, {**values, "p": str(pool_p)}, pool_example)
     panels.append(FormulaPanel(
         "Pooling, ceil mode (PyTorch's ceil_mode=True; floor as convolution otherwise)",
         pool_pieces,
-        (Term("i", "input size", str(i)), Term("p", "padding (-inf for max)", str(pool_p)),
+        (Term("i", "input size", str(i)), Term("p", "padding (−∞ for max)", str(pool_p)),
          Term("k", "window size", str(k)), Term("s", "stride", str(s)),
          Term("o", "output size", str(pool_o))),
         pool_example,
@@ -290,6 +359,7 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
                                       dilation=d)
     tr_pieces = ("o", " = (", "i", " − 1)·", "s", " − 2", "p", " + ", "d", "(", "k", " − 1) + ",
                  "a", " + 1")
+    tr_example = _term_by_term(tr_pieces, values, tr_example)
     panels.append(FormulaPanel(
         "Transposed convolution (arXiv:1603.07285, Relationship 14, with dilation)", tr_pieces,
         (*shared, Term("a", "output padding (a < max(s, d))", str(a)), Term("o", "output size",

@@ -1,9 +1,10 @@
-"""Draw the static lecture figures of :mod:`convarith.diagram` with matplotlib (Agg).
+"""Draw the static lecture figures of :mod:`convarith.figures.static` with matplotlib (Agg).
 
-Like :mod:`convarith.render` for the animations, nothing here computes: every cell, size,
-label and number comes from the diagram's data. Colours are Okabe & Ito's (2008; see
-:data:`convarith.render.OKABE_ITO`), figures are 8 inches wide (800 px at 100 dpi), files are
-written atomically and deterministically by :func:`convarith.render.save_figure`.
+Like :mod:`convarith.figures.animation_render` for the animations, nothing here computes:
+every cell, size, label and number comes from the diagram's data. Colours, text sizes and the
+writer are :mod:`convarith.figures.style`'s: Okabe & Ito's (2008) colours, 8 inches wide (800
+px at 100 dpi), a pure white background, files written atomically and deterministically by
+:func:`convarith.atomic.write_figure`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from convarith.errors import ConvArithError
-from convarith.figures.animation_render import OKABE_ITO, WIDTH_IN, Theme, save_figure, theme_named
 from convarith.figures.static import (
     Architecture,
     Channels,
@@ -25,6 +25,20 @@ from convarith.figures.static import (
     formula_sheet,
     rf_growth,
 )
+from convarith.figures.style import (
+    CAPTION_PT,
+    LABEL_PT,
+    OKABE_ITO,
+    TITLE_PT,
+    WIDTH_IN,
+    Theme,
+    save_figure,
+    theme_named,
+    wrap_text,
+)
+
+#: Caption lines of the static figures are wrapped at this many characters (11 pt).
+WRAP = 84
 
 
 def _figure(height: float, dpi: float, theme: Theme) -> Any:
@@ -69,17 +83,20 @@ def draw_rf(growth: RFGrowth, *, dpi: float = 100, theme: str = "light") -> Any:
         cell *= 0.95
     slots = [max(w * cell, least) for w in widths]
     tallest = max(widths) * cell
-    lines = list(growth.caption)
+    import textwrap
+
     first, last = growth.interval
-    lines.append(f"output unit ({growth.unit}, {growth.unit}) of the last layer sees input rows "
-                 f"and columns {first} to {last}: {growth.rows[-1].r}×{growth.rows[-1].r} "
-                 f"(Araujo, Norris & Sim, Distill 2019)")
-    head, foot = 0.95, 0.3 + 0.2 * len(lines)
+    summary = (f"output unit ({growth.unit}, {growth.unit}) of the last layer sees input rows "
+               f"and columns {first} to {last}: {growth.rows[-1].r}×{growth.rows[-1].r} "
+               f"(Araujo, Norris & Sim, Distill 2019)")
+    lines = [part for line in growth.caption for part in wrap_text(line, WRAP)]
+    lines += textwrap.wrap(summary, WRAP, subsequent_indent="    ")
+    head, foot = 1.05, 0.3 + 0.24 * len(lines)
     height = head + tallest + foot
     figure = _figure(height, dpi, colours)
     ax = _canvas_axes(figure, WIDTH_IN, height)
     figure.text(0.5, 1 - 0.1 / height, "Receptive-field growth: what one output unit sees",
-                ha="center", va="top", fontsize=12.5, fontweight="bold", color=colours.text)
+                ha="center", va="top", fontsize=TITLE_PT, fontweight="bold", color=colours.text)
     x = (WIDTH_IN - sum(slots) - gap * (len(slots) - 1)) / 2
     boxes = []
     seen_fill = colours.mix(OKABE_ITO["orange"], 0.75)
@@ -109,7 +126,7 @@ def draw_rf(growth: RFGrowth, *, dpi: float = 100, theme: str = "light") -> Any:
                       (chosen[-1] - chosen[0] + 1) * cell))
         name = "input" if level == 0 else f"layer {level}\n{growth.layers[level - 1].label}"
         ax.text(x + widths[level] * cell / 2, top - 0.08, f"{name}\n{size}×{size}",
-                ha="center", va="bottom", fontsize=8.5, color=colours.text)
+                ha="center", va="bottom", fontsize=LABEL_PT, color=colours.text)
         x = x_slot + slots[level] + gap
     # the cone: each level's seen block joined to the block it reads in the level below
     for (x0, y0, s0), (x1, y1, s1) in zip(boxes, boxes[1:]):
@@ -118,80 +135,165 @@ def draw_rf(growth: RFGrowth, *, dpi: float = 100, theme: str = "light") -> Any:
                     linewidth=0.9, alpha=0.8)
     y = head + tallest + 0.25
     for line in lines:
-        ax.text(0.25, y, line, ha="left", va="top", fontsize=8.5, color=colours.text)
-        y += 0.2
+        ax.text(0.25, y, line, ha="left", va="top", fontsize=CAPTION_PT, color=colours.text)
+        y += 0.24
     return figure
 
 
 # --------------------------------------------------------------------------- architecture
 
 
+def _operation_lines(operation: str) -> str:
+    """An operation label on at most three short lines: "conv 11×11," / "s 4, p 2"."""
+    parts = operation.split(", ")
+    lines, line = [], ""
+    for part in parts:
+        candidate = f"{line}, {part}" if line else part
+        if line and len(candidate) > 13:
+            lines.append(line + ",")
+            line = part
+        else:
+            line = candidate
+    lines.append(line)
+    return "\n".join(lines)
+
+
 def draw_architecture(arch: Architecture, *, dpi: float = 100, theme: str = "light") -> Any:
     """Feature maps as stacked planes with their sizes, vectors as bars (LeCun et al. 1998,
-    Fig. 2), at most seven stages to a row."""
+    Fig. 2); a network split across GPUs as two towers, with crossing arrows where a layer
+    reads both (Krizhevsky et al. 2012, Fig. 2). Every operation is written above its arrow,
+    also where a row wraps (the next row starts with that arrow)."""
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
     colours = theme_named(theme)
-    count = len(arch.blocks)
-    per_row = count if count <= 8 else math.ceil(count / math.ceil(count / 8))
-    rows = math.ceil(count / per_row)
-    slot = (WIDTH_IN - 0.3) / per_row
-    row_h = 2.45
-    height = 0.6 + rows * row_h + 0.25
-    figure = _figure(height, dpi, colours)
+    figure = _figure(3.0, dpi, colours)
     renderer = figure.canvas.get_renderer()
-    ax = _canvas_axes(figure, WIDTH_IN, height)
-    figure.text(0.5, 1 - 0.1 / height, f"{arch.model}: {arch.params:,} parameters",
-                ha="center", va="top", fontsize=12.5, fontweight="bold", color=colours.text)
-    largest = max(b.height for b in arch.blocks if b.kind == "maps")
+
+    def width_of(text: str, points: float, weight: str = "normal") -> float:
+        label = figure.text(0, 0, text, fontsize=points, fontweight=weight)
+        wide = label.get_window_extent(renderer).width / dpi
+        label.remove()
+        return wide
+
+    towered = any(block.towers > 1 for block in arch.blocks)
+    biggest = 0.5 if towered else 0.75  # the largest plane's side, inches
+    maps = [b for b in arch.blocks if b.kind == "maps"]
+    largest = max(b.height for b in maps) if maps else 1
     widest = max(b.channels for b in arch.blocks)
-    plane_fill = [colours.mix(OKABE_ITO["sky blue"], 0.55), colours.mix(OKABE_ITO["blue"], 0.35)]
-    previous = None
+
+    def plane_side(block: Any) -> float:
+        return 0.15 + (biggest - 0.15) * (block.height / largest) ** 0.55
+
+    def planes(block: Any) -> int:
+        return min(block.channels // block.towers, 6)
+
+    def drawn_width(block: Any) -> float:
+        if block.kind != "maps":
+            return 0.14
+        count = planes(block)
+        step = min(0.04, 0.2 / count) if count > 1 else 0
+        return plane_side(block) + step * (count - 1)
+
+    ops = [_operation_lines(block.operation) for block in arch.blocks]
+    op_w = [max((width_of(line, LABEL_PT) for line in op.split("\n")), default=0)
+            for op in ops]
+    names = [block.label.partition(": ") for block in arch.blocks]
+    label_w = [max(width_of(name, LABEL_PT + 0.5, "bold"), width_of(size, LABEL_PT))
+               for name, _, size in names]
+    gaps = [max(0.45, w + 0.16) for w in op_w]
+    # flow the blocks into rows; a row break keeps the operation's arrow at the new row's start
+    margin, right_edge = 0.2, WIDTH_IN - 0.2
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = margin
     for n, block in enumerate(arch.blocks):
-        row, col = divmod(n, per_row)
-        cx = 0.15 + (col + 0.5) * slot
-        cy = 0.6 + row * row_h + 0.95  # centre line of the drawings
-        if block.kind == "maps":
-            side = 0.15 + (0.6 * slot - 0.15) * (block.height / largest) ** 0.55
-            planes = min(block.channels, 8)
-            step = min(0.04, 0.2 / planes) if planes > 1 else 0
-            x0 = cx - (side + step * (planes - 1)) / 2
-            y0 = cy - (side - step * (planes - 1)) / 2
-            for p in range(planes - 1, -1, -1):  # back planes first
-                ax.add_patch(Rectangle((x0 + p * step, y0 - p * step), side, side,
-                                       facecolor=plane_fill[p % 2], edgecolor=colours.line,
-                                       linewidth=0.7))
-            right = x0 + side + step * (planes - 1)
-            left = x0
+        half = max(drawn_width(block), label_w[n]) / 2
+        if n == 0:
+            centre = x + half
         else:
-            tall = 0.25 + 1.2 * math.log(block.channels + 1) / math.log(widest + 1)
-            left, right = cx - 0.07, cx + 0.07
-            ax.add_patch(Rectangle((left, cy - tall / 2), 0.14, tall,
-                                   facecolor=colours.mix(OKABE_ITO["bluish green"], 0.55),
-                                   edgecolor=colours.line, linewidth=0.7))
-        name, _, size = block.label.partition(": ")
-        for text, dy, weight, points in ((name, 0.82, "bold", 9.5), (size, 1.02, "normal", 9)):
-            label = ax.text(cx, cy + dy, text, ha="center", va="top", fontsize=points,
-                            fontweight=weight, color=colours.text)
-            # labels wider than their slot (VGG's 128@112×112) are set smaller, not overlapped
-            wide = label.get_window_extent(renderer).width / dpi
-            if wide > slot - 0.08:
-                label.set_fontsize(points * (slot - 0.08) / wide)
-        if previous is not None:
-            p_right, p_row, p_cy = previous
-            if p_row == row:
-                ax.add_patch(FancyArrowPatch((p_right + 0.04, cy), (left - 0.04, cy),
+            previous, p_centre = rows[-1][-1] if rows[-1] else (None, None)
+            if previous is not None:
+                p_half = drawn_width(arch.blocks[previous]) / 2
+                centre = max(p_centre + p_half + gaps[n] + drawn_width(block) / 2,
+                             p_centre + (label_w[previous] + label_w[n]) / 2 + 0.12)
+            else:
+                centre = x + gaps[n] + half
+            if centre + half > right_edge and rows[-1]:
+                rows.append([])
+                centre = margin + gaps[n] + max(drawn_width(block) / 2, label_w[n] / 2)
+        rows[-1].append((n, centre))
+    tower_gap = 0.12
+    half_tall = (biggest + 0.12 + tower_gap / 2 + biggest / 2) if towered else biggest / 2 + 0.15
+    half_tall = max(half_tall, 0.85)
+    row_h = 2 * half_tall + 0.75
+    height = 0.6 + len(rows) * row_h + 0.1
+    figure.set_size_inches(WIDTH_IN, height)
+    ax = _canvas_axes(figure, WIDTH_IN, height)
+    figure.text(0.5, 1 - 0.1 / height,
+                f"{arch.title or arch.model}: {arch.params:,} parameters",
+                ha="center", va="top", fontsize=TITLE_PT, fontweight="bold", color=colours.text)
+    plane_fill = [colours.mix(OKABE_ITO["sky blue"], 0.55), colours.mix(OKABE_ITO["blue"], 0.35)]
+    # each block's arrow ends: (left x, right x, [y of each tower's centre])
+    ends: dict[int, tuple[float, float, list[float]]] = {}
+    for row_index, row in enumerate(rows):
+        cy = 0.6 + row_index * row_h + half_tall
+        for n, centre in row:
+            block = arch.blocks[n]
+            if block.kind == "maps":
+                side = plane_side(block)
+                count = planes(block)
+                step = min(0.04, 0.2 / count) if count > 1 else 0
+                offset = side / 2 + tower_gap / 2 + 0.06
+                centres = [cy] if block.towers == 1 else [cy - offset, cy + offset]
+                x0 = centre - drawn_width(block) / 2
+                for ty in centres:
+                    y0 = ty - (side - step * (count - 1)) / 2
+                    for p in range(count - 1, -1, -1):  # back planes first
+                        ax.add_patch(Rectangle((x0 + p * step, y0 - p * step), side, side,
+                                               facecolor=plane_fill[p % 2],
+                                               edgecolor=colours.line, linewidth=0.7))
+                ends[n] = (x0, x0 + drawn_width(block), centres)
+                bottom = max(centres) + side / 2 + 0.08
+            else:
+                tall = 0.25 + 1.2 * math.log(block.channels + 1) / math.log(widest + 1)
+                ax.add_patch(Rectangle((centre - 0.07, cy - tall / 2), 0.14, tall,
+                                       facecolor=colours.mix(OKABE_ITO["bluish green"], 0.55),
+                                       edgecolor=colours.line, linewidth=0.7))
+                ends[n] = (centre - 0.07, centre + 0.07, [cy])
+                bottom = cy + tall / 2 + 0.08
+            name, _, size = names[n]
+            bottom = max(bottom, cy + half_tall - 0.05)
+            ax.text(centre, bottom, name, ha="center", va="top", fontsize=LABEL_PT + 0.5,
+                    fontweight="bold", color=colours.text)
+            ax.text(centre, bottom + 0.2, size, ha="center", va="top", fontsize=LABEL_PT,
+                    color=colours.text)
+            if n == 0:
+                continue
+            left = ends[n][0]
+            if row and row[0][0] == n:  # a row break: the arrow comes in from the margin
+                start_x, starts = left - gaps[n] + 0.06, [cy]
+            else:
+                p_right, starts = ends[n - 1][1], ends[n - 1][2]
+                start_x = p_right
+            targets = ends[n][2]
+            if len(starts) == len(targets) and not block.crossover:
+                pairs = list(zip(starts, targets))
+            else:  # a layer reading every tower (or one input feeding both): every pair
+                pairs = [(a, b) for a in starts for b in targets]
+            for y_from, y_to in pairs:
+                ax.add_patch(FancyArrowPatch((start_x + 0.04, y_from), (left - 0.04, y_to),
                                              arrowstyle="-|>", mutation_scale=9,
                                              color=colours.line, linewidth=0.9))
-                mid = (p_right + left) / 2
-            else:  # the row wraps: the operation is written before the stage
-                mid = left - 0.05
-            operation = block.operation.replace(", ", ",\n")
-            if "\n" not in operation and len(operation) > 14:
-                operation = operation.replace(" ", "\n", 1)
-            ax.text(mid, cy - 0.9, operation, ha="center",
-                    va="bottom", fontsize=7.5, color=colours.text, style="italic")
-        previous = (right, row, cy)
+            top_arrow = min(min(starts), min(targets))
+            ax.text((start_x + left) / 2, top_arrow - 0.07, ops[n], ha="center", va="bottom",
+                    fontsize=LABEL_PT, color=colours.text, linespacing=1.1)
+        if row_index + 1 < len(rows):  # the row goes on: an arrow out to the right margin
+            last = row[-1][0]
+            x_end = ends[last][1]
+            for y in ends[last][2]:
+                ax.add_patch(FancyArrowPatch((x_end + 0.04, y), (min(x_end + 0.4, WIDTH_IN - 0.05),
+                                                                 cy), arrowstyle="-|>",
+                                             mutation_scale=9, color=colours.line,
+                                             linewidth=0.9))
     return figure
 
 
@@ -204,24 +306,25 @@ _SYMBOL_COLOURS = {"i": "blue", "p": "orange", "d": "reddish purple", "k": "blui
 
 def draw_formula(sheet: FormulaSheet, *, dpi: float = 100, theme: str = "light") -> Any:
     """Each formula in large type with every symbol in its own colour, a key naming each
-    term with its value, and the derivation with the numbers put in."""
+    term with its value, and the derivation with every term substituted."""
     import textwrap
 
     colours = theme_named(theme)
-    notes = [[line for note in p.notes for line in textwrap.wrap(note, 120)]
+    notes = [[line for note in p.notes for line in textwrap.wrap(note, 92)]
              for p in sheet.panels]
-    panel_h = [1.05 + 0.24 * math.ceil(len(p.terms) / 3) + 0.22 * len(p.example)
-               + 0.2 * len(wrapped) for p, wrapped in zip(sheet.panels, notes)]
-    height = 0.55 + sum(panel_h) + 0.1
+    term_rows = [math.ceil(len(p.terms) / 2) for p in sheet.panels]
+    panel_h = [1.05 + 0.26 * rows + 0.26 * len(p.example) + 0.22 * len(wrapped) + 0.1
+               for p, rows, wrapped in zip(sheet.panels, term_rows, notes)]
+    height = 0.6 + sum(panel_h) + 0.1
     figure = _figure(height, dpi, colours)
     ax = _canvas_axes(figure, WIDTH_IN, height)
-    figure.text(0.5, 1 - 0.1 / height, sheet.title, ha="center", va="top", fontsize=12.5,
+    figure.text(0.5, 1 - 0.1 / height, sheet.title, ha="center", va="top", fontsize=TITLE_PT,
                 fontweight="bold", color=colours.text)
     renderer = figure.canvas.get_renderer()
     y = 0.6
-    for panel, h, wrapped in zip(sheet.panels, panel_h, notes):
-        ax.text(0.25, y, panel.name, ha="left", va="top", fontsize=10.5, fontweight="bold",
-                color=colours.text)
+    for panel, h, wrapped, rows in zip(sheet.panels, panel_h, notes, term_rows):
+        ax.text(0.25, y, panel.name, ha="left", va="top", fontsize=CAPTION_PT,
+                fontweight="bold", color=colours.text)
         x, fy = 0.45, y + 0.62
         symbols = {t.symbol for t in panel.terms} - {"o"}
         for piece in panel.pieces:
@@ -232,23 +335,23 @@ def draw_formula(sheet: FormulaSheet, *, dpi: float = 100, theme: str = "light")
             x += box.width / dpi
         ty = fy + 0.3
         for n, term in enumerate(panel.terms):
-            col, row = n % 3, n // 3
+            col, row = n % 2, n // 2
             colour = (OKABE_ITO[_SYMBOL_COLOURS[term.symbol]] if term.symbol in _SYMBOL_COLOURS
                       else colours.text)
-            tx = 0.45 + col * 2.5
-            ax.text(tx, ty + row * 0.24, term.symbol, ha="left", va="top", fontsize=11,
+            tx = 0.45 + col * 3.75
+            ax.text(tx, ty + row * 0.26, term.symbol, ha="left", va="top", fontsize=12,
                     fontweight="bold", color=colour)
-            ax.text(tx + 0.2, ty + row * 0.24 + 0.02, f"{term.meaning} = {term.value}",
-                    ha="left", va="top", fontsize=8.5, color=colours.text)
-        ey = ty + 0.24 * math.ceil(len(panel.terms) / 3) + 0.06
+            ax.text(tx + 0.22, ty + row * 0.26 + 0.02, f"{term.meaning} = {term.value}",
+                    ha="left", va="top", fontsize=10, color=colours.text)
+        ey = ty + 0.26 * rows + 0.06
         for line in panel.example:
-            ax.text(0.45, ey, "o = " + line, ha="left", va="top", fontsize=9.5,
+            ax.text(0.45, ey, "o = " + line, ha="left", va="top", fontsize=CAPTION_PT,
                     color=colours.text)
-            ey += 0.22
+            ey += 0.26
         for note in wrapped:
-            ax.text(0.45, ey, note, ha="left", va="top", fontsize=8, color=colours.text,
+            ax.text(0.45, ey, note, ha="left", va="top", fontsize=10, color=colours.text,
                     style="italic")
-            ey += 0.2
+            ey += 0.22
         y += h
     return figure
 
@@ -290,7 +393,7 @@ def draw_channels(data: Channels, *, dpi: float = 100, theme: str = "light") -> 
     figure = _figure(height, dpi, colours)
     ax = _canvas_axes(figure, WIDTH_IN, height)
     figure.text(0.5, 1 - 0.1 / height, "Images are matrices of numbers", ha="center",
-                va="top", fontsize=12.5, fontweight="bold", color=colours.text)
+                va="top", fontsize=TITLE_PT, fontweight="bold", color=colours.text)
     side = n_grey * grey_cell
     x_img = (WIDTH_IN - 2 * side - 0.8) / 2
     ax.imshow([[v for v in row] for row in data.grey], cmap="gray", vmin=0, vmax=255,

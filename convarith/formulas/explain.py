@@ -66,7 +66,9 @@ class Derivation:
         def fmt(s: str) -> str:
             if not unicode:
                 return s
-            return _unicode_floor(s).replace("*", "·").replace(" - ", " − ")
+            # one multiplication sign and one minus sign everywhere: d(k − 1), 2·(3 − 1)
+            return _unicode_floor(s).replace("*", "·").replace(" - ", " − ").replace(
+                "-1)", " − 1)")
 
         head = f"{self.what}{self.axis}:"
         lines = [head, f"  o = {fmt(self.formula.text)}"]
@@ -360,13 +362,7 @@ def explain_conv_transpose(
             formula = Step("(i - 1)*s - 2p + d(k-1) + a + 1", "(i - 1)s - 2p + d(k-1) + a + 1")
             numbers = f"({i} - 1)*{s} - 2*{p[0]} + {d}*({k}-1) + {op} + 1"
         steps = (Step(numbers, numbers.replace("*", r" \cdot ")), Step(str(o), str(o)))
-        notes = (
-            f"Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with "
-            f"s − 1 = {s - 1} zero(s) between units ({stretched_size(i, s)} wide), pad with "
-            f"k* − p − 1 = {transposed_padding(k, p[0], d)} on each side (plus a = {op} on the "
-            f"right), "
-            f"then convolve with stride 1.",
-        )
+        notes = (_equivalent_convolution(i, k, s, p[0], d, op),)
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
     return _one_or_list(tuple(out))
@@ -440,6 +436,33 @@ EXPLAIN.add("conv", _always_tuple(explain_conv))
 EXPLAIN.add("conv_transpose", _always_tuple(explain_conv_transpose))
 for _kind in kinds.of_family("pool", sized=True):
     EXPLAIN.add(_kind.name, _always_tuple(explain_pool, kind=_kind.short))
+
+
+def _equivalent_convolution(i: int, k: int, s: int, p: int, d: int, a: int) -> str:
+    """Dumoulin & Visin's construction in words, clauses that are zero left out.
+
+    >>> _equivalent_convolution(3, 3, 2, 1, 1, 1)
+    'Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with s − 1 = 1 zero between units (5 wide), pad with k − p − 1 = 1 on each side (plus a = 1 on the bottom and right), then convolve with stride 1.'
+    >>> _equivalent_convolution(2, 3, 1, 0, 1, 0)
+    'Equivalent convolution (Dumoulin & Visin, section 4): pad with k − p − 1 = 2 on each side, then convolve with stride 1.'
+    >>> _equivalent_convolution(4, 3, 1, 2, 1, 0)
+    'Equivalent convolution (Dumoulin & Visin, section 4): convolve with stride 1.'
+    """
+    q = transposed_padding(k, p, d)
+    kernel = "k" if d == 1 else "k*"
+    steps = []
+    if s > 1:
+        zeros = "zero" if s == 2 else "zeros"
+        steps.append(f"stretch the input with s − 1 = {s - 1} {zeros} between units "
+                     f"({stretched_size(i, s)} wide)")
+    if q or a:
+        pad = f"pad with {kernel} − p − 1 = {q} on each side".replace("= -", "= −")
+        if q < 0:
+            pad = f"crop {-q} on each side ({kernel} − p − 1 = −{-q})"
+        steps.append(pad + (f" (plus a = {a} on the bottom and right)" if a else ""))
+    define = "" if d == 1 else f" (k* = d(k − 1) + 1 = {effective_kernel(k, d)})"
+    steps.append(("then " if steps else "") + f"convolve with stride 1{define}")
+    return f"Equivalent convolution (Dumoulin & Visin, section 4): {', '.join(steps)}."
 
 
 def symbolic_formula(kind: str) -> Any:

@@ -130,13 +130,17 @@ class RFStep:
     def differs(self) -> bool:
         return self.shortcut != self.row.r
 
-    def text(self) -> str:
+    def text(self, *, unicode: bool = False) -> str:
+        """The step in ASCII (``x``, ``-``), or with the figures' signs (``·``, ``−``)."""
         layer = self.row.layer
         k_eff = effective_kernel(layer.k, layer.d)
-        kernel = f"{layer.k}" if layer.d == 1 else f"{layer.d}*({layer.k}-1)+1 = {k_eff}"
-        line = (f"layer {self.index} ({layer.label}): r = {self.previous_r} + ({kernel} - 1) x "
-                f"{self.previous_j} = {self.row.r}, j = {self.previous_j} x {layer.stride} = "
-                f"{self.row.j}")
+        kernel = ("" if layer.d == 1
+                  else f"k* = d(k - 1) + 1 = {layer.d} x ({layer.k} - 1) + 1 = {k_eff}, ")
+        line = (f"layer {self.index} ({layer.label}): {kernel}r = {self.previous_r} + "
+                f"({k_eff} - 1) x {self.previous_j} = {self.row.r}, j = {self.previous_j} x "
+                f"{layer.stride} = {self.row.j}")
+        if unicode:
+            return line.replace(" x ", "·").replace(" - ", " − ")
         if self.differs:
             pixels = "pixel" if self.previous_j == 1 else "pixels"
             line += (f"\n    the shortcut R_n = R_(n-1) + (F-1) x S with this layer's own stride "

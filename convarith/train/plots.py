@@ -11,12 +11,12 @@ the format; :func:`activations` computes the data of the feature-map figure from
 - :func:`comparison`: test accuracy of named runs per epoch (fine-tuning vs scratch).
 
 Colours are Okabe & Ito's ("Color Universal Design", 2008): distinct for colour-blind
-readers and in greyscale prints together with the line styles.
+readers and in greyscale prints together with the line styles. Files are written by
+:func:`convarith.atomic.write_figure`, the one figure writer (atomic, no timestamps).
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
+from convarith.atomic import write_figure
 from convarith.choices import PLOT_FORMATS
 from convarith.errors import ConvArithError
-from convarith.train.checkpoint import write_atomically
 
 COLOURS = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#CC79A7", "#56B4E9", "#000000",
            "#F0E442")
@@ -51,11 +51,11 @@ def save(figure: Any, path: str | Path, *, dpi: int = 110) -> Path:
             f"Error saving a plot to {path}: the format {kind!r} is not offered. "
             f"Use a name ending in {', '.join('.' + f for f in PLOT_FORMATS)}."
         )
-    buffer = io.BytesIO()
-    metadata = {"Date": None} if kind == "svg" else {"Software": None}
-    figure.savefig(buffer, format=kind, dpi=dpi, bbox_inches="tight", metadata=metadata)
-    _pyplot().close(figure)
-    return write_atomically(path, lambda stream: stream.write(buffer.getvalue()))
+    try:
+        return write_figure(figure, path, dpi=dpi, tight=True,
+                            suffixes=tuple("." + f for f in PLOT_FORMATS))
+    finally:
+        _pyplot().close(figure)
 
 
 def learning_curves(history: Sequence[dict[str, Any]], path: str | Path, *,
@@ -66,13 +66,15 @@ def learning_curves(history: Sequence[dict[str, Any]], path: str | Path, *,
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
     epochs = [row["epoch"] for row in history]
+    splits = {"train": "train (mean over the epoch's batches)",
+              "test": "test (at the end of the epoch)"}
     for axis, key, label in ((left, "loss", "cross-entropy loss"), (right, "accuracy", "accuracy")):
         for index, split in enumerate(("train", "test")):
             values = [row[f"{split}_{key}"] for row in history]
             if key == "accuracy":
                 values = [100 * v for v in values]
             axis.plot(epochs, values, STYLES[index], marker="o", markersize=3,
-                      color=COLOURS[index], label=split)
+                      color=COLOURS[index], label=splits[split])
         axis.set_xlabel("epoch")
         axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         axis.set_ylabel(label + (" (%)" if key == "accuracy" else ""))
@@ -99,12 +101,17 @@ def _smooth(values: Sequence[float], window: int) -> np.ndarray:
     return np.concatenate([head, np.convolve(array, kernel, mode="valid")])
 
 
-def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "") -> Path:
+def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "",
+             classes: int | None = None) -> Path:
     """One line per learning rate: training loss per step (left, running mean over a
-    fifth of an epoch, log scale) and test accuracy per epoch (right). A run that diverged
-    ends in a cross at its last finite loss.
+    fifth of an epoch, log scale) and test accuracy per epoch (right, measured at the end of
+    each epoch). A run that diverged ends in a cross at its last finite loss. With
+    ``classes``, the right panel has the chance line (1/classes); a run flagged
+    ``"never_beat_chance"`` (the training run decides, :func:`convarith.train.run.sweep`) is
+    marked so in the legend and with a ring on its last point.
 
-    Each run is ``{"lr", "steps", "steps_per_epoch", "history", "diverged"}``.
+    Each run is ``{"lr", "steps", "steps_per_epoch", "history", "diverged"}`` and optionally
+    ``"never_beat_chance"``.
     """
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -113,18 +120,27 @@ def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "
         per_epoch = max(run["steps_per_epoch"], 1)
         steps = np.asarray(run["steps"], dtype=np.float64)
         finite = steps[np.isfinite(steps)]
-        label = f"lr={run['lr']:g}" + (" (diverged)" if run["diverged"] else "")
+        history = run["history"]
+        stuck = bool(history) and bool(run.get("never_beat_chance"))
+        label = (f"lr={run['lr']:g}" + (" (diverged)" if run["diverged"] else "")
+                 + (" (never beat chance)" if stuck else ""))
         if len(finite):
             smooth = _smooth(finite, max(1, per_epoch // 5))
             x = np.arange(1, len(smooth) + 1) / per_epoch
             left.plot(x, smooth, style, color=colour, label=label)
             if run["diverged"]:
                 left.plot(x[-1], finite[-1], "x", color=colour, markersize=10, mew=2)
-        history = run["history"]
         if history:
             right.plot([row["epoch"] for row in history],
                        [100 * row["test_accuracy"] for row in history], style, marker="o",
                        markersize=3, color=colour, label=label)
+            if stuck:
+                right.plot(history[-1]["epoch"], 100 * history[-1]["test_accuracy"], "o",
+                           markersize=13, markerfacecolor="none", markeredgecolor=colour,
+                           markeredgewidth=2)
+    if classes:
+        right.axhline(100 / classes, color="#000000", linestyle=":", linewidth=1.2,
+                      label=f"chance ({100 / classes:.0f}% for {classes} classes)")
     from matplotlib.ticker import MaxNLocator
 
     right.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -132,7 +148,7 @@ def lr_sweep(runs: Sequence[dict[str, Any]], path: str | Path, *, title: str = "
     left.set_xlabel("epoch")
     left.set_ylabel("training loss (running mean)")
     right.set_xlabel("epoch")
-    right.set_ylabel("test accuracy (%)")
+    right.set_ylabel("test accuracy (%, end of epoch)")
     for axis in (left, right):
         axis.grid(alpha=0.3)
     left.legend(fontsize=8)
@@ -149,26 +165,33 @@ def _grid(count: int) -> tuple[int, int]:
 
 def filters(weight: np.ndarray, path: str | Path, *, title: str = "") -> Path:
     """The kernels of a convolution (``out x in x k x k``): one panel per output map, the
-    input channels averaged (RGB kernels of 3 channels are shown in colour)."""
+    input channels averaged, on one zero-centred colour scale shown in a colour bar (RGB
+    kernels of 3 channels are shown in colour, each scaled to its own range)."""
     plt = _pyplot()
     weight = np.asarray(weight, dtype=np.float64)
     rows, columns = _grid(weight.shape[0])
-    figure, axes = plt.subplots(rows, columns, figsize=(1.3 * columns, 1.4 * rows + 0.5),
+    figure, axes = plt.subplots(rows, columns, figsize=(1.3 * columns + 1.0, 1.4 * rows + 0.6),
                                 squeeze=False)
     limit = float(np.abs(weight).max()) or 1.0
+    shown = None
+    rgb = weight.shape[1] == 3
     for index, axis in enumerate(axes.flat):
         axis.set_axis_off()
         if index >= weight.shape[0]:
             continue
         kernel = weight[index]
-        if kernel.shape[0] == 3:
+        if rgb:
             low, high = kernel.min(), kernel.max()
             axis.imshow(np.moveaxis((kernel - low) / ((high - low) or 1.0), 0, -1))
         else:
-            axis.imshow(kernel.mean(0), cmap="RdBu_r", vmin=-limit, vmax=limit)
-        axis.set_title(str(index + 1), fontsize=8)
-    figure.suptitle(title or "first-layer filters")
-    figure.tight_layout()
+            shown = axis.imshow(kernel.mean(0), cmap="RdBu_r", vmin=-limit, vmax=limit)
+        axis.set_title(str(index + 1), fontsize=9)
+    if shown is not None:
+        bar = figure.colorbar(shown, ax=axes, fraction=0.04, pad=0.03)
+        bar.set_label("weight (zero-centred: white = 0)", fontsize=9)
+    scale = ("each RGB kernel scaled to its own range" if rgb
+             else "one zero-centred scale for all kernels")
+    figure.suptitle((title or "first-layer filters") + f"\n({scale})", fontsize=11)
     return save(figure, path)
 
 
@@ -198,16 +221,22 @@ def activations(model: Any, image: np.ndarray, *,
     return [(name, maps) for name, maps in captured if maps.ndim == 3 and maps[0].size > 1]
 
 
-def mosaic(maps: np.ndarray, *, gap: int = 1) -> np.ndarray:
-    """The maps ``C x H x W`` side by side, each scaled to [0, 1], NaN columns between.
+def mosaic(maps: np.ndarray, *, gap: int = 1, scale: bool = True) -> np.ndarray:
+    """The maps ``C x H x W`` side by side, each scaled to [0, 1] (or as they are, with
+    ``scale=False``), NaN columns between.
 
     >>> mosaic(np.array([[[0.0, 2.0]], [[5.0, 5.0]]])).tolist()
     [[0.0, 1.0, nan, 0.0, 0.0]]
+    >>> mosaic(np.array([[[-1.0, 2.0]]]), scale=False).tolist()
+    [[-1.0, 2.0]]
     """
     channels, height, width = maps.shape
-    low = maps.min(axis=(1, 2), keepdims=True)
-    span = maps.max(axis=(1, 2), keepdims=True) - low
-    scaled = (maps - low) / np.where(span > 0, span, 1.0)
+    if scale:
+        low = maps.min(axis=(1, 2), keepdims=True)
+        span = maps.max(axis=(1, 2), keepdims=True) - low
+        scaled = (maps - low) / np.where(span > 0, span, 1.0)
+    else:
+        scaled = maps
     tiles = np.full((height, channels * (width + gap) - gap), np.nan)
     for index in range(channels):
         tiles[:, index * (width + gap):index * (width + gap) + width] = scaled[index]
@@ -216,29 +245,36 @@ def mosaic(maps: np.ndarray, *, gap: int = 1) -> np.ndarray:
 
 def feature_maps(image: np.ndarray, maps: Sequence[tuple[str, np.ndarray]], path: str | Path,
                  *, title: str = "", max_maps: int = 16) -> Path:
-    """The input image, then one row per layer with (up to ``max_maps`` of) its maps, each
-    scaled to its own range."""
+    """The input image (high values white, as in the channels figure), then one row per
+    layer with (up to ``max_maps`` of) its maps on one zero-centred colour scale per layer,
+    shown in that row's colour bar."""
     plt = _pyplot()
     import matplotlib
 
-    colormap = matplotlib.colormaps["viridis"].with_extremes(bad="white")
-    figure, axes = plt.subplots(len(maps) + 1, 1, figsize=(9, 1.2 * (len(maps) + 1) + 0.4),
+    colormap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="#BBBBBB")
+    figure, axes = plt.subplots(len(maps) + 1, 1, figsize=(9, 1.25 * (len(maps) + 1) + 0.6),
                                 squeeze=False)
     picture = np.asarray(image, dtype=np.float64)
     if picture.shape[0] == 3:
         axes[0, 0].imshow(np.moveaxis((picture - picture.min()) / (np.ptp(picture) or 1.0), 0, -1))
     else:
-        axes[0, 0].imshow(picture.mean(0), cmap="gray_r")
-    axes[0, 0].set_title("input " + "x".join(map(str, picture.shape)), fontsize=8)
+        # the same polarity as channels.png: 0 black, high values (the digit's ink) white
+        axes[0, 0].imshow(picture.mean(0), cmap="gray")
+    axes[0, 0].set_title("input " + "x".join(map(str, picture.shape)), fontsize=9)
     for axis, (name, values) in zip(axes[1:, 0], maps):
         shown = values[:max_maps]
-        axis.imshow(mosaic(shown), cmap=colormap, interpolation="nearest")
+        limit = float(np.abs(shown).max()) or 1.0
+        drawn = axis.imshow(mosaic(shown, scale=False), cmap=colormap, vmin=-limit, vmax=limit,
+                            interpolation="nearest")
+        bar = figure.colorbar(drawn, ax=axis, fraction=0.025, pad=0.01)
+        bar.ax.tick_params(labelsize=7)
         more = f", first {len(shown)} shown" if len(values) > len(shown) else ""
-        axis.set_title(f"{name}: {'x'.join(map(str, values.shape))}{more}", fontsize=8)
+        axis.set_title(f"{name}: {'x'.join(map(str, values.shape))}{more}", fontsize=9)
     for axis in axes.flat:
         axis.set_axis_off()
-    figure.suptitle(title or "feature maps of one image")
-    figure.tight_layout()
+    figure.suptitle((title or "feature maps of one image")
+                    + "\n(each layer on one zero-centred scale: white = 0, red > 0, blue < 0)",
+                    fontsize=11)
     return save(figure, path)
 
 

@@ -225,6 +225,7 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
     if not rates:
         raise ConvArithError("A learning-rate sweep needs rates. Give e.g. --lr-sweep 1e-3,1e-2.")
     folder = Path(out)
+    classes = len(spec.classes) if spec.classes else len(datasets.CLASS_NAMES[spec.dataset])
     runs = []
     for rate in rates:
         try:
@@ -235,12 +236,14 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
             result = error.result
             if console is not None and show_progress:
                 console.print(f"[red]lr={rate:g}: {error}")
+        best = max((row["test_accuracy"] for row in result.history), default=0.0)
         runs.append({"lr": rate, "steps": result.steps, "history": result.history,
                      "diverged": result.diverged, "diverged_at": result.diverged_at,
-                     "steps_per_epoch": result.steps_per_epoch})
+                     "steps_per_epoch": result.steps_per_epoch,
+                     "never_beat_chance": no_better_than_chance(best, classes)})
     plots.lr_sweep(runs, folder / f"lr_sweep.{spec.plot_format}",
                    title=f"{spec.model} on {spec.dataset}: learning-rate sweep "
-                         f"({config.optimizer}, batch {config.batch_size})")
+                         f"({config.optimizer}, batch {config.batch_size})", classes=classes)
     return runs
 
 
