@@ -13,3 +13,18 @@
 
 Importing this package does not import torch; the checkers import it when they run.
 """
+
+from typing import Any
+
+
+class Unsupported(NotImplementedError):
+    """Raise it (or NotImplementedError) from your layer for a feature it does not support:
+    the bench lists the feature as unsupported instead of wrong."""
+
+
+def __getattr__(name: str) -> Any:
+    if name == "check":  # imported on use: torch and hypothesis load only then
+        from convarith.verify.homework import check
+
+        return check
+    raise AttributeError(f"module 'convarith.verify' has no attribute {name!r}")
