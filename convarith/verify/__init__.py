@@ -8,7 +8,10 @@
 * :mod:`~convarith.verify.checks`: shape (formula == torch == scratch) and value/gradient checks;
 * :mod:`~convarith.verify.receptive`: the receptive field measured by backpropagation;
 * :mod:`~convarith.verify.identities`: the transposed-convolution identities of arXiv:1603.07285;
-* :mod:`~convarith.verify.impl`: a user's own layer function against torch;
+* :mod:`~convarith.verify.homework`: a student's own layer (functions or a class, five
+  conventions) against torch: the capability card, then a search in the supported space;
+* :mod:`~convarith.verify.features` and :mod:`~convarith.verify.conventions`: what it probes
+  and how it calls;
 * :mod:`~convarith.verify.bench`: everything run with the fixed "quick"/"thorough" profiles.
 
 Importing this package does not import torch; the checkers import it when they run.

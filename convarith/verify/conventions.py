@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from convarith.choices import CONVENTIONS
 from convarith.errors import ConvArithError
 from convarith.verify.cases import LayerCase
 from convarith.verify.features import BASE, HOMEWORK_LAYERS
 
-CONVENTIONS = ("functional", "cs231n", "coursera", "d2l", "class")
 
 
 class Inexpressible(Exception):
