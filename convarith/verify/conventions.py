@@ -43,7 +43,6 @@ from convarith.verify.cases import LayerCase
 from convarith.verify.features import BASE, HOMEWORK_LAYERS
 
 
-
 class Inexpressible(Exception):
     """The convention has no way to say this case (the card's "unsupported")."""
 

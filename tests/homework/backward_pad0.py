@@ -1,7 +1,6 @@
 """CS231n style: the backward crops the padding with [pad:-pad], which is empty at pad 0."""
 
 import numpy as np
-
 from _conv_core import conv_out
 
 

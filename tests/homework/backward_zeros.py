@@ -1,7 +1,6 @@
 """CS231n style: a right forward, and a backward left as the assignment's stub (zeros)."""
 
 import numpy as np
-
 from _conv_core import conv_out
 
 

@@ -1,7 +1,6 @@
 """A notebook exported to a file: it prints and runs its own demo when imported."""
 
 import numpy as np
-
 from _conv_core import conv_out
 
 print("Loading my layers...")
