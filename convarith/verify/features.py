@@ -9,7 +9,7 @@ features found supported (:func:`supported_cases`).
 >>> probe("conv2d", "stride").describe()
 'input 1x1x5x5, kernel 3, stride 2, 1 output channel'
 >>> uses(probe("max_pool2d", "ceil_mode"), "max_pool2d")
-('stride', 'ceil_mode', 'uncovered')
+('stride', 'ceil_mode')
 >>> [f.name for f in features("avg_pool2d")][:4]
 ['batch', 'channels', 'stride', 'stride_hw']
 """

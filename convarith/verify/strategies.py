@@ -27,7 +27,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.verify.cases import LayerCase, expected_shape, family_of
+from convarith.verify.cases import LayerCase, expected_shape
+from convarith.verify.registry import STRATEGY, family_of, kinds_of
 
 #: Largest spatial input size drawn, per number of spatial dimensions (tiny on purpose).
 MAX_INPUT = {1: 14, 2: 9, 3: 6}
@@ -163,11 +164,11 @@ def _dense(draw: Any, layer: str, kind: str) -> LayerCase:
                      bias=draw(st.booleans()))
 
 
-_FAMILIES = {
-    "conv": _conv, "conv_transpose": _conv_transpose, "max_pool": _pool, "avg_pool": _pool,
-    "adaptive_avg_pool": _adaptive, "unfold": _unfold, "linear": _dense, "relu": _dense,
-    "tanh": _dense, "cross_entropy": _dense,
-}
+for _kinds, _builder in ((kinds_of("conv"), _conv), (kinds_of("conv_transpose"), _conv_transpose),
+                         (kinds_of("max_pool", "avg_pool"), _pool),
+                         (kinds_of("adaptive_avg_pool"), _adaptive), (("unfold",), _unfold),
+                         (("linear", "relu", "tanh", "cross_entropy"), _dense)):
+    STRATEGY.register(*_kinds)(_builder)
 
 #: The argument names a case can carry that may be made non-positive, per family.
 _BREAKABLE = {
@@ -221,8 +222,9 @@ def layer_cases(layer: str, *, kind: str = "valid",
         raise ValueError(f"kind={kind!r}: use one of {', '.join(KINDS)}")
     family = family_of(layer)
     drawn_kind = "valid" if kind == "valid" else "any"
-    drawn = (_conv(layer, drawn_kind, padding_forms) if family == "conv"
-             else _FAMILIES[family](layer, drawn_kind))
+    builder = STRATEGY.entry(layer)
+    drawn = (builder(layer, drawn_kind, padding_forms) if builder is _conv
+             else builder(layer, drawn_kind))
     if kind == "valid":
         return drawn.filter(_accepted)
     if kind == "invalid":
