@@ -6,7 +6,6 @@ torch 2.13 it accepts ``ConvTranspose1d(1, 1, 3, stride=2, output_padding=2)``, 
 kernels reject), values and gradients from ``torch.nn.functional`` in float64.
 
 >>> from convarith.verify.cases import LayerCase
-from convarith.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
 >>> torch_shape(LayerCase("max_pool2d", (1, 1, 5, 5), kernel_size=(2, 2), stride=(2, 2),
 ...                       padding=(1, 1), ceil_mode=True))
 (1, 1, 3, 3)
@@ -23,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convarith.verify.cases import LayerCase
+from convarith.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
 from convarith.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
 
 #: What torch raises for a configuration it rejects.

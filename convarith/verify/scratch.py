@@ -2,7 +2,6 @@
 
 >>> import numpy as np
 >>> from convarith.verify.cases import LayerCase
-from convarith.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
 >>> case = LayerCase("avg_pool1d", (1, 1, 4), kernel_size=(2,))
 >>> scratch_forward(case, np.array([[[1.0, 3.0, 5.0, 7.0]]]))
 array([[[2., 6.]]])
@@ -17,6 +16,7 @@ import numpy as np
 from convarith.scratch import conv as conv_module
 from convarith.scratch import dense, pool, transposed
 from convarith.verify.cases import LayerCase
+from convarith.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
 from convarith.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
 
 
