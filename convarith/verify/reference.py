@@ -23,7 +23,6 @@ from torch import nn
 
 from convarith.verify.cases import LayerCase
 from convarith.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
-from convarith.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
 
 #: What torch raises for a configuration it rejects.
 TORCH_REJECTS = (RuntimeError, ValueError)

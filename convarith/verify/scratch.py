@@ -17,7 +17,6 @@ from convarith.scratch import conv as conv_module
 from convarith.scratch import dense, pool, transposed
 from convarith.verify.cases import LayerCase
 from convarith.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
-from convarith.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
 
 
 def scratch_forward(case: LayerCase, x: np.ndarray, weight: Any = None, bias: Any = None
