@@ -49,12 +49,12 @@ def test_planted_bug_exits_1_with_the_card_and_the_case_that_shows_it():
 
 def test_search_failure_prints_the_command_that_reproduces_it():
     target = "tests/homework/ceil_window_in_padding.py:max_pool2d"
-    result = invoke("verify", "--impl", target, "--examples", "60")
+    result = invoke("verify", "--impl", target, "--examples", "40")
     assert result.exit_code == 1, result.output
     line = next(line for line in result.output.splitlines() if "reproduce:" in line)
     command = line.split("reproduce: ")[1]
     assert command == (f"convarith verify --impl {target} --layer max_pool2d --convention "
-                       "functional --seed 0 --examples 60")
+                       "functional --seed 0 --examples 40")
     again = invoke(*shlex.split(command)[1:])
     assert again.exit_code == 1
     case = [x for x in result.output.splitlines() if x.startswith("    case: ")]

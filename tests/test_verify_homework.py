@@ -19,7 +19,7 @@ from convarith.verify.homework import SUPPORTED, UNSUPPORTED, WRONG
 ROOT = Path(__file__).resolve().parent.parent
 HOMEWORK = ROOT / "tests" / "homework"
 EXAMPLES = ROOT / "convarith" / "verify" / "examples"
-FAST = {"examples": 15, "timeout": 5.0}
+FAST = {"examples": 10, "timeout": 5.0}
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -198,16 +198,14 @@ def test_d2l_written_with_torch_returns_float32_and_passes():
     assert report.convention == "d2l" and report.ok
 
 
-@pytest.mark.parametrize(("target", "layer"), [
-    ("convarith.scratch.conv:conv2d", "conv2d"),
-    ("convarith.scratch.transposed:conv_transpose2d", "conv_transpose2d"),
-    ("convarith.scratch.pool:max_pool2d", "max_pool2d"),
-    ("convarith.scratch.pool:avg_pool2d", "avg_pool2d"),
-])
-def test_torch_style_layers_support_everything(target, layer):
-    report = check(target, layer=layer, **FAST)
+@pytest.mark.parametrize("layer", ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d"])
+def test_torch_style_forward_and_backward_support_everything(layer):
+    report = check(f"functional_pair.py:{layer}", examples=10)
     assert report.convention == "functional"
-    assert only(report, UNSUPPORTED) == [] and report.ok, str(report)
+    assert report.backward_name == f"{layer}_backward" and report.backward_found
+    assert only(report, UNSUPPORTED) == only(report, UNSUPPORTED, "backward") == []
+    assert report.ok, str(report)
+    assert [search.cases for search in report.searches] == [10, 10]
 
 
 # --------------------------------------------------------------------------- the card itself
