@@ -59,7 +59,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=None, help="passed to convarith figures")
     args = parser.parse_args()
-    from convarith.lecture import ANIMATED_KINDS, LECTURE_SET, scene_of
+    from convarith.figures.lecture import ANIMATED_KINDS, LECTURE_SET, scene_of
 
     frames = sum(len(scene_of(item).frames) for item in LECTURE_SET
                  if item.kind in ANIMATED_KINDS)

@@ -27,8 +27,8 @@ import torch
 import torch.nn.functional as F
 
 from convarith import zoo
-from convarith.layers import Conv
-from convarith.scratch.conv import conv, conv2d_loop, conv_backward
+from convarith.bridges.scratch.conv import conv, conv2d_loop, conv_backward
+from convarith.specs.layers import Conv
 
 
 def blas_threads() -> tuple[int, str]:

@@ -47,7 +47,7 @@ TORCHINFO_WAY = ALEXNET + textwrap.dedent("""
 
 MEMORY = ALEXNET + textwrap.dedent("""
     import resource, sys
-    from convarith.trace import trace
+    from convarith.bridges.trace import trace
     size, real = int(sys.argv[1]), sys.argv[2] == "real"
     trace(model, (3, 64, 64))  # warm up: imports and first-call allocations
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

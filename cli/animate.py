@@ -54,7 +54,8 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
       convarith animate pool --input 5 --kernel 2 --ceil-mode --pool avg -o pool.gif
       convarith animate numerical --input 5 --kernel 3 -o numbers.png --every-frame
     """
-    from convarith import render, scene
+    from convarith.figures import animation as scene
+    from convarith.figures import animation_render as render
 
     if kind != "transposed" and output_padding not in (0, (0, 0)):
         raise ConvArithError(f"--output-padding applies to transposed, not {kind}. Drop it.")

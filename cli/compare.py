@@ -32,7 +32,7 @@ def compare(input_size: object, hidden: int, outputs: int, kernel_size: int,
       convarith compare --input 1x1080x1920 --hidden 512      # over a billion
       convarith compare --input 3x5x5 --hidden 3 --outputs 0  # 75 x 3 = 225
     """
-    from convarith.compare import dense_vs_conv, sharing_factor
+    from convarith.formulas.compare import dense_vs_conv, sharing_factor
 
     shape = input_size if isinstance(input_size, tuple) else None
     if shape is not None and len(shape) == 2:

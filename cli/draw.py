@@ -38,7 +38,7 @@ def draw(kind: str, layers: str, input_size: int | None, unit: int | None, model
       convarith draw formula -o formula.pdf
       convarith draw channels --digit 7 -o channels.png
     """
-    from convarith.drawing import save_static
+    from convarith.figures.static_render import save_static
 
     params: dict[str, Any] = {}
     if kind == "rf":

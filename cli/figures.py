@@ -12,7 +12,7 @@ from convarith.choices import THEMES
 
 def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
     """One figure, in a worker process (module level so that it pickles)."""
-    from convarith.lecture import make
+    from convarith.figures.lecture import make
 
     name, out, dpi, theme, fps = task
     return name, [str(path) for path in make(name, out, dpi=dpi, theme=theme, fps=fps)]
@@ -44,7 +44,7 @@ def figures(out: str, dpi: int, theme: str, fps: float, jobs: int | None, only: 
       convarith figures --out slides/ --theme dark --dpi 150
       convarith figures --only conv_padding_strides --only max_pooling
     """
-    from convarith.lecture import LECTURE_SET, figure
+    from convarith.figures.lecture import LECTURE_SET, figure
 
     if list_only:
         for item in LECTURE_SET:

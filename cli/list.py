@@ -9,7 +9,7 @@ import click
 def list_models() -> None:
     """The zoo's models, one line each: name, input shape (C x H x W), parameters and what
     it is. Use a name with 'convarith table NAME'."""
-    from convarith import zoo
+    from convarith.specs import zoo
 
     rows = []
     for name in zoo.names():

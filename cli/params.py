@@ -40,7 +40,7 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
       convarith params transposed --in-channels 16 --out-channels 8 --kernel 4 --input 8 --stride 2
       convarith params linear --in-features 9216 --out-features 4096
     """
-    from convarith import counting, output_size
+    from convarith.formulas import counting, output_size
 
     if kind == "linear":
         if in_features is None or out_features is None:
@@ -84,7 +84,7 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
 
 
 def _report_macs(macs: int, bias_adds: int) -> None:
-    from convarith.counting import flops
+    from convarith.formulas.counting import flops
 
     click.echo(f"MACs {macs:,}; FLOPs {flops(macs):,} (2 x MACs, bias adds not counted; "
                f"{flops(macs, bias_adds=bias_adds, include_bias=True):,} with "

@@ -22,8 +22,8 @@ def rf(layers: str, explain: bool) -> None:
       convarith rf "conv k=11 s=4 p=2; pool k=3 s=2; conv k=5 p=2"
       convarith rf "conv k=3; conv k=3; conv k=3" --explain
     """
-    from convarith.notation import parse_layers
-    from convarith.receptive import receptive_field
+    from convarith.formulas.notation import parse_layers
+    from convarith.formulas.receptive import receptive_field
 
     stack = parse_layers(layers)
     rows = receptive_field(stack)
@@ -40,7 +40,7 @@ def rf(layers: str, explain: bool) -> None:
 
 
 def _explain(stack: list) -> None:
-    from convarith.receptive import explain_receptive_field, first_layer_claim
+    from convarith.formulas.receptive import explain_receptive_field, first_layer_claim
 
     steps = explain_receptive_field(stack)
     click.echo("")

@@ -50,7 +50,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
       convarith size conv --input 224x224 --kernel 3 --stride 2 --padding 1 --symbolic
       convarith size adaptive --input 13 --output 6
     """
-    from convarith import output_size as formulas
+    from convarith.formulas import output_size as formulas
 
     in_channels = None
     if out_channels is not None:
@@ -98,7 +98,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         channels = f"{out_channels}x" if out_channels is not None else ""
         click.echo(channels + show(result))
     if in_channels is not None and out_channels is not None:
-        from convarith.counting import conv_params
+        from convarith.formulas.counting import conv_params
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
         weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
@@ -108,7 +108,7 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
                    f"{in_channels}x{show(kernel)}: {weights:,} weights + "
                    f"{out_channels} biases)")
     if explain or (latex and not symbolic):
-        from convarith import explain as explaining
+        from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
         derivations = getattr(explaining, explainer)(input_size, **arguments)
@@ -120,7 +120,7 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
                     latex: bool) -> None:
     import sympy
 
-    from convarith.explain import tidy
+    from convarith.formulas.explain import tidy
 
     dims = len(input_size) if isinstance(input_size, tuple) else 1
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)

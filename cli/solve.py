@@ -34,7 +34,7 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
     Example:
       convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
     """
-    from convarith.solve import padding_for, same_padding
+    from convarith.formulas.solve import padding_for, same_padding
 
     found = padding_for(input_size, output_size, kernel_size=kernel_size, stride=stride,
                         dilation=dilation)
@@ -62,7 +62,7 @@ def same(kernel_size: object, dilation: object) -> None:
     Example:
       convarith solve same --kernel 4      # prints: 3 1 2
     """
-    from convarith.solve import same_padding
+    from convarith.formulas.solve import same_padding
 
     result = same_padding(kernel_size, dilation=dilation)
     for total, left, right in result if isinstance(result, tuple) and isinstance(
@@ -84,7 +84,7 @@ def inputs(kernel_size: int, stride: int, padding: int, dilation: int, span: str
     Example:
       convarith solve inputs --kernel 11 --stride 4 --range 220:230   # prints: 223 227
     """
-    from convarith.solve import valid_input_sizes
+    from convarith.formulas.solve import valid_input_sizes
 
     low, _, high = span.partition(":")
     if not (low.isdigit() and high.isdigit()):

@@ -77,7 +77,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
       convarith table alexnet --symbolic --columns layer,output,params
       convarith table models.py:Net --input 3x32x32 --verify
     """
-    from convarith.table import table as build
+    from convarith.tables.table import table as build
 
     options = _options(extra)
     if num_classes is not None:
@@ -91,7 +91,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
-        from convarith.trace import verify as check
+        from convarith.tables.table import verify as check
 
         problems = check(model, input_size, **options)
         if problems:

@@ -168,7 +168,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
                    f"to {folder}/")
         return
     if finetune_demo:
-        from convarith.train.finetune import demo
+        from convarith.train.finetune_demo import demo
 
         figure = demo(folder, model=model, config=config, console=None if quiet else console)
         click.echo(f"wrote {figure}")

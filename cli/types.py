@@ -8,7 +8,7 @@ import click
 
 from convarith.choices import PADDING_MODES
 from convarith.errors import ConvArithError
-from convarith.notation import parse_size
+from convarith.formulas.notation import parse_size
 
 
 class SizeType(click.ParamType):

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from convarith.bridges.loading import CALL_TIMEOUT
 from convarith.choices import CONVENTIONS, IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
-from convarith.loading import CALL_TIMEOUT
 
 if TYPE_CHECKING:
-    from convarith.verify.bench import Report
+    from convarith.bridges.verify.bench import Report
 
 
 @click.command()
@@ -72,7 +72,7 @@ def verify(ctx: click.Context, examples: int | None, seed: int, layers: tuple[st
         _verify_impl(ctx, target, layers, convention, backward, forward_only, require,
                      examples or 100, seed, timeout)
         return
-    from convarith.verify.bench import PROFILES, run
+    from convarith.bridges.verify.bench import PROFILES, run
 
     chosen = list(layers) or list(VERIFY_LAYERS)
     per_layer = examples or PROFILES[profile].max_examples
@@ -88,9 +88,9 @@ def _verify_impl(ctx: click.Context, target: str, layers: tuple[str, ...],
                  convention: str | None, backward: str | None, forward_only: bool,
                  require: str, examples: int, seed: int, timeout: float) -> None:
     """The homework bench on one function or class (see convarith.verify.homework)."""
-    from convarith.loading import load
-    from convarith.verify.conventions import guess_layer
-    from convarith.verify.homework import check
+    from convarith.bridges.loading import load
+    from convarith.bridges.verify.conventions import guess_layer
+    from convarith.bridges.verify.homework import check
 
     bad = [layer for layer in layers if layer not in IMPL_LAYERS]
     if bad:

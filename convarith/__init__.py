@@ -12,7 +12,9 @@ symbol is used):
 
 from __future__ import annotations
 
-from convarith.counting import (
+from convarith import old_names
+from convarith.errors import ConvArithError
+from convarith.formulas.counting import (
     activation_bytes,
     batch_norm_buffers,
     batch_norm_params,
@@ -25,8 +27,7 @@ from convarith.counting import (
     linear_macs,
     linear_params,
 )
-from convarith.errors import ConvArithError
-from convarith.explain import (
+from convarith.formulas.explain import (
     Derivation,
     explain_conv,
     explain_conv_transpose,
@@ -34,8 +35,8 @@ from convarith.explain import (
     symbolic_formula,
     tidy,
 )
-from convarith.notation import parse_layers, parse_size
-from convarith.output_size import (
+from convarith.formulas.notation import parse_layers, parse_size
+from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
@@ -44,19 +45,20 @@ from convarith.output_size import (
     pool_output_size,
     unfold_blocks,
 )
-from convarith.receptive import RFLayer, RFRow, receptive_field
-from convarith.solve import check_output_size, padding_for, same_padding, valid_input_sizes
+from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
+from convarith.formulas.solve import check_output_size, padding_for, same_padding, valid_input_sizes
 
 __version__ = "0.1.0"
 
 #: Heavier parts, imported on first use: ``convarith.table("alexnet")``, ``convarith.zoo``,
 #: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``.
+#: ``convarith.table`` is the module convarith.tables.table, which is also callable.
 _LAZY = {
-    "table": ("convarith.table", None),
-    "zoo": ("convarith.zoo", None),
-    "Network": ("convarith.network", "Network"),
-    "scratch": ("convarith.scratch", None),
-    "verify": ("convarith.verify", None),
+    "table": ("convarith.tables.table", None),
+    "zoo": ("convarith.specs.zoo", None),
+    "Network": ("convarith.specs.network", "Network"),
+    "scratch": ("convarith.bridges.scratch", None),
+    "verify": ("convarith.bridges.verify", None),
     "train": ("convarith.train", None),
 }
 
@@ -69,6 +71,9 @@ def __getattr__(name: str) -> object:
     module_name, attribute = _LAZY[name]
     module = importlib.import_module(module_name)
     return module if attribute is None else getattr(module, attribute)
+
+
+old_names.install()
 
 __all__ = [
     "ConvArithError",

@@ -14,8 +14,8 @@ from PIL import Image
 
 from convarith.choices import DRAW_KINDS
 from convarith.cli import main
-from convarith.lecture import LECTURE_SET
-from convarith.output_size import conv_output_size, conv_transpose_output_size
+from convarith.figures.lecture import LECTURE_SET
+from convarith.formulas.output_size import conv_output_size, conv_transpose_output_size
 
 
 def run(*args: str):

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.layers import (
+from convarith.specs.layers import (
     LAYER_KINDS,
     LENET5_C3_TABLE,
     AdaptiveAvgPool,
@@ -35,7 +35,7 @@ from convarith.layers import (
     Subsampling,
     Tanh,
 )
-from convarith.network import Network
+from convarith.specs.network import Network
 
 
 def torch_counts(module: torch.nn.Module) -> tuple[int, int]:

@@ -6,9 +6,9 @@ from click.testing import CliRunner
 
 from convarith import conv_output_size, conv_params
 from convarith.cli import main
-from convarith.compare import dense_vs_conv, sharing_factor
-from convarith.notation import parse_layers
-from convarith.receptive import RFLayer, explain_receptive_field, receptive_field
+from convarith.formulas.compare import dense_vs_conv, sharing_factor
+from convarith.formulas.notation import parse_layers
+from convarith.formulas.receptive import RFLayer, explain_receptive_field, receptive_field
 
 
 def run(*args: str):

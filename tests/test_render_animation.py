@@ -12,8 +12,8 @@ from PIL import Image
 from convarith.choices import THEMES as THEME_CHOICES
 from convarith.cli import main
 from convarith.errors import ConvArithError
-from convarith.render import THEMES, frame_images, save_animation
-from convarith.scene import conv_scene, pool_scene, transposed_scene
+from convarith.figures.animation import conv_scene, pool_scene, transposed_scene
+from convarith.figures.animation_render import THEMES, frame_images, save_animation
 
 
 def gif_frames(path):

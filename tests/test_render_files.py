@@ -13,8 +13,8 @@ from PIL import Image
 
 from convarith import zoo
 from convarith.errors import ConvArithError
-from convarith.render import OKABE_ITO, save_animation, theme_named
-from convarith.scene import conv_scene, pool_scene, transposed_scene
+from convarith.figures.animation import conv_scene, pool_scene, transposed_scene
+from convarith.figures.animation_render import OKABE_ITO, save_animation, theme_named
 
 
 def _frames(path: Path) -> list[Image.Image]:
@@ -122,7 +122,7 @@ def test_mp4_pipes_every_frame_to_ffmpeg_as_raw_rgb(tmp_path, monkeypatch):
     scene = conv_scene(3, kernel_size=2)
     out = tmp_path / "a.mp4"
     assert save_animation(scene, out, dpi=30) == [out]
-    from convarith.render import frame_images
+    from convarith.figures.animation_render import frame_images
 
     width, height = frame_images(scene, dpi=30)[0].size
     assert int(out.read_text()) == len(scene.frames) * width * height * 3
@@ -131,7 +131,7 @@ def test_mp4_pipes_every_frame_to_ffmpeg_as_raw_rgb(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("model", zoo.names())
 def test_every_zoo_model_has_an_architecture_diagram(tmp_path, model):
-    from convarith.drawing import save_static
+    from convarith.figures.static_render import save_static
 
     path = save_static("architecture", tmp_path / f"{model}.png", model=model, dpi=30)
     assert Image.open(path).size[0] == 240

@@ -9,7 +9,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.output_size import (
+from convarith.figures.animation import conv_scene, pool_scene, transposed_scene
+from convarith.formulas.output_size import (
     conv_output_size,
     conv_transpose_output_size,
     effective_kernel,
@@ -17,7 +18,6 @@ from convarith.output_size import (
     pool_output_size,
     uncovered_axis,
 )
-from convarith.scene import conv_scene, pool_scene, transposed_scene
 
 small = st.integers(1, 4)
 

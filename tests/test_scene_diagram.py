@@ -7,14 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convarith.diagram import architecture, channels, formula_sheet, rf_growth
 from convarith.errors import ConvArithError
-from convarith.output_size import (
+from convarith.figures.static import architecture, channels, formula_sheet, rf_growth
+from convarith.formulas.output_size import (
     conv_output_size,
     conv_transpose_output_size,
     pool_output_size,
 )
-from convarith.receptive import RFLayer, receptive_field
+from convarith.formulas.receptive import RFLayer, receptive_field
 
 
 @st.composite

@@ -13,19 +13,19 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
-from convarith.output_size import (
-    conv_output_size,
-    conv_transpose_output_size,
-    lost_axis,
-    pool_output_size,
-)
-from convarith.scene import (
+from convarith.figures.animation import (
     MAX_FRAMES,
     PAPER_INPUT,
     PAPER_KERNEL,
     conv_scene,
     pool_scene,
     transposed_scene,
+)
+from convarith.formulas.output_size import (
+    conv_output_size,
+    conv_transpose_output_size,
+    lost_axis,
+    pool_output_size,
 )
 
 pairs = st.tuples

@@ -11,16 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convarith import ConvArithError
+from convarith.bridges.scratch import conv as conv_module
+from convarith.bridges.scratch.conv import conv, conv1d_loop, conv2d, conv2d_loop
+from convarith.bridges.scratch.gradcheck import gradcheck
+from convarith.bridges.scratch.pool import avg_pool2d, max_pool2d
+from convarith.bridges.scratch.transposed import conv_transpose, conv_transpose_by_stretching
+from convarith.bridges.verify.cases import LayerCase, has_empty_window
+from convarith.bridges.verify.checks import case_arrays, case_rng, check_scratch_values
+from convarith.bridges.verify.scratch import has_backward, scratch_backward, scratch_forward
+from convarith.bridges.verify.strategies import layer_cases
 from convarith.choices import SCRATCH_LAYERS
-from convarith.scratch import conv as conv_module
-from convarith.scratch.conv import conv, conv1d_loop, conv2d, conv2d_loop
-from convarith.scratch.gradcheck import gradcheck
-from convarith.scratch.pool import avg_pool2d, max_pool2d
-from convarith.scratch.transposed import conv_transpose, conv_transpose_by_stretching
-from convarith.verify.cases import LayerCase, has_empty_window
-from convarith.verify.checks import case_arrays, case_rng, check_scratch_values
-from convarith.verify.scratch import has_backward, scratch_backward, scratch_forward
-from convarith.verify.strategies import layer_cases
 
 SCRATCH_LAYERS = SCRATCH_LAYERS  # the one registry, convarith.choices
 
@@ -163,7 +163,7 @@ def test_scratch_layers_need_numpy_only():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
     out = subprocess.run([sys.executable, "-c", "import sys, convarith; "
-                          "print('convarith.scratch' in sys.modules)"],
+                          "print('convarith.bridges.scratch' in sys.modules)"],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -171,8 +171,8 @@ def test_scratch_layers_need_numpy_only():
 @settings(max_examples=60)
 @given(case=layer_cases("conv2d", padding_forms=("int", "axes")))
 def test_transposed_convolution_is_the_input_gradient_of_the_convolution(case):
-    from convarith.scratch.conv import conv_backward
-    from convarith.verify.identities import output_padding_for_inverse
+    from convarith.bridges.scratch.conv import conv_backward
+    from convarith.bridges.verify.identities import output_padding_for_inverse
 
     x, weight, _ = case_arrays(case)
     args = {"stride": case.stride, "padding": case.padding, "dilation": case.dilation,

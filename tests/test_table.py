@@ -20,7 +20,7 @@ from convarith import zoo
 from convarith.choices import TABLE_COLUMNS, TABLE_FORMATS
 from convarith.cli import main
 from convarith.errors import ConvArithError
-from convarith.table import table
+from convarith.tables.table import table
 
 GOLDEN = Path(__file__).parent / "golden" / "table"
 UPDATE = os.environ.get("CONVARITH_UPDATE_GOLDEN") == "1"
@@ -257,8 +257,8 @@ def test_memory_follows_dtype_and_batch():
 
 
 def test_layer_kinds_of_issue_seven_in_tables():
-    from convarith.layers import BatchNorm, Conv, GlobalAvgPool, Linear, SpatialDropout
-    from convarith.network import Network
+    from convarith.specs.layers import BatchNorm, Conv, GlobalAvgPool, Linear, SpatialDropout
+    from convarith.specs.network import Network
 
     net = Network("gap", (3, 32, 32), (Conv(16, 3, padding=1), BatchNorm(), SpatialDropout(0.2),
                                        GlobalAvgPool(), Linear(10)))
@@ -288,8 +288,8 @@ def test_no_totals_row_without_a_count_column():
 
 
 def test_shape_layout_follows_the_input_dimensions():
-    from convarith.layers import Conv, Flatten, Linear
-    from convarith.network import Network
+    from convarith.specs.layers import Conv, Flatten, Linear
+    from convarith.specs.network import Network
 
     net1d = Network("1d", (2, 50), (Conv(4, 5, stride=2), Flatten(), Linear(3)))
     t = table(net1d)

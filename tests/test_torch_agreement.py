@@ -21,11 +21,11 @@ from convarith import (
     pool_output_size,
     unfold_blocks,
 )
+from convarith.bridges.verify.cases import LayerCase, expected_shape
+from convarith.bridges.verify.checks import check_shape
+from convarith.bridges.verify.reference import TORCH_REJECTS, torch_shape
+from convarith.bridges.verify.strategies import layer_cases, shape_cases
 from convarith.choices import SIZED_LAYERS
-from convarith.verify.cases import LayerCase, expected_shape
-from convarith.verify.checks import check_shape
-from convarith.verify.reference import TORCH_REJECTS, torch_shape
-from convarith.verify.strategies import layer_cases, shape_cases
 
 #: Every layer kind with an output-size formula (issue 2's list).
 SIZED_LAYERS = SIZED_LAYERS  # the one registry, convarith.choices

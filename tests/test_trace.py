@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from torch import nn
 
 from convarith import zoo
+from convarith.bridges.trace import load, spec_of, trace
 from convarith.cli import main
 from convarith.errors import ConvArithError
-from convarith.table import table
-from convarith.trace import load, spec_of, trace, verify
+from convarith.tables.table import table, verify
 
 
 class Residual(nn.Module):
@@ -184,7 +184,7 @@ def test_cli_traces_a_file_and_verifies(tmp_path):
 
 
 def test_verify_reports_a_spec_that_disagrees_with_torch(monkeypatch):
-    from convarith import layers
+    from convarith.specs import layers
 
     original = layers.MaxPool.output_shape
 

@@ -240,3 +240,122 @@ def test_cifar_archive_is_unpacked(tmp_path):
     fetching.download("cifar10", tmp_path / "data", opener=opener, verify=False)
     assert not (tmp_path / "data" / "cifar-10-python.tar.gz").exists()
     assert datasets.load("cifar10", size=32, data_dir=tmp_path / "data").x_test.shape[0] == 4
+
+
+# ------------------------------------------------------------------- CIFAR: no code is run
+class _Payload:
+    """A pickle that, when loaded by a plain unpickler, writes a marker file."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def test_cifar_batch_with_a_payload_is_refused_and_never_run(tmp_path):
+    marker = tmp_path / "payload-ran"
+    images = np.zeros((2, 3, 32, 32), np.uint8)
+    payload = pickle.dumps({b"data": images.reshape(2, -1), b"labels": [1, 2],
+                            b"batch_label": _Payload(marker)})
+    (tmp_path / "batch").write_bytes(payload)
+    with pytest.raises(ConvArithError, match=r"the pickle asks for pathlib\.(Path|PosixPath)"
+                                             r"\.write_text, which a CIFAR-10 batch never "
+                                             r"holds .* does not run code from data files"):
+        datasets.read_cifar_batch(tmp_path / "batch")
+    assert not marker.exists()
+
+
+def test_cifar_payload_through_the_cli_is_one_line_and_exit_2(tmp_path):
+    write_cifar(tmp_path / "data")
+    marker = tmp_path / "payload-ran"
+    batch = tmp_path / "data" / datasets.CIFAR_FOLDER / datasets.CIFAR_TEST_BATCH
+    batch.write_bytes(pickle.dumps({b"data": np.zeros((1, 3072), np.uint8), b"labels": [0],
+                                    b"x": _Payload(marker)}))
+    from click.testing import CliRunner
+
+    from convarith.cli import main
+
+    result = CliRunner().invoke(main, ["train", "alexnet-small", "--dataset", "cifar10",
+                                       "--data-dir", str(tmp_path / "data"), "--epochs", "1",
+                                       "--out", str(tmp_path / "run"), "--quiet"])
+    assert result.exit_code == 2
+    assert "does not run code from data files" in result.output
+    assert "Traceback" not in result.output
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("protocol", [2, 4])
+def test_cifar_batches_as_the_real_ones_are_laid_out_load(tmp_path, protocol):
+    """The real batches also hold b"batch_label" and b"filenames"; protocol 2 is what they
+    were written with (Python 2's cPickle), and Python 3 spells its bytes via _codecs."""
+    images = np.arange(2 * 3072, dtype=np.uint8).reshape(2, 3072)
+    batch = {b"batch_label": b"testing batch 1 of 1", b"labels": [7, 0], b"data": images,
+             b"filenames": [b"a.png", b"b.png"]}
+    (tmp_path / "batch").write_bytes(pickle.dumps(batch, protocol=protocol))
+    x, y = datasets.read_cifar_batch(tmp_path / "batch")
+    assert y.tolist() == [7, 0] and np.array_equal(x.reshape(2, -1), images)
+
+
+def test_cifar_numpy1_pickles_load(tmp_path):
+    """Batches pickled under numpy 1 name numpy.core.multiarray._reconstruct."""
+    images = np.ones((1, 3072), np.uint8)
+    raw = pickle.dumps({b"data": images, b"labels": [4]}, protocol=2)
+    raw = raw.replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    (tmp_path / "batch").write_bytes(raw)
+    x, y = datasets.read_cifar_batch(tmp_path / "batch")
+    assert y.tolist() == [4] and x.min() == 1
+
+
+def write_cifar_binary(folder: Path, *, per_batch: int = 3) -> np.ndarray:
+    root = folder / datasets.CIFAR_BINARY_FOLDER
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(2)
+    first = None
+    for name in (*datasets.CIFAR_BINARY_TRAIN, datasets.CIFAR_BINARY_TEST):
+        images = rng.integers(0, 256, (per_batch, 3072), dtype=np.uint8)
+        labels = np.arange(per_batch, dtype=np.uint8)[:, None] % 10
+        (root / name).write_bytes(np.concatenate([labels, images], axis=1).tobytes())
+        first = images if first is None else first
+    return first
+
+
+def test_cifar_binary_batches_load_without_any_pickle(tmp_path, monkeypatch):
+    first = write_cifar_binary(tmp_path)
+    def no_pickle(*args, **kwargs):
+        raise AssertionError("the binary batches must be read without unpickling")
+
+    monkeypatch.setattr(datasets, "read_cifar_batch", no_pickle)
+    monkeypatch.setattr(datasets._CifarUnpickler, "load", no_pickle)
+    x_train, y_train, x_test, y_test = datasets.read_cifar10(tmp_path)
+    assert x_train.shape == (15, 3, 32, 32) and x_test.shape == (3, 3, 32, 32)
+    assert y_train[:3].tolist() == [0, 1, 2]
+    assert np.array_equal(x_train[:3].reshape(3, -1), first)
+
+
+def test_cifar_binary_batch_cut_short_is_one_line(tmp_path):
+    write_cifar_binary(tmp_path)
+    batch = tmp_path / datasets.CIFAR_BINARY_FOLDER / datasets.CIFAR_BINARY_TEST
+    batch.write_bytes(batch.read_bytes()[:-5])
+    with pytest.raises(ConvArithError, match=r"not a whole number of 3073-byte records"):
+        datasets.read_cifar10(tmp_path)
+
+
+@pytest.mark.parametrize("batch, message", [
+    ({b"labels": [1]}, r"has no 'data' entry"),
+    ({b"data": np.zeros((2, 100), np.uint8), b"labels": [1, 2]}, r"shape \(2, 100\), not N x 3072"),
+    ({b"data": np.zeros((2, 3072), np.uint8), b"labels": [1]}, r"2 images but 1 labels"),
+    ({b"data": np.zeros((1, 3072), np.uint8), b"labels": [12]}, r"labels must be 0 to 9"),
+    ([1, 2, 3], r"holds a list, not the dict"),
+])
+def test_cifar_batches_with_wrong_contents_are_one_line(tmp_path, batch, message):
+    (tmp_path / "batch").write_bytes(pickle.dumps(batch))
+    with pytest.raises(ConvArithError, match=message):
+        datasets.read_cifar_batch(tmp_path / "batch")
+
+
+def test_cifar_batch_cut_short_is_one_line(tmp_path):
+    (tmp_path / "batch").write_bytes(pickle.dumps({b"data": np.zeros((2, 3072), np.uint8),
+                                                   b"labels": [1, 2]})[:-40])
+    with pytest.raises(ConvArithError, match=r"not a readable CIFAR-10 python batch"):
+        datasets.read_cifar_batch(tmp_path / "batch")

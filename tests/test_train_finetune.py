@@ -6,7 +6,7 @@ import json
 
 import torch
 
-from convarith.train.finetune import demo
+from convarith.train.finetune_demo import demo
 from convarith.train.loop import TrainConfig
 
 

@@ -8,15 +8,23 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
+from convarith.bridges.verify import cases as cases_module
+from convarith.bridges.verify import receptive as receptive_module
+from convarith.bridges.verify.cases import LayerCase
+from convarith.bridges.verify.checks import Mismatch, check_scratch_values, check_shape
+from convarith.bridges.verify.identities import (
+    check_transposed_identities,
+    output_padding_for_inverse,
+)
+from convarith.bridges.verify.receptive import (
+    StackCase,
+    check_receptive_field,
+    measured_field,
+    stacks,
+)
+from convarith.bridges.verify.strategies import layer_cases, shape_cases
 from convarith.choices import SCRATCH_LAYERS
-from convarith.receptive import RFLayer, RFRow
-from convarith.verify import cases as cases_module
-from convarith.verify import receptive as receptive_module
-from convarith.verify.cases import LayerCase
-from convarith.verify.checks import Mismatch, check_scratch_values, check_shape
-from convarith.verify.identities import check_transposed_identities, output_padding_for_inverse
-from convarith.verify.receptive import StackCase, check_receptive_field, measured_field, stacks
-from convarith.verify.strategies import layer_cases, shape_cases
+from convarith.formulas.receptive import RFLayer, RFRow
 
 ALL_LAYERS = SCRATCH_LAYERS  # the one registry, convarith.choices
 
@@ -95,7 +103,7 @@ def test_receptive_field_check_catches_a_recurrence_that_forgets_dilation(monkey
 
 
 def test_value_check_catches_a_wrong_scratch_layer(monkeypatch):
-    from convarith.scratch import dense
+    from convarith.bridges.scratch import dense
 
     monkeypatch.setattr(dense, "tanh", lambda x: x)
     with pytest.raises(Mismatch, match="scratch's output differs at index"):
@@ -103,7 +111,7 @@ def test_value_check_catches_a_wrong_scratch_layer(monkeypatch):
 
 
 def test_identity_check_catches_an_unflipped_kernel(monkeypatch):
-    from convarith.verify import identities
+    from convarith.bridges.verify import identities
 
     def unflipped(case, y, weight, output_padding):
         return torch.nn.functional.conv_transpose2d(

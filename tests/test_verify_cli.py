@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
+from convarith.bridges.verify.bench import PROFILES
 from convarith.choices import VERIFY_PROFILES
 from convarith.cli import main
-from convarith.verify.bench import PROFILES
 
 PLANTED = "tests/test_verify_impl.py"
 
@@ -69,7 +69,7 @@ def test_correct_implementation_passes_with_its_layer_read_from_its_name():
 
 
 def test_cs231n_file_in_the_current_folder_by_module_name(tmp_path, monkeypatch):
-    source = Path("convarith/verify/examples/cs231n_layers.py").read_text()
+    source = Path("convarith/bridges/verify/examples/cs231n_layers.py").read_text()
     (tmp_path / "layers.py").write_text(source)
     monkeypatch.chdir(tmp_path)
     result = invoke("verify", "--impl", "layers:conv_forward_naive", "--examples", "5")
@@ -81,7 +81,7 @@ def test_cs231n_file_in_the_current_folder_by_module_name(tmp_path, monkeypatch)
 
 
 def test_require_makes_a_missing_feature_exit_1():
-    target = "convarith/verify/examples/cs231n_layers.py:max_pool_forward_naive"
+    target = "convarith/bridges/verify/examples/cs231n_layers.py:max_pool_forward_naive"
     result = invoke("verify", "--impl", target, "--require", "stride,padding",
                     "--examples", "5")
     assert result.exit_code == 1

@@ -3,7 +3,7 @@ right capability card and verdict, correct layers in every convention get no fal
 and the limits of correct-but-limited layers are listed, not failed.
 
 The mimics live in tests/homework/ (one file each, loaded as the CLI loads a student's file);
-the correct layers of each convention in convarith/verify/examples/.
+the correct layers of each convention in convarith/bridges/verify/examples/.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from convarith.verify.homework import SUPPORTED, UNSUPPORTED, WRONG
 
 ROOT = Path(__file__).resolve().parent.parent
 HOMEWORK = ROOT / "tests" / "homework"
-EXAMPLES = ROOT / "convarith" / "verify" / "examples"
+EXAMPLES = ROOT / "convarith" / "bridges" / "verify" / "examples"
 FAST = {"examples": 10, "timeout": 5.0}
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from convarith.scratch.conv import conv
-from convarith.scratch.pool import avg_pool, max_pool
+from convarith.bridges.scratch.conv import conv
+from convarith.bridges.scratch.pool import avg_pool, max_pool
 from convarith.verify import check
 from convarith.verify.cases import LayerCase
 from convarith.verify.homework import SUPPORTED, UNSUPPORTED, WRONG

@@ -7,7 +7,7 @@ import torch
 
 from convarith import zoo
 from convarith.errors import ConvArithError
-from convarith.layers import Conv, Linear, MaxPool, PartialConv, RBFOutput, Subsampling
+from convarith.specs.layers import Conv, Linear, MaxPool, PartialConv, RBFOutput, Subsampling
 
 
 def rows_by_name(net):

@@ -39,7 +39,13 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
 
 
 def load_checkpoint(path: str | Path) -> dict[str, Any]:
-    """A checkpoint written by :func:`save_checkpoint` (tensors on the CPU)."""
+    """A checkpoint written by :func:`save_checkpoint` (tensors on the CPU).
+
+    It is read with ``torch.load(..., weights_only=True)``: torch's restricted unpickler
+    builds only tensors, numbers, strings, lists, tuples and dicts, so a crafted ``.pt`` file
+    cannot run code. A checkpoint holds nothing else (see :func:`save_checkpoint`); a file
+    that needs more, or is not a checkpoint at all, is refused in one line.
+    """
     import torch
 
     path = Path(path)
@@ -48,7 +54,31 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
             f"Error loading a checkpoint: {path} does not exist. Point at a run folder that "
             f"holds {LAST} or {BEST} (written by 'convarith train ... --out FOLDER')."
         )
-    return torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # a foreign file: whatever it raises, say what it is
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        refused = next((line for line in lines if "GLOBAL" in line), None)
+        if refused is not None or (lines and "Weights only load failed" in lines[0]):
+            # torch's own message is many lines of advice; this one names what was asked for
+            raise ConvArithError(
+                f"Error loading the checkpoint {path}: it holds more than tensors, numbers, "
+                f"strings and lists ({refused or lines[0]}); convarith loads checkpoints with "
+                "weights_only=True and never runs code from them. Use a checkpoint written "
+                "by 'convarith train'."
+            ) from None
+        reason = (" ".join(lines) or type(error).__name__)[:200]
+        raise ConvArithError(
+            f"Error loading the checkpoint {path}: it is empty, truncated or not a torch "
+            f"checkpoint ({type(error).__name__}: {reason}). Use the {LAST} or {BEST} of a "
+            "complete 'convarith train' run, or start the run again without --resume."
+        ) from None
+    if not isinstance(state, dict) or "model" not in state:
+        raise ConvArithError(
+            f"Error loading the checkpoint {path}: it is not a convarith run checkpoint (no "
+            "'model' entry). Use the last.pt or best.pt of a 'convarith train' run."
+        )
+    return state
 
 
 def write_metrics(folder: str | Path, rows: list[dict[str, Any]], summary: dict[str, Any]) -> None:

@@ -8,7 +8,10 @@
   every run, whatever its seed, is scored on the same 359 test images.
 - ``mnist`` / ``fashion-mnist``: the standard IDX files (gzipped or not); 28x28 images are
   padded with background to 32x32, as LeCun et al. (1998, section II.A) did for LeNet-5.
-- ``cifar10``: the python batches ``data_batch_1..5`` and ``test_batch``.
+- ``cifar10``: the binary batches (``cifar-10-batches-bin/``: plain bytes, no pickle at all)
+  or the python batches ``data_batch_1..5`` and ``test_batch`` (``cifar-10-batches-py/``),
+  read by a restricted unpickler that admits only what the real batches hold, so a batch
+  file that carries code is refused instead of run.
 
 Normalisation: ``"paper"`` maps background to -0.1 and foreground to 1.175 "so that the mean
 input is roughly 0 and the variance roughly 1" (LeCun et al. 1998, section II.B);
@@ -27,6 +30,7 @@ True
 from __future__ import annotations
 
 import gzip
+import io
 import pickle
 import struct
 from dataclasses import dataclass, replace
@@ -36,6 +40,7 @@ import numpy as np
 
 from convarith.choices import DATASETS, NORMALISATIONS
 from convarith.errors import ConvArithError
+from convarith.train.download import CIFAR_FOLDER
 
 #: Background and foreground input levels of LeNet-5 (LeCun et al. 1998, section II.B).
 PAPER_BACKGROUND = -0.1
@@ -54,7 +59,6 @@ IDX_FILES: dict[str, str] = {
     "test_labels": "t10k-labels-idx1-ubyte",
 }
 
-CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_TRAIN_BATCHES = tuple(f"data_batch_{n}" for n in range(1, 6))
 CIFAR_TEST_BATCH = "test_batch"
 
@@ -115,18 +119,145 @@ def read_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(body, dtype=dtype).reshape(shape).astype(dtype.newbyteorder("="))
 
 
+#: What a real CIFAR-10 python batch is made of (a dict of bytes keys, a list of labels, a
+#: list of file names and one numpy uint8 array): the only globals its pickle may name.
+#: numpy 1 and 2 spell the array constructor's module differently; protocol-2 pickles made
+#: by Python 3 spell bytes as ``_codecs.encode``.
+CIFAR_PICKLE_GLOBALS = frozenset({
+    ("numpy.core.multiarray", "_reconstruct"),
+    ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"),
+    ("numpy", "dtype"),
+    ("_codecs", "encode"),
+})
+
+CIFAR_BINARY_FOLDER = "cifar-10-batches-bin"
+CIFAR_BINARY_TRAIN = tuple(f"data_batch_{n}.bin" for n in range(1, 6))
+CIFAR_BINARY_TEST = "test_batch.bin"
+CIFAR_PIXELS = 3 * 32 * 32
+
+
+class _CifarUnpickler(pickle.Unpickler):
+    """An unpickler that builds only dicts, lists, bytes, str, numbers and numpy arrays: any
+    other global a pickle names (``os.system``, ``builtins.eval``, ...) is refused, so
+    loading a crafted batch cannot run code."""
+
+    def __init__(self, stream: io.BufferedIOBase, path: Path) -> None:
+        super().__init__(stream, encoding="bytes")
+        self.path = path
+
+    def find_class(self, module: str, name: str) -> object:
+        if (module, name) not in CIFAR_PICKLE_GLOBALS:
+            raise ConvArithError(
+                f"Error reading {self.path}: the pickle asks for {module}.{name}, which a "
+                "CIFAR-10 batch never holds (only dicts, lists, bytes and numpy arrays); "
+                "convarith does not run code from data files. Use the original batches of "
+                f"cifar-10-python.tar.gz, or the binary ones ({CIFAR_BINARY_FOLDER}/)."
+            )
+        if module == "_codecs":
+            import codecs
+
+            return codecs.encode
+        if name == "_reconstruct":
+            try:
+                from numpy._core.multiarray import _reconstruct  # numpy >= 2
+            except ImportError:  # pragma: no cover - numpy 1
+                from numpy.core.multiarray import _reconstruct
+            return _reconstruct
+        return np.ndarray if name == "ndarray" else np.dtype
+
+
+def _cifar_arrays(path: Path, data: object, labels: object) -> tuple[np.ndarray, np.ndarray]:
+    """Images ``N x 3 x 32 x 32`` and labels ``N`` from a batch's rows, checked."""
+    try:
+        rows = np.asarray(data, dtype=np.uint8)
+        classes = np.asarray(labels, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError) as error:
+        raise ConvArithError(
+            f"Error reading {path}: its data or labels are not numbers ({error}). Use the "
+            "original CIFAR-10 batches."
+        ) from None
+    if rows.ndim != 2 or rows.shape[1] != CIFAR_PIXELS:
+        raise ConvArithError(
+            f"Error reading {path}: its data has shape {rows.shape}, not N x {CIFAR_PIXELS} "
+            "(1024 red, 1024 green and 1024 blue values per 32x32 image). Use the original "
+            "CIFAR-10 batches."
+        )
+    if classes.ndim != 1 or len(classes) != len(rows):
+        raise ConvArithError(
+            f"Error reading {path}: it holds {len(rows)} images but {classes.size} labels "
+            f"(shape {classes.shape}). Use the original CIFAR-10 batches."
+        )
+    if classes.size and (classes.min() < 0 or classes.max() > 9):
+        raise ConvArithError(
+            f"Error reading {path}: labels must be 0 to 9, found {int(classes.min())} to "
+            f"{int(classes.max())}. Use the original CIFAR-10 batches."
+        )
+    return rows.reshape(-1, 3, 32, 32), classes
+
+
 def read_cifar_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
     """One CIFAR-10 python batch: ``(images uint8 N x 3 x 32 x 32, labels int64 N)``.
 
     Each batch is a pickled dict whose ``b"data"`` rows hold 1024 red, 1024 green and 1024
     blue values of a 32x32 image in row order, and ``b"labels"`` the classes (Krizhevsky's
-    CIFAR page).
+    CIFAR page). It is read with a restricted unpickler: a pickle that names anything but
+    those pieces is refused with one line, never run.
     """
-    with open(path, "rb") as stream:
-        batch = pickle.load(stream, encoding="bytes")
-    data = np.asarray(batch[b"data"], dtype=np.uint8)
-    labels = np.asarray(batch[b"labels"], dtype=np.int64)
-    return data.reshape(-1, 3, 32, 32), labels
+    path = Path(path)
+    try:
+        with open(path, "rb") as stream:
+            batch = _CifarUnpickler(stream, path).load()
+    except ConvArithError:
+        raise
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            IndexError, KeyError, OverflowError, MemoryError) as error:
+        reason = str(error) or type(error).__name__
+        raise ConvArithError(
+            f"Error reading {path}: it is not a readable CIFAR-10 python batch ({reason}). "
+            f"Use the original batches, or the binary ones ({CIFAR_BINARY_FOLDER}/)."
+        ) from None
+    except OSError as error:
+        raise ConvArithError(
+            f"Error reading {path}: {error.strerror or error}. Check the file."
+        ) from None
+    if not isinstance(batch, dict):
+        raise ConvArithError(
+            f"Error reading {path}: it holds a {type(batch).__name__}, not the dict of a "
+            "CIFAR-10 batch. Use the original batches."
+        )
+    keys = {key.decode() if isinstance(key, bytes) else key: value for key, value in batch.items()}
+    missing = [key for key in ("data", "labels") if key not in keys]
+    if missing:
+        raise ConvArithError(
+            f"Error reading {path}: the batch has no {' or '.join(map(repr, missing))} entry "
+            f"(it has {sorted(map(str, keys))}). Use the original CIFAR-10 batches."
+        )
+    return _cifar_arrays(path, keys["data"], keys["labels"])
+
+
+def read_cifar_binary_batch(path: str | Path) -> tuple[np.ndarray, np.ndarray]:
+    """One batch of CIFAR-10's binary version: ``(images uint8 N x 3 x 32 x 32, labels N)``.
+
+    Each record is one label byte and 3,072 pixel bytes (red, green, blue planes of 32x32 in
+    row order; Krizhevsky's CIFAR page), so no pickle is involved.
+    """
+    path = Path(path)
+    try:
+        raw = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
+        raise ConvArithError(
+            f"Error reading {path}: {error.strerror or error}. Check the file."
+        ) from None
+    record = 1 + CIFAR_PIXELS
+    if raw.size == 0 or raw.size % record:
+        raise ConvArithError(
+            f"Error reading {path}: {raw.size} bytes is not a whole number of {record}-byte "
+            "records (one label byte and 3,072 pixel bytes each). The file is truncated or "
+            "not a CIFAR-10 binary batch; fetch it again."
+        )
+    records = raw.reshape(-1, record)
+    return _cifar_arrays(path, records[:, 1:], records[:, 0].astype(np.int64))
 
 
 def _find(data_dir: Path, names: tuple[str, ...], dataset: str) -> list[Path]:
@@ -151,9 +282,16 @@ def read_mnist(data_dir: str | Path, *, dataset: str = "mnist") -> tuple[np.ndar
 
 
 def read_cifar10(data_dir: str | Path) -> tuple[np.ndarray, ...]:
-    """``(x_train, y_train, x_test, y_test)`` of CIFAR-10 from ``data_dir`` or its
-    ``cifar-10-batches-py`` folder."""
+    """``(x_train, y_train, x_test, y_test)`` of CIFAR-10 from ``data_dir``: its
+    ``cifar-10-batches-bin`` folder (the binary version, preferred: no pickle at all), its
+    ``cifar-10-batches-py`` folder, or the batches themselves."""
     root = Path(data_dir)
+    binary = root / CIFAR_BINARY_FOLDER if (root / CIFAR_BINARY_FOLDER).is_dir() else root
+    if all((binary / name).is_file() for name in (*CIFAR_BINARY_TRAIN, CIFAR_BINARY_TEST)):
+        train = [read_cifar_binary_batch(binary / name) for name in CIFAR_BINARY_TRAIN]
+        x_test, y_test = read_cifar_binary_batch(binary / CIFAR_BINARY_TEST)
+        return (np.concatenate([x for x, _ in train]), np.concatenate([y for _, y in train]),
+                x_test, y_test)
     if (root / CIFAR_FOLDER).is_dir():
         root = root / CIFAR_FOLDER
     names = (*CIFAR_TRAIN_BATCHES, CIFAR_TEST_BATCH)
@@ -161,7 +299,8 @@ def read_cifar10(data_dir: str | Path) -> tuple[np.ndarray, ...]:
     if missing:
         raise ConvArithError(
             f"Error loading cifar10 from {root}: {', '.join(missing)} not found. Put the python "
-            f"batches there (the {CIFAR_FOLDER} folder of cifar-10-python.tar.gz), or add "
+            f"batches there (the {CIFAR_FOLDER} folder of cifar-10-python.tar.gz) or the binary "
+            f"ones (the {CIFAR_BINARY_FOLDER} folder of cifar-10-binary.tar.gz), or add "
             "--download on a machine with internet."
         )
     train = [read_cifar_batch(root / name) for name in CIFAR_TRAIN_BATCHES]

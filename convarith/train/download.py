@@ -29,7 +29,9 @@ from typing import Any
 
 from convarith.atomic import atomic_write
 from convarith.errors import ConvArithError
-from convarith.train.data import CIFAR_FOLDER
+
+#: The folder that cifar-10-python.tar.gz unpacks into (read by :mod:`convarith.train.data`).
+CIFAR_FOLDER = "cifar-10-batches-py"
 
 
 @dataclass(frozen=True)

@@ -26,9 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from convarith.errors import ConvArithError
-from convarith.scratch.conv import conv, conv_backward
-from convarith.scratch.dense import (
+from convarith.bridges.scratch.conv import conv, conv_backward
+from convarith.bridges.scratch.dense import (
     linear,
     linear_backward,
     relu,
@@ -38,7 +37,8 @@ from convarith.scratch.dense import (
     tanh,
     tanh_backward,
 )
-from convarith.scratch.pool import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+from convarith.bridges.scratch.pool import avg_pool, avg_pool_backward, max_pool, max_pool_backward
+from convarith.errors import ConvArithError
 from convarith.train import checkpoint
 from convarith.train.loop import TrainConfig
 

@@ -69,7 +69,7 @@ class RunSpec:
 
 def build(spec: RunSpec, *, classes: int) -> tuple[Any, Any]:
     """``(network spec, torch module)`` of the zoo model for ``spec``'s dataset."""
-    from convarith import zoo
+    from convarith.specs import zoo
 
     network = zoo.get(spec.model, in_channels=CHANNELS[spec.dataset], num_classes=classes)
     return network, network.to_torch()
@@ -87,7 +87,7 @@ def load_data(spec: RunSpec, *, size: int, seed_value: int = 0) -> datasets.Data
 
 def shape_table(network: Any) -> str:
     """The zoo network's shape table as terminal text."""
-    from convarith.table import table
+    from convarith.tables.table import table
 
     return table(network).render_terminal()
 

@@ -1,0 +1,200 @@
+"""Pooling in numpy: max (ceil mode, dilation), average (count_include_pad), adaptive average.
+
+Windows are the same im2col view as the convolution's. The output size comes from the
+formula core (:func:`convarith.pool_output_size` with PyTorch's ceil-mode rule, and
+:func:`convarith.adaptive_pool_bins`); the input is padded on the right just far enough for
+ceil mode's last, partial window.
+
+Average pooling divides as ATen's ``avg_pool2d`` does (aten/src/ATen/native/cpu/AvgPoolKernel.cpp):
+a window starting at ``u s - p`` is cut at ``i + p`` and counts that many cells when
+``count_include_pad``; otherwise it counts only the cells of the real input it covers.
+
+>>> import numpy as np
+>>> x = np.arange(25.0).reshape(1, 1, 5, 5)
+>>> max_pool2d(x, 2, stride=2, padding=1, ceil_mode=True)[0, 0]
+array([[ 0.,  2.,  4.],
+       [10., 12., 14.],
+       [20., 22., 24.]])
+>>> avg_pool2d(np.ones((1, 1, 3, 3)), 2, padding=1)[0, 0]
+array([[0.25, 0.5 ],
+       [0.5 , 1.  ]])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from convarith.bridges.scratch.conv import ConvGeometry, _per_axis
+from convarith.bridges.scratch.im2col import col2im, pad, windows
+from convarith.errors import ConvArithError
+from convarith.formulas.output_size import adaptive_pool_bins, pool_output_size, window_reach
+
+
+def _geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+              ceil_mode: bool, kind: str) -> ConvGeometry:
+    n = x.ndim - 2
+    k = _per_axis(kernel_size, n)
+    s = k if stride is None or stride == () else _per_axis(stride, n)
+    p, d = _per_axis(padding, n), _per_axis(dilation, n)
+    o = pool_output_size(tuple(x.shape[2:]), k, stride=s, padding=p, dilation=d,
+                         ceil_mode=ceil_mode, kind=kind)
+    # right padding: p, or more when ceil mode's last window reaches past it
+    pairs = tuple(
+        (pp, max(pp, window_reach(oo, kk, ss, dd) - i - pp))
+        for i, kk, ss, pp, dd, oo in zip(x.shape[2:], k, s, p, d, o)
+    )
+    return ConvGeometry(tuple(k), tuple(s), pairs, tuple(d), tuple(o))
+
+
+def _crop(dxp: np.ndarray, g: ConvGeometry, spatial: tuple[int, ...]) -> np.ndarray:
+    return dxp[(Ellipsis, *(slice(left, left + i) for (left, _), i in zip(g.p, spatial)))]
+
+
+def max_pool(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+             dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    """N-d max pooling of ``x (N, C, *i)``; padding counts as minus infinity."""
+    x = np.asarray(x)
+    g = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    view = windows(pad(x, g.p, -np.inf), k=g.k, s=g.s, d=g.d, o=g.o)
+    return view.reshape(*view.shape[:x.ndim], -1).max(axis=-1)
+
+
+def max_pool_backward(dy: np.ndarray, x: np.ndarray, kernel_size: Any, stride: Any = None,
+                      padding: Any = 0, dilation: Any = 1, ceil_mode: bool = False
+                      ) -> np.ndarray:
+    """Gradient of :func:`max_pool`: each window's gradient goes to its (first) maximum."""
+    x, dy = np.asarray(x), np.asarray(dy)
+    g = _geometry(x, kernel_size, stride, padding, dilation, ceil_mode, "max")
+    view = windows(pad(x, g.p, -np.inf), k=g.k, s=g.s, d=g.d, o=g.o)
+    winner = view.reshape(*view.shape[:x.ndim], -1).argmax(axis=-1)  # first max, as ATen
+    onehot = np.zeros((*winner.shape, math.prod(g.k)), dtype=dy.dtype)
+    np.put_along_axis(onehot, winner[..., None], dy[..., None], axis=-1)
+    cols = onehot.reshape(*winner.shape, *g.k)
+    return _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g, x.shape[2:])
+
+
+def _divisor(x: np.ndarray, g: ConvGeometry, count_include_pad: bool) -> np.ndarray:
+    """Cells each average divides by, shape ``o`` (ATen's rule, see the module doc)."""
+    per_axis = []
+    for i, k, s, (p, _), o in zip(x.shape[2:], g.k, g.s, g.p, g.o):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, i + p)
+        if count_include_pad:
+            per_axis.append(end - start)
+        else:
+            per_axis.append(np.minimum(end, i) - np.maximum(start, 0))
+    return math.prod(np.ix_(*per_axis)) if per_axis else np.ones(())
+
+
+def avg_pool(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+             ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    """N-d average pooling of ``x (N, C, *i)`` (``torch.nn.functional.avg_pool2d``'s rules)."""
+    x = np.asarray(x)
+    g = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg")
+    view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)
+    sums = view.reshape(*view.shape[:x.ndim], -1).sum(axis=-1)
+    return sums / _divisor(x, g, count_include_pad)
+
+
+def avg_pool_backward(dy: np.ndarray, x: np.ndarray, kernel_size: Any, stride: Any = None,
+                      padding: Any = 0, ceil_mode: bool = False,
+                      count_include_pad: bool = True) -> np.ndarray:
+    """Gradient of :func:`avg_pool`: ``dy / divisor`` to every real cell of the window."""
+    x, dy = np.asarray(x), np.asarray(dy)
+    g = _geometry(x, kernel_size, stride, padding, 1, ceil_mode, "avg")
+    share = dy / _divisor(x, g, count_include_pad)
+    n = len(g.k)
+    cols = np.broadcast_to(share.reshape(*share.shape, *(1,) * n), (*share.shape, *g.k))
+    return _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g, x.shape[2:])
+
+
+def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
+    """N-d adaptive average pooling: cell ``j`` averages ``[floor(j i/o), ceil((j+1) i/o))``."""
+    x = np.asarray(x)
+    bins = _bins(x, output_size)
+    y = np.empty((*x.shape[:2], *(len(b) for b in bins)), dtype=x.dtype)
+    for cell in itertools.product(*(range(len(b)) for b in bins)):
+        region = tuple(slice(*bins[axis][j]) for axis, j in enumerate(cell))
+        size = math.prod(end - start for start, end in (bins[a][j] for a, j in enumerate(cell)))
+        with np.errstate(invalid="ignore"):  # an empty input averages to NaN, as in torch
+            y[(Ellipsis, *cell)] = x[(Ellipsis, *region)].sum(axis=tuple(range(2, x.ndim))) / size
+    return y
+
+
+def adaptive_avg_pool_backward(dy: np.ndarray, x: np.ndarray, output_size: Any) -> np.ndarray:
+    """Gradient of :func:`adaptive_avg_pool`: each cell's gradient shared over its bin."""
+    x, dy = np.asarray(x), np.asarray(dy)
+    bins = _bins(x, output_size)
+    dx = np.zeros(x.shape, dtype=dy.dtype)
+    for cell in itertools.product(*(range(len(b)) for b in bins)):
+        region = tuple(slice(*bins[axis][j]) for axis, j in enumerate(cell))
+        size = math.prod(end - start for start, end in (bins[a][j] for a, j in enumerate(cell)))
+        share = dy[(Ellipsis, *cell)] / size
+        dx[(Ellipsis, *region)] += share.reshape(*share.shape, *(1,) * len(cell))
+    return dx
+
+
+def _bins(x: np.ndarray, output_size: Any) -> tuple[list[tuple[int, int]], ...]:
+    n = x.ndim - 2
+    bins = adaptive_pool_bins(tuple(x.shape[2:]), _per_axis(output_size, n))
+    return tuple(bins)
+
+
+def _check_axes(name: str, x: Any, n: int) -> None:
+    if np.ndim(x) != n + 2:
+        raise ConvArithError(
+            f"Error in the scratch {name}: the input has shape {np.shape(x)}; {name} takes "
+            f"{n + 2} axes (N, C and {n} spatial). Add the missing axes, e.g. x[None]."
+        )
+
+
+def max_pool1d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    """1-D :func:`max_pool`."""
+    _check_axes("max_pool1d", x, 1)
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    """2-D :func:`max_pool` (``torch.nn.functional.max_pool2d``'s signature)."""
+    _check_axes("max_pool2d", x, 2)
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool3d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False) -> np.ndarray:
+    """3-D :func:`max_pool`."""
+    _check_axes("max_pool3d", x, 3)
+    return max_pool(x, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def avg_pool1d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    """1-D :func:`avg_pool`."""
+    _check_axes("avg_pool1d", x, 1)
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool2d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    """2-D :func:`avg_pool` (``torch.nn.functional.avg_pool2d``'s signature)."""
+    _check_axes("avg_pool2d", x, 2)
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def avg_pool3d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> np.ndarray:
+    """3-D :func:`avg_pool`."""
+    _check_axes("avg_pool3d", x, 3)
+    return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def adaptive_avg_pool2d(x: np.ndarray, output_size: Any) -> np.ndarray:
+    """2-D :func:`adaptive_avg_pool`."""
+    _check_axes("adaptive_avg_pool2d", x, 2)
+    return adaptive_avg_pool(x, output_size)

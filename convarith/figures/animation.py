@@ -1,0 +1,517 @@
+"""Scenes: what a convolution-arithmetic animation shows, as data.
+
+A scene is the plan of an animation: the grid the kernel slides over (real input, zero
+padding, the zeros a transposed convolution inserts, rows no window reaches), and one frame
+per output position with the kernel's taps, the output cell being written and, when values
+are shown, the number computed. :mod:`convarith.render` draws it; tests assert on it.
+
+Every geometric fact comes from the formula core (:mod:`convarith.output_size`): the number of
+frames is the output size, the window of output ``n`` starts at ``n*s - p`` (Dumoulin & Visin,
+"A guide to convolution arithmetic for deep learning", arXiv:1603.07285), the lost rows and
+columns are :func:`~convarith.output_size.lost_axis`, and the caption is the derivation of
+:mod:`convarith.explain` with the numbers put in.
+
+>>> scene = conv_scene(5, kernel_size=3, stride=2, padding=1)
+>>> scene.output_shape, len(scene.frames)
+((3, 3), 9)
+>>> scene.frames[1].window_start
+(-1, 1)
+>>> print(scene.caption[0])
+o = ⌊(i + 2p − k)/s⌋ + 1 = ⌊(5 + 2·1 − 3)/2⌋ + 1 = ⌊4/2⌋ + 1 = 2 + 1 = 3
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from convarith.errors import ConvArithError
+from convarith.formulas.explain import explain_conv, explain_conv_transpose, explain_pool
+from convarith.formulas.output_size import (
+    conv_arguments,
+    conv_axis,
+    conv_output_size,
+    conv_transpose_output_size,
+    lost_axis,
+    pool_output_size,
+    stretched_size,
+    transposed_padding,
+    window_reach,
+)
+
+#: What a grid cell is, in the order that wins when a row and a column disagree (a cell in a
+#: padding row and an input column is padding).
+CELL_KINDS: tuple[str, ...] = ("beyond", "cropped", "padding", "lost", "inserted", "input")
+
+#: The values of Figure 1.1 of arXiv:1603.07285 (Dumoulin & Visin), the classic numerical
+#: convolution: a 5x5 input and a 3x3 kernel giving 12 12 17 / 10 17 19 / 9 6 14.
+PAPER_INPUT: tuple[tuple[int, ...], ...] = (
+    (3, 3, 2, 1, 0), (0, 0, 1, 3, 1), (3, 1, 2, 2, 3), (2, 0, 0, 2, 2), (2, 0, 0, 0, 1),
+)
+PAPER_KERNEL: tuple[tuple[int, ...], ...] = ((0, 1, 2), (2, 2, 0), (0, 1, 2))
+
+#: Animations longer than this are refused: no lecture needs them and they take minutes.
+MAX_FRAMES = 1024
+
+Cell = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The cells the kernel slides over: their kinds and (optionally) their values.
+
+    Grid cell ``(0, 0)`` is cell ``origin`` of the unpadded input (negative: padding), so
+    input cell ``(r, c)`` sits at grid cell ``(r - origin[0], c - origin[1])``. For a
+    transposed convolution the input is the stretched one (zeros inserted).
+    """
+
+    kinds: tuple[tuple[str, ...], ...]
+    values: tuple[tuple[float | None, ...], ...] | None = None
+    origin: Cell = (0, 0)
+
+    @property
+    def shape(self) -> Cell:
+        return len(self.kinds), len(self.kinds[0])
+
+    def count(self, kind: str) -> int:
+        """How many cells are of ``kind``.
+
+        >>> conv_scene(4, kernel_size=3, padding=1).input.count("padding")
+        20
+        """
+        return sum(row.count(kind) for row in self.kinds)
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One step: the kernel over one window, writing one output cell."""
+
+    step: int
+    output_cell: Cell
+    window_start: Cell  # in input coordinates: index*stride - padding, per axis
+    taps: tuple[Cell, ...]  # grid cells under the kernel's taps (dilation leaves gaps)
+    window: tuple[Cell, Cell]  # grid cells of the window's first and last corner
+    weights: tuple[float, ...] | None = None  # kernel weight of each tap (numerical)
+    chosen: tuple[Cell, ...] = ()  # grid cells holding the maximum (max pooling)
+    value: float | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """An animation: the grid, the output's shape and values, one frame per output cell."""
+
+    kind: str
+    title: str
+    input: Grid
+    output_shape: Cell
+    input_size: Cell  # the real input, before padding (or stretching)
+    frames: tuple[Frame, ...]
+    caption: tuple[str, ...]  # the output-size formula with the numbers, one line per axis
+    notes: tuple[str, ...] = ()
+    output_values: tuple[tuple[float, ...], ...] | None = None
+    kernel_values: tuple[tuple[float, ...], ...] | None = None
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+def _two_d(value: Any, name: str, what: str) -> Any:
+    """A scalar as ``(v, v)``; a pair as it is; anything else is an error."""
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ConvArithError(
+                f"Error building the {what} animation: {name}={value!r} has {len(value)} "
+                f"entries, but animations are 2-D. Give one number or rows x cols, e.g. 4x4."
+            )
+        return tuple(value)
+    return (value, value)
+
+
+def _padding_2d(padding: Any, what: str) -> Any:
+    if isinstance(padding, str):
+        return padding
+    return _two_d(padding, "padding", what)
+
+
+def _limit(frames: int, what: str, shape: Cell) -> None:
+    if frames > MAX_FRAMES:
+        raise ConvArithError(
+            f"Error building the {what} animation: the output is {shape[0]}x{shape[1]}, "
+            f"{frames} frames, more than {MAX_FRAMES}. Use a smaller input or a larger stride."
+        )
+
+
+def _caption(derivations: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """One line per axis, ``o = formula = numbers = ... = result``, and the notes.
+
+    The lines are :meth:`Derivation.text`'s own, joined (so the caption is the derivation).
+    """
+    items = derivations if isinstance(derivations, list) else [derivations]
+    axes = {" (dimension 1)": "rows: ", " (dimension 2)": "cols: "}
+    lines, notes = [], []
+    for derivation in items:
+        text = derivation.text().splitlines()
+        formula = text[1].strip()
+        steps = [line.strip() for line in text[2:2 + len(derivation.steps)]]
+        lines.append(axes.get(derivation.axis, "") + " ".join([formula, *steps]))
+        prefix = axes.get(derivation.axis, "")
+        notes += [prefix + note for note in derivation.notes]
+    return tuple(lines), tuple(notes)
+
+
+def _cell_kind(row: str, col: str) -> str:
+    return row if CELL_KINDS.index(row) <= CELL_KINDS.index(col) else col
+
+
+def _kinds(rows: Sequence[str], cols: Sequence[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(_cell_kind(r, c) for c in cols) for r in rows)
+
+
+def _axis_kinds(i: int, left: int, right: int, *, lost: int = 0, extent: int | None = None,
+                stretch: int = 1) -> list[str]:
+    """Per-axis kinds: ``left`` padding, the input (every ``stretch``-th cell real, the rest
+    inserted zeros, the last ``lost`` real ones lost), ``right`` padding, then cells beyond
+    the padded input up to ``extent`` (ceil-mode pooling windows hang over the end)."""
+    span = stretched_size(i, stretch)
+    kinds = ["padding"] * left
+    for x in range(span):
+        if x % stretch:
+            kinds.append("inserted")
+        else:
+            kinds.append("lost" if x // stretch >= i - lost else "input")
+    kinds += ["padding"] * right
+    if extent is not None and extent > len(kinds):
+        kinds += ["beyond"] * (extent - len(kinds))
+    return kinds
+
+
+def _taps(start: int, k: int, d: int, offset: int) -> list[int]:
+    """Grid positions of a kernel's taps along one axis: ``start + a*d``, shifted to grid."""
+    return [start + a * d + offset for a in range(k)]
+
+
+def _frames(
+    o: Cell, k: Cell, s: Cell, p: Cell, d: Cell, offset: Cell
+) -> list[tuple[Cell, Cell, list[Cell], tuple[Cell, Cell]]]:
+    """Output cell, window start (input coordinates), taps and window corners (grid), in
+    raster order: the window of output ``n`` starts at ``n*s - p`` (arXiv:1603.07285)."""
+    out = []
+    for r in range(o[0]):
+        for c in range(o[1]):
+            start = (r * s[0] - p[0], c * s[1] - p[1])
+            rows = _taps(start[0], k[0], d[0], offset[0])
+            cols = _taps(start[1], k[1], d[1], offset[1])
+            taps = [(tr, tc) for tr in rows for tc in cols]
+            out.append(((r, c), start, taps, ((rows[0], cols[0]), (rows[-1], cols[-1]))))
+    return out
+
+
+def _start_note(cell: Cell, s: Cell, p: Cell, start: Cell) -> str:
+    """``start = n·s − p``, per axis, with the numbers."""
+    parts = [f"{n}·{ss} − {format_value(pp) if pp >= 0 else f'({format_value(pp)})'} = "
+             f"{format_value(st)}" for n, ss, pp, st in zip(cell, s, p, start)]
+    return f"output ({cell[0]}, {cell[1]}): window starts at row {parts[0]}, col {parts[1]}"
+
+
+def format_value(value: float) -> str:
+    """A value as the figures print it: integers without a point, others to two places.
+
+    >>> format_value(3.0), format_value(2.25), format_value(-math.inf)
+    ('3', '2.25', '−∞')
+    """
+    if value == -math.inf:
+        return "−∞"
+    if float(value).is_integer():
+        return str(int(value)).replace("-", "−")
+    return f"{value:.2f}".rstrip("0").replace("-", "−")
+
+
+def demo_values(shape: Cell, *, low: int = 0, high: int = 3, seed: int = 0
+                ) -> tuple[tuple[int, ...], ...]:
+    """Small integers for a figure, the same on every run (numpy's PCG64 with a fixed seed).
+
+    >>> demo_values((2, 3), seed=1)
+    ((1, 2, 3), (3, 0, 0))
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    table = rng.integers(low, high + 1, size=shape)
+    return tuple(tuple(int(v) for v in row) for row in table)
+
+
+# --------------------------------------------------------------------------- convolution
+
+
+def conv_scene(
+    input_size: Any,
+    *,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    values: bool = False,
+    input_values: Sequence[Sequence[float]] | None = None,
+    kernel_values: Sequence[Sequence[float]] | None = None,
+) -> Scene:
+    """The scene of a convolution sliding over a zero-padded input.
+
+    With ``values`` (the numerical convolution) every cell shows its number, every tap its
+    kernel weight and every step its sum of products. Without given values, a 5x5 input with a
+    3x3 kernel uses the paper's Figure 1.1; other sizes use :func:`demo_values`.
+
+    >>> scene = conv_scene(5, kernel_size=3, values=True)
+    >>> scene.output_values
+    ((12, 12, 17), (10, 17, 19), (9, 6, 14))
+    >>> scene.frames[0].note
+    'o(0, 0) = 3·0 + 3·1 + 2·2 + 0·2 + 0·2 + 1·0 + 3·0 + 1·1 + 2·2 = 12'
+    >>> conv_scene(5, kernel_size=2, stride=2).input.count("lost")
+    9
+    """
+    what = "numerical convolution" if values else "convolution"
+    i2 = _two_d(input_size, "input_size", what)
+    a = conv_arguments(i2, _two_d(kernel_size, "kernel_size", what),
+                       _two_d(stride, "stride", what), _padding_2d(padding, what),
+                       _two_d(dilation, "dilation", what), what=f"{what} animation")
+    o = conv_output_size(a.i, kernel_size=a.k, stride=a.s, padding=a.p, dilation=a.d)
+    _limit(o[0] * o[1], what, o)
+    lost = [lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]) for x in range(2)]
+    axes = [_axis_kinds(a.i[x], a.p[x][0], a.p[x][1], lost=lost[x]) for x in range(2)]
+    left = (a.p[0][0], a.p[1][0])
+    grid_values = None
+    weights = None
+    if values:
+        image, weights = _numbers(a.i, a.k, input_values, kernel_values)
+        grid_values = tuple(
+            tuple(0 if kind_r == "padding" or kind_c == "padding"
+                  else image[r - left[0]][c - left[1]]
+                  for c, kind_c in enumerate(axes[1]))
+            for r, kind_r in enumerate(axes[0]))
+    grid = Grid(_kinds(*axes), grid_values, (-left[0], -left[1]))
+    frames, results = [], []
+    flat_weights = None if weights is None else tuple(w for row in weights for w in row)
+    for n, (cell, start, taps, window) in enumerate(_frames(o, a.k, a.s, left, a.d, left)):
+        value, note = None, _start_note(cell, a.s, left, start)
+        if grid_values is not None and flat_weights is not None:
+            products = [(grid_values[r][c], w) for (r, c), w in zip(taps, flat_weights)]
+            value = sum(x * w for x, w in products)
+            terms = [f"{format_value(x)}·{format_value(w)}" for x, w in products]
+            if len(terms) > 12:
+                terms = terms[:10] + [f"… ({len(products)} products)"]
+            note = f"o({cell[0]}, {cell[1]}) = {' + '.join(terms)} = {format_value(value)}"
+            results.append(value)
+        frames.append(Frame(n, cell, start, tuple(taps), window, flat_weights, (), value, note))
+    caption, notes = _caption(explain_conv(a.i, kernel_size=a.k, stride=a.s, padding=a.p,
+                                           dilation=a.d))
+    title = (f"{'Numerical convolution' if values else 'Convolution'}: "
+             f"i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
+             f"p = {_show_padding(a.p)}" + ("" if set(a.d) == {1} else f", d = {_show(a.d)}"))
+    return Scene(
+        kind="numerical" if values else "conv", title=title, input=grid, output_shape=o,
+        input_size=a.i,
+        frames=tuple(frames), caption=caption, notes=notes,
+        output_values=_rows(results, o) if values else None,
+        kernel_values=weights,
+    )
+
+
+def _numbers(i: Cell, k: Cell, input_values: Any, kernel_values: Any) -> tuple[Any, Any]:
+    """The input's and the kernel's values: given, the paper's, or :func:`demo_values`."""
+    if input_values is None:
+        input_values = PAPER_INPUT if i == (5, 5) and k == (3, 3) else demo_values(i)
+    if kernel_values is None:
+        kernel_values = PAPER_KERNEL if i == (5, 5) and k == (3, 3) else demo_values(
+            k, high=2, seed=1)
+    image = tuple(tuple(row) for row in input_values)
+    weights = tuple(tuple(row) for row in kernel_values)
+    for name, table, shape in (("input", image, i), ("kernel", weights, k)):
+        if len(table) != shape[0] or any(len(row) != shape[1] for row in table):
+            raise ConvArithError(
+                f"Error building the numerical convolution: the {name} values are not "
+                f"{shape[0]}x{shape[1]}. Give one row of {shape[1]} numbers per row."
+            )
+    return image, weights
+
+
+def _rows(flat: Sequence[Any], shape: Cell) -> tuple[tuple[Any, ...], ...]:
+    return tuple(tuple(flat[r * shape[1]:(r + 1) * shape[1]]) for r in range(shape[0]))
+
+
+def _show(pair: Sequence[Any]) -> str:
+    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def _show_padding(pairs: Sequence[tuple[int, int]]) -> str:
+    if all(left == right for left, right in pairs):
+        return _show([left for left, _ in pairs])
+    return "x".join(f"{left}:{right}" for left, right in pairs)
+
+
+# --------------------------------------------------------------------------- transposed
+
+
+def transposed_scene(
+    input_size: Any,
+    *,
+    kernel_size: Any,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+) -> Scene:
+    """A transposed convolution as Dumoulin & Visin draw it (arXiv:1603.07285, section 4).
+
+    The input is stretched with ``s - 1`` zeros between units, padded with ``k* - p - 1`` on
+    each side (plus ``a``, the output padding, on the bottom/right; a negative amount crops),
+    and a unit-stride convolution runs over it. The frame count is
+    :func:`~convarith.output_size.conv_transpose_output_size`.
+
+    >>> scene = transposed_scene(3, kernel_size=3, stride=2, padding=1, output_padding=1)
+    >>> scene.output_shape, scene.input.shape, scene.input.count("inserted")
+    ((6, 6), (8, 8), 16)
+    """
+    what = "transposed convolution"
+    i2 = _two_d(input_size, "input_size", what)
+    k2, s2 = _two_d(kernel_size, "kernel_size", what), _two_d(stride, "stride", what)
+    p2, d2 = _two_d(padding, "padding", what), _two_d(dilation, "dilation", what)
+    a2 = _two_d(output_padding, "output_padding", what)
+    o = conv_transpose_output_size(i2, kernel_size=k2, stride=s2, padding=p2,
+                                   output_padding=a2, dilation=d2)
+    _limit(o[0] * o[1], what, o)
+    a = conv_arguments(i2, k2, s2, p2, d2, what=f"{what} animation", extra=(a2,))
+    # The equivalent convolution: stride 1 over the stretched input, padding q = k* - p - 1
+    # on the left/top and q + a on the right/bottom.
+    q = [transposed_padding(a.k[x], a.p[x][0], a.d[x]) for x in range(2)]
+    right = [q[x] + a2[x] for x in range(2)]
+    span = [stretched_size(a.i[x], a.s[x]) for x in range(2)]
+    for x in range(2):
+        equivalent = conv_axis(span[x], a.k[x], 1, (q[x], right[x]), a.d[x], context=what)
+        assert equivalent == o[x], "the stretched convolution must give the transposed size"
+    axes = []
+    for x in range(2):
+        kinds = _axis_kinds(a.i[x], max(q[x], 0), max(right[x], 0), stretch=a.s[x])
+        # A negative padding crops the stretched input: those cells are drawn, but dimmed.
+        if q[x] < 0:
+            kinds[:-q[x]] = ["cropped"] * -q[x]
+        if right[x] < 0:
+            kinds[len(kinds) + right[x]:] = ["cropped"] * -right[x]
+        axes.append(kinds)
+    offset = (max(q[0], 0), max(q[1], 0))
+    grid = Grid(_kinds(*axes), None, (-offset[0], -offset[1]))
+    frames = []
+    for n, (cell, start, taps, window) in enumerate(
+            _frames(o, a.k, (1, 1), (q[0], q[1]), a.d, offset)):
+        note = _start_note(cell, (1, 1), (q[0], q[1]), start) + " (stretched input)"
+        frames.append(Frame(n, cell, start, tuple(taps), window, note=note))
+    caption, notes = _caption(explain_conv_transpose(
+        a.i, kernel_size=a.k, stride=a.s, padding=tuple(p for p, _ in a.p),
+        output_padding=a2, dilation=a.d))
+    extra = "" if set(a2) == {0} else f", a = {_show(a2)}"
+    extra += "" if set(a.d) == {1} else f", d = {_show(a.d)}"
+    title = (f"Transposed convolution: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
+             f"p = {_show([p for p, _ in a.p])}{extra}")
+    return Scene(kind="transposed", title=title, input=grid, output_shape=o, input_size=a.i,
+                 frames=tuple(frames), caption=caption, notes=notes)
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+def pool_scene(
+    input_size: Any,
+    *,
+    kernel_size: Any,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+    mode: str = "max",
+    input_values: Sequence[Sequence[float]] | None = None,
+) -> Scene:
+    """Max or average pooling with the numbers in the cells.
+
+    Max pooling marks the chosen maximum (padding is -inf, as in PyTorch); average pooling
+    writes the mean out, dividing by the window's cells inside the padded input
+    (``count_include_pad=True``, PyTorch's default; ATen's avg_pool2d clips the window to
+    ``i + p`` before counting). In ceil mode the last window may hang over the padded input:
+    those cells are "beyond" and count for nothing. In floor mode, input no window reaches is
+    "lost", as in :func:`conv_scene`.
+
+    >>> scene = pool_scene(4, kernel_size=2, input_values=[[1, 2, 0, 1], [3, 0, 1, 1],
+    ...                                                    [0, 0, 5, 2], [1, 1, 0, 0]])
+    >>> scene.output_values
+    ((3, 1), (1, 5))
+    >>> pool_scene(5, kernel_size=2, ceil_mode=True).input.count("beyond")
+    11
+    >>> pool_scene(5, kernel_size=2).input.count("lost")
+    9
+    """
+    if mode not in ("max", "avg"):
+        raise ConvArithError(f"Error building the pooling animation: mode={mode!r} is not a "
+                             "pooling mode. Use max or avg.")
+    what = f"{mode} pooling"
+    i2 = _two_d(input_size, "input_size", what)
+    k2 = _two_d(kernel_size, "kernel_size", what)
+    s2 = k2 if stride is None else _two_d(stride, "stride", what)
+    p2, d2 = _two_d(padding, "padding", what), _two_d(dilation, "dilation", what)
+    o = pool_output_size(i2, kernel_size=k2, stride=s2, padding=p2, dilation=d2,
+                         ceil_mode=ceil_mode, kind=mode)
+    _limit(o[0] * o[1], what, o)
+    a = conv_arguments(i2, k2, s2, p2, d2, what=f"{what} animation")
+    left = (a.p[0][0], a.p[1][0])
+    # the grid reaches the end of the last window (ceil mode can hang over the padding)
+    extent = [max(a.i[x] + 2 * left[x], window_reach(o[x], a.k[x], a.s[x], a.d[x]))
+              for x in range(2)]
+    # floor mode can leave the last rows/columns out, as a convolution does; ceil mode exists
+    # so that it does not (a window it drops would start in the right padding)
+    lost = [0 if ceil_mode else lost_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x])
+            for x in range(2)]
+    axes = [_axis_kinds(a.i[x], left[x], left[x], lost=lost[x], extent=extent[x])
+            for x in range(2)]
+    image = tuple(tuple(row) for row in (input_values or demo_values(a.i, high=9, seed=2)))
+    if len(image) != a.i[0] or any(len(row) != a.i[1] for row in image):
+        raise ConvArithError(f"Error building the pooling animation: the input values are not "
+                             f"{a.i[0]}x{a.i[1]}. Give one row of {a.i[1]} numbers per row.")
+    kinds = _kinds(*axes)
+
+    def value_at(r: int, c: int) -> float | None:
+        if kinds[r][c] in ("input", "lost"):
+            return image[r - left[0]][c - left[1]]
+        return 0 if mode == "avg" and kinds[r][c] == "padding" else None
+
+    grid_values = tuple(tuple(value_at(r, c) for c in range(extent[1]))
+                        for r in range(extent[0]))
+    grid = Grid(kinds, grid_values, (-left[0], -left[1]))
+    frames, results = [], []
+    for n, (cell, start, taps, window) in enumerate(_frames(o, a.k, a.s, left, a.d, left)):
+        if mode == "max":
+            seen = [(image[r - left[0]][c - left[1]], (r, c)) for r, c in taps
+                    if kinds[r][c] == "input"]
+            value = max((v for v, _ in seen), default=-math.inf)
+            chosen = tuple(rc for v, rc in seen if v == value)
+            listed = ", ".join(format_value(v) for v, _ in seen)
+            note = f"o({cell[0]}, {cell[1]}) = max({listed}) = {format_value(value)}"
+        else:
+            counted = [(r, c) for r, c in taps if kinds[r][c] != "beyond"]
+            total = sum(image[r - left[0]][c - left[1]] for r, c in counted
+                        if kinds[r][c] == "input")
+            value = total / len(counted)
+            shown = " + ".join(format_value(grid_values[r][c] or 0) for r, c in counted)
+            note = f"o({cell[0]}, {cell[1]}) = ({shown}) / {len(counted)} = {format_value(value)}"
+            chosen = ()
+        results.append(value)
+        frames.append(Frame(n, cell, start, tuple(taps), window, None, chosen, value, note))
+    caption, notes = _caption(explain_pool(a.i, kernel_size=a.k, stride=a.s,
+                                           padding=tuple(left), dilation=a.d,
+                                           ceil_mode=ceil_mode))
+    name = "Max pooling" if mode == "max" else "Average pooling"
+    title = (f"{name}: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, p = {_show(left)}"
+             + ("" if set(a.d) == {1} else f", d = {_show(a.d)}")
+             + (", ceil mode" if ceil_mode else ""))
+    return Scene(kind="pool", title=title, input=grid, output_shape=o, input_size=a.i,
+                 frames=tuple(frames),
+                 caption=caption, notes=notes, output_values=_rows(results, o))
+

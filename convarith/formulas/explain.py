@@ -1,0 +1,284 @@
+"""Worked derivations: the output-size formula with the numbers put in, step by step.
+
+Every derivation ends in the number the formula functions of :mod:`convarith.output_size`
+return (it is checked), so the explanation cannot drift from the answer.
+
+>>> print(explain_conv(224, kernel_size=11, stride=4, padding=2).line())
+floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from convarith.errors import ConvArithError
+from convarith.formulas.output_size import (
+    conv_arguments,
+    conv_axis,
+    conv_transpose_axis,
+    conv_transpose_output_size,
+    effective_kernel,
+    lost_axis,
+    pool_axis,
+    stretched_size,
+    transposed_padding,
+    uncovered_axis,
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One expression in a chain of equalities, in plain text and in LaTeX."""
+
+    text: str
+    latex: str
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """The steps from the general formula to the number, with notes (lost input, ...)."""
+
+    what: str
+    formula: Step
+    steps: tuple[Step, ...]
+    result: int
+    notes: tuple[str, ...] = field(default=())
+    axis: str = ""
+
+    def line(self) -> str:
+        """The steps on one line, ASCII: ``floor(217/4) + 1 = 54 + 1 = 55``."""
+        return " = ".join(step.text for step in self.steps)
+
+    def text(self, *, unicode: bool = True) -> str:
+        """Several lines for the terminal: the formula, each step, then the notes."""
+        def fmt(s: str) -> str:
+            if not unicode:
+                return s
+            return _unicode_floor(s).replace("*", "·").replace(" - ", " − ")
+
+        head = f"{self.what}{self.axis}:"
+        lines = [head, f"  o = {fmt(self.formula.text)}"]
+        lines += [f"    = {fmt(step.text)}" for step in self.steps]
+        lines += [f"  {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def latex(self) -> str:
+        """The general formula and the steps as one LaTeX equation chain."""
+        chain = " = ".join(step.latex for step in self.steps)
+        return f"o = {self.formula.latex} = {chain}"
+
+
+def _unicode_floor(text: str) -> str:
+    """``floor(x)`` -> ``⌊x⌋`` and ``ceil(x)`` -> ``⌈x⌉``, matching parentheses."""
+    for word, left, right in (("floor(", "⌊", "⌋"), ("ceil(", "⌈", "⌉")):
+        while word in text:
+            start = text.index(word)
+            depth, pos = 0, start + len(word) - 1
+            for pos in range(start + len(word) - 1, len(text)):
+                depth += {"(": 1, ")": -1}.get(text[pos], 0)
+                if depth == 0:
+                    break
+            text = text[:start] + left + text[start + len(word):pos] + right + text[pos + 1:]
+    return text
+
+
+def _padding_terms(p: tuple[int, int]) -> tuple[str, str, str]:
+    """Text, numbers and LaTeX for the padding part of a formula."""
+    if p[0] == p[1]:
+        return "2p", f"2*{p[0]}", f"2 \\cdot {p[0]}"
+    return "p_l + p_r", f"{p[0]} + {p[1]}", f"{p[0]} + {p[1]}"
+
+
+def _kernel_terms(k: int, d: int) -> tuple[str, str, str, str]:
+    """Text and LaTeX for the kernel part, symbols and numbers, simplest form when d = 1."""
+    if d == 1:
+        return "k", str(k), "k", str(k)
+    return "d(k-1) - 1", f"{d}*({k}-1) - 1", "d(k-1) - 1", f"{d}({k}-1) - 1"
+
+
+def _axes(a: Any) -> list[tuple[int, str]]:
+    """Axes worth explaining: one when all axes share their numbers."""
+    per_axis = [(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]) for x in range(len(a.i))]
+    if len(set(per_axis)) == 1:
+        label = "" if len(per_axis) == 1 else " (every dimension)"
+        return [(0, label)]
+    return [(x, f" (dimension {x + 1})") for x in range(len(per_axis))]
+
+
+def _require_numbers(a: Any) -> None:
+    for value in (*a.i, *a.k, *a.s, *a.d, *(q for pair in a.p for q in pair)):
+        if not isinstance(value, int):
+            raise ConvArithError(
+                f"Error explaining the output size: {value} is not a number. "
+                "explain() puts numbers in; use the symbolic functions for expressions."
+            )
+
+
+def explain_conv(
+    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+) -> list[Derivation] | Derivation:
+    """How a convolution's output size comes about, with the lost-input note.
+
+    >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
+    >>> d.result, d.notes[0]
+    (55, '217 mod 4 = 1, so the last row/column of the padded input is never covered (it is padding: no input is lost).')
+    """
+    a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
+    _require_numbers(a)
+    out = []
+    for x, label in _axes(a):
+        i, k, s, p, d = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]
+        o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
+        out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
+                            label=label))
+    return out[0] if len(out) == 1 else out
+
+
+def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
+             ceil: bool, label: str) -> Derivation:
+    """The derivation shared by convolution and pooling (floor or ceil)."""
+    pt, pn, pl = _padding_terms(p)
+    kt, kn, klt, kln = _kernel_terms(k, d)
+    numerator = i + p[0] + p[1] - effective_kernel(k, d)
+    rounding = "ceil" if ceil else "floor"
+    lb, rb = (r"\left\lceil", r"\right\rceil") if ceil else (r"\left\lfloor", r"\right\rfloor")
+    formula = Step(f"{rounding}((i + {pt} - {kt})/s) + 1",
+                   f"{lb} \\frac{{i + {pt} - {klt}}}{{s}} {rb} + 1")
+    quotient = -(-numerator // s) if ceil else numerator // s
+    steps = [Step(f"{rounding}(({i} + {pn} - {kn})/{s}) + 1",
+                  f"{lb} \\frac{{{i} + {pl} - {kln}}}{{{s}}} {rb} + 1")]
+    if s != 1:
+        steps.append(Step(f"{rounding}({numerator}/{s}) + 1",
+                          f"{lb} \\frac{{{numerator}}}{{{s}}} {rb} + 1"))
+    steps.append(Step(f"{quotient} + 1", f"{quotient} + 1"))
+    notes = []
+    if ceil and quotient + 1 != o:
+        steps.append(Step(f"{quotient + 1} - 1", f"{quotient + 1} - 1"))
+        notes.append(
+            f"ceil mode: the last window would start at {(quotient) * s} >= i + p = "
+            f"{i + p[0]}, inside the right padding, so PyTorch drops it: o = {o}."
+        )
+    steps.append(Step(str(o), str(o)))
+    if not ceil:
+        uncovered = uncovered_axis(i, k, s, p, d)
+        lost = lost_axis(i, k, s, p, d)
+        if uncovered:
+            rows = "row/column" if uncovered == 1 else f"{uncovered} rows/columns"
+            tail = ("it is padding: no input is lost" if not lost
+                    else f"{lost} of them real input: that input is lost")
+            if lost == 1 and uncovered == 1:
+                tail = "it is real input: it is lost"
+            notes.append(
+                f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
+                f"is never covered ({tail})."
+            )
+    return Derivation(what, formula, tuple(steps), o, tuple(notes), label)
+
+
+def explain_pool(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = None,
+    padding: Any = 0,
+    dilation: Any = 1,
+    ceil_mode: bool = False,
+) -> list[Derivation] | Derivation:
+    """How a pooling layer's output size comes about (floor or ceil mode).
+
+    >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
+    ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
+    """
+    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                       padding, dilation, what="pooling")
+    _require_numbers(a)
+    out = []
+    for x, label in _axes(a):
+        i, k, s, p, d = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]
+        o = pool_axis(i, k, s, p[0], d, ceil_mode, context=a.context("pooling", x),
+                      plain_limit=True)
+        out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
+                            label=label))
+    return out[0] if len(out) == 1 else out
+
+
+def explain_conv_transpose(
+    input_size: Any,
+    kernel_size: Any,
+    *,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+) -> list[Derivation] | Derivation:
+    """How a transposed convolution's output size comes about, and its equivalent convolution.
+
+    >>> print(explain_conv_transpose(3, kernel_size=3, stride=2, padding=1, output_padding=1).line())
+    (3 - 1)*2 - 2*1 + 3 + 1 = 6
+    """
+    conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
+                               output_padding=output_padding, dilation=dilation)
+    a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
+                       what="transposed convolution", extra=(output_padding,))
+    _require_numbers(a)
+    ops = output_padding if isinstance(output_padding, (tuple, list)) else (output_padding,) * len(a.i)
+    out = []
+    for x, label in _axes(a):
+        i, k, s, p, d, op = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], ops[x]
+        o = conv_transpose_axis(i, k, s, p, op, d,
+                                context=a.context("transposed convolution", x))
+        if d == 1:
+            formula = Step("(i - 1)*s - 2p + k + a", "(i - 1)s - 2p + k + a")
+            numbers = f"({i} - 1)*{s} - 2*{p[0]} + {k} + {op}"
+        else:
+            formula = Step("(i - 1)*s - 2p + d(k-1) + a + 1", "(i - 1)s - 2p + d(k-1) + a + 1")
+            numbers = f"({i} - 1)*{s} - 2*{p[0]} + {d}*({k}-1) + {op} + 1"
+        steps = (Step(numbers, numbers.replace("*", r" \cdot ")), Step(str(o), str(o)))
+        notes = (
+            f"Equivalent convolution (Dumoulin & Visin, section 4): stretch the input with "
+            f"s − 1 = {s - 1} zero(s) between units ({stretched_size(i, s)} wide), pad with "
+            f"k* − p − 1 = {transposed_padding(k, p[0], d)} on each side (plus a = {op} on the "
+            f"right), "
+            f"then convolve with stride 1.",
+        )
+        out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
+                              label))
+    return out[0] if len(out) == 1 else out
+
+
+def symbolic_formula(kind: str) -> Any:
+    """The general formula as a sympy expression, built by the very functions that compute.
+
+    >>> symbolic_formula("conv")
+    floor((-d*(k - 1) + i + 2*p - 1)/s) + 1
+    """
+    import sympy
+
+    i, k, s, d = sympy.symbols("i k s d", integer=True, positive=True)
+    p, a = sympy.symbols("p a", integer=True, nonnegative=True)
+    if kind == "conv":
+        return conv_axis(i, k, s, (p, p), d, context="")
+    if kind == "transposed":
+        return conv_transpose_axis(i, k, s, (p, p), a, d, context="")
+    if kind == "pool":
+        return pool_axis(i, k, s, p, d, False, context="", plain_limit=True)
+    raise ConvArithError(f"No symbolic formula for kind={kind!r}. Use conv, transposed or pool.")
+
+
+def tidy(expression: Any) -> Any:
+    """A symbolic size as a reader writes it: ``floor((H - 1)/2) + 1``, not ``floor(H/2 - 1/2) + 1``.
+
+    For display only (the floors are left unevaluated); ints pass through.
+
+    >>> import sympy
+    >>> from convarith import conv_output_size
+    >>> tidy(conv_output_size(sympy.Symbol("H"), kernel_size=11, stride=4, padding=2))
+    floor((H - 7)/4) + 1
+    """
+    import sympy
+
+    if not isinstance(expression, sympy.Basic):
+        return expression
+    return expression.replace(
+        sympy.floor, lambda argument: sympy.floor(sympy.together(argument), evaluate=False))

@@ -1,0 +1,512 @@
+"""Output sizes of convolution, transposed convolution, pooling and unfolding.
+
+Each formula is written once, per axis, in the notation of Dumoulin & Visin, "A guide to
+convolution arithmetic for deep learning" (arXiv:1603.07285): input size ``i``, kernel ``k``,
+stride ``s``, padding ``p`` (left and right), dilation ``d``, output ``o``. The same lines
+run on ints and on sympy expressions (``//`` on an expression is ``floor``), so numbers,
+symbols and worked derivations cannot disagree.
+
+Validity follows PyTorch, the reference implementation: every configuration torch rejects
+raises :class:`~convarith.errors.ConvArithError`, every one it accepts gets torch's size.
+
+>>> conv_output_size(224, kernel_size=11, stride=4, padding=2)
+55
+>>> conv_output_size((224, 224), kernel_size=11, stride=4, padding=2)
+(55, 55)
+>>> conv_transpose_output_size(3, kernel_size=3, stride=2, padding=1, output_padding=1)
+6
+>>> pool_output_size(5, kernel_size=2, stride=2, padding=1, ceil_mode=True)
+3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from convarith.choices import POOL_KINDS
+from convarith.errors import ConvArithError
+from convarith.formulas.normalise import (
+    Pairs,
+    SizeArg,
+    known,
+    ndim_of,
+    padding_pairs,
+    per_dim,
+    show_padding,
+    simplify,
+    where,
+    with_integer_symbols,
+)
+
+# --------------------------------------------------------------------------- per axis
+
+#: The start of an error message, or a function making it (built only when raising).
+Context = str | Callable[[], str]
+
+
+def _text(context: Context) -> str:
+    return context() if callable(context) else context
+
+
+
+def effective_kernel(k: Any, d: Any) -> Any:
+    """The span of a dilated kernel, ``k* = d(k-1) + 1`` (Relationship 15 of arXiv:1603.07285).
+
+    >>> effective_kernel(3, 2)
+    5
+    """
+    return d * (k - 1) + 1
+
+
+def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: Context) -> Any:
+    """``o = floor((i + p_left + p_right - d(k-1) - 1) / s) + 1`` along one axis.
+
+    Relationship 15 of arXiv:1603.07285; valid when the effective kernel fits in the
+    padded input, as torch requires ("Kernel size can't be greater than actual input size").
+
+    >>> conv_axis(5, 3, 2, (1, 1), 1, context="x")
+    3
+    """
+    k_eff = effective_kernel(k, d)
+    padded = i + p[0] + p[1]
+    if known(k_eff > padded):
+        need = -(-(k_eff - i) // 2)
+        largest_k = (padded - 1) // d + 1
+        fix = f"Use p >= {need}, or k <= {largest_k}" if largest_k >= 1 else f"Use p >= {need}"
+        if d != 1:
+            fix += ", or a smaller dilation"
+        raise ConvArithError(
+            f"{_text(context)}: the effective kernel ({k_eff}) is larger than the padded input "
+            f"({padded}). {fix}."
+        )
+    return (padded - k_eff) // s + 1
+
+
+def conv_transpose_axis(
+    i: Any, k: Any, s: Any, p: tuple[Any, Any], a: Any, d: Any, *, context: Context
+) -> Any:
+    """``o = (i-1)s - p_left - p_right + d(k-1) + a + 1`` along one axis.
+
+    Relationship 14 of arXiv:1603.07285 with dilation, as PyTorch's ConvTranspose computes it;
+    torch requires the output padding ``a < max(s, d)`` and ``o >= 1``.
+
+    >>> conv_transpose_axis(2, 3, 1, (0, 0), 0, 1, context="x")
+    4
+    """
+    if known(a >= s) and known(a >= d):
+        raise ConvArithError(
+            f"{_text(context)}: output_padding={a} must be smaller than either stride={s} or "
+            f"dilation={d}. Use output_padding <= {max(s, d) - 1}."
+        )
+    o = (i - 1) * s - p[0] - p[1] + d * (k - 1) + a + 1
+    if known(o < 1):
+        raise ConvArithError(
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1. "
+            f"Use padding <= {_max_transpose_padding(i, k, s, a, d)} or a larger input."
+        )
+    return o
+
+
+def _max_transpose_padding(i: Any, k: Any, s: Any, a: Any, d: Any) -> Any:
+    # o >= 1  <=>  2p <= (i-1)s + d(k-1) + a
+    return ((i - 1) * s + d * (k - 1) + a) // 2
+
+
+def pool_axis(
+    i: Any, k: Any, s: Any, p: Any, d: Any, ceil_mode: bool, *, context: Context,
+    plain_limit: bool,
+) -> Any:
+    """Pooling output size along one axis, exactly as ATen's ``pooling_output_shape``.
+
+    ``o = floor((i + 2p - d(k-1) - 1 + (s-1 if ceil_mode)) / s) + 1``, and in ceil mode a last
+    window that would start inside the right padding is dropped: if ``(o-1)s >= i + p`` then
+    ``o - 1`` (aten/src/ATen/native/Pool.h). torch also requires ``p <= k/2`` and ``o >= 1``.
+    The torch 2.13 MaxPool1d/2d/3d and AvgPool check ``p <= k/2`` on the plain kernel even with
+    dilation (``plain_limit``); checked against the installed torch by the test suite.
+
+    >>> pool_axis(5, 2, 2, 1, 1, True, context="x", plain_limit=True)
+    3
+    >>> pool_axis(7, 1, 2, 0, 1, True, context="x", plain_limit=True)
+    4
+    """
+    limit = k if plain_limit else effective_kernel(k, d)
+    if known(2 * p > limit):
+        what = "kernel_size" if plain_limit else "the effective kernel d(k-1)+1"
+        raise ConvArithError(
+            f"{_text(context)}: padding={p} is more than half of {what} ({limit}), which PyTorch "
+            f"rejects. Use padding <= {limit // 2}, or a larger kernel."
+        )
+    numerator = i + 2 * p - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
+    o = numerator // s + 1
+    if ceil_mode:
+        o = where((o - 1) * s >= i + p, o - 1, o)
+    if known(o < 1):
+        raise ConvArithError(
+            f"{_text(context)}: the output size would be {o}, but it must be at least 1: the "
+            f"{'effective ' if d != 1 else ''}kernel ({effective_kernel(k, d)}) does not fit in "
+            f"the padded input ({i + 2 * p}). Use a larger input, more padding or a smaller kernel."
+        )
+    return o
+
+
+def window_reach(o: Any, k: Any, s: Any, d: Any) -> Any:
+    """Rows of the padded input that ``o`` windows span: ``(o-1)s + d(k-1) + 1``.
+
+    Beyond it the padded input is never read (floor mode); in ceil mode it can run past the
+    right padding.
+
+    >>> window_reach(55, 11, 4, 1)
+    227
+    """
+    return (o - 1) * s + effective_kernel(k, d)
+
+
+def stretched_size(i: Any, s: Any) -> Any:
+    """The input of a transposed convolution with ``s - 1`` zeros between units:
+    ``(i-1)s + 1`` (Dumoulin & Visin, arXiv:1603.07285, section 4.5).
+
+    >>> stretched_size(3, 2)
+    5
+    """
+    return (i - 1) * s + 1
+
+
+def transposed_padding(k: Any, p: Any, d: Any) -> Any:
+    """Padding of the stride-1 convolution equivalent to a transposed one: ``k* - p - 1``
+    on each side (plus the output padding on the right); negative means cropping
+    (Relationship 14 of arXiv:1603.07285, with the effective kernel ``k*``).
+
+    >>> transposed_padding(3, 1, 1), transposed_padding(3, 0, 2)
+    (1, 4)
+    """
+    return effective_kernel(k, d) - p - 1
+
+
+def uncovered_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
+    """Rows (or columns) at the end of the padded input that no window reaches.
+
+    ``(i + p_left + p_right - d(k-1) - 1) mod s``; some of them may be right padding.
+
+    >>> uncovered_axis(224, 11, 4, (2, 2), 1)
+    1
+    """
+    return (i + p[0] + p[1] - effective_kernel(k, d)) % s
+
+
+def lost_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
+    """Rows of the real input (not padding) that no window reaches.
+
+    >>> lost_axis(224, 11, 4, (0, 0), 1), lost_axis(224, 11, 4, (2, 2), 1)
+    (1, 0)
+    """
+    uncovered = uncovered_axis(i, k, s, p, d)
+    return where(uncovered > p[1], uncovered - p[1], 0)
+
+
+# --------------------------------------------------------------------------- public API
+
+
+@dataclass(frozen=True)
+class _Conv:
+    """Canonical per-dimension arguments of a convolution-like layer."""
+
+    n: int | None  # None: every argument was a scalar, answer with a scalar
+    i: tuple[Any, ...]
+    k: tuple[Any, ...]
+    s: tuple[Any, ...]
+    p: Pairs
+    d: tuple[Any, ...]
+
+    def context(self, what: str, axis: int) -> str:
+        dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
+        return (
+            f"Error computing the output size of a {what}{dim} for i={self.i[axis]}, "
+            f"k={self.k[axis]}, s={self.s[axis]}, p={show_padding(self.p[axis])}, "
+            f"d={self.d[axis]}"
+        )
+
+    def answer(self, values: list[Any]) -> Any:
+        values = [simplify(v) for v in values]
+        return values[0] if self.n is None else tuple(values)
+
+
+def conv_arguments(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+    *,
+    what: str = "convolution",
+    extra: tuple[Any, ...] = (),
+) -> _Conv:
+    """Normalise a convolution's arguments to one per-dimension form (used by every formula)."""
+    context = f"Error computing the output size of a {what}"
+    n = ndim_of(input_size, kernel_size, stride, dilation,
+                0 if isinstance(padding, str) else padding, *extra)
+    dims = n or 1
+    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
+    k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
+    s = per_dim("stride", stride, dims, minimum=1, context=context)
+    d = per_dim("dilation", dilation, dims, minimum=1, context=context)
+    p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
+    return _Conv(n, i, k, s, p, d)
+
+
+def conv_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+    strict: bool = False,
+) -> Any:
+    """Output size of ``nn.Conv1d/2d/3d`` (and of the Dumoulin & Visin relationships).
+
+    ``padding`` is an int, a per-dimension tuple, per-dimension ``(left, right)`` pairs, or
+    "valid", "same" or "full". ``strict=True`` also rejects input the windows never reach.
+
+    >>> conv_output_size(32, kernel_size=3, stride=2, padding=1)
+    16
+    >>> conv_output_size((8, 32, 32), kernel_size=3, padding="same")
+    (8, 32, 32)
+    >>> conv_output_size(5, kernel_size=4, padding=((1, 2),))
+    (5,)
+    >>> import sympy
+    >>> H = sympy.Symbol("H")
+    >>> conv_output_size(H, kernel_size=3, padding=1)
+    H
+    >>> conv_output_size(H, kernel_size=3, stride=2, padding=1)
+    floor(H/2 - 1/2) + 1
+    >>> conv_output_size(5, kernel_size=7)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a convolution for i=5, k=7, s=1, p=0, d=1: the effective kernel (7) is larger than the padded input (5). Use p >= 1, or k <= 5.
+    """
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"])
+    out = []
+    for axis in range(len(a.i)):
+        context = partial(a.context, "convolution", axis)
+        o = conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis], context=context)
+        if strict:
+            _reject_lost(a, axis, context)
+        out.append(o)
+    return restore(a.answer(out))
+
+
+def _reject_lost(a: _Conv, axis: int, context: Context) -> None:
+    lost = lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
+    if known(lost > 0):
+        uncovered = uncovered_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
+        raise ConvArithError(
+            f"{_text(context)}: strict mode: the last {lost} row(s)/column(s) of the input are never "
+            f"covered by a window ((i + 2p - d(k-1) - 1) mod s = {uncovered}). "
+            f"Use an input size from valid_input_sizes(), or change the padding or stride."
+        )
+
+
+def lost_input(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+) -> Any:
+    """How many trailing rows/columns of the real input no window covers (per dimension).
+
+    >>> lost_input(224, kernel_size=11, stride=4)
+    1
+    >>> lost_input(227, kernel_size=11, stride=4)
+    0
+    """
+    a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
+    out = []
+    for axis in range(len(a.i)):
+        conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis],
+                  context=partial(a.context, "convolution", axis))
+        out.append(lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis]))
+    return a.answer(out)
+
+
+def conv_transpose_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg = 1,
+    padding: SizeArg = 0,
+    output_padding: SizeArg = 0,
+    dilation: SizeArg = 1,
+) -> Any:
+    """Output size of ``nn.ConvTranspose1d/2d/3d``.
+
+    >>> conv_transpose_output_size(2, kernel_size=3)
+    4
+    >>> conv_transpose_output_size((5, 5), kernel_size=3, stride=2)
+    (11, 11)
+    >>> conv_transpose_output_size(3, kernel_size=3, stride=2, output_padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a transposed convolution for i=3, k=3, s=2, p=0, d=1: output_padding=2 must be smaller than either stride=2 or dilation=1. Use output_padding <= 1.
+    """
+    if isinstance(padding, str):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is not supported by ConvTranspose in PyTorch. Give a number or one per dimension."
+        )
+    if isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is asymmetric, which ConvTranspose does not support. Give one number per dimension."
+        )
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "a": output_padding,
+         "d": dilation},
+        nonnegative=("p", "a"),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="transposed convolution", extra=(values["a"],))
+    op = per_dim("output_padding", values["a"], len(a.i), minimum=0,
+                 context="Error computing the output size of a transposed convolution")
+    out = []
+    for axis in range(len(a.i)):
+        out.append(conv_transpose_axis(
+            a.i[axis], a.k[axis], a.s[axis], a.p[axis], op[axis], a.d[axis],
+            context=partial(a.context, "transposed convolution", axis),
+        ))
+    return restore(a.answer(out))
+
+
+def pool_output_size(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    stride: SizeArg | None = None,
+    padding: SizeArg = 0,
+    dilation: SizeArg = 1,
+    ceil_mode: bool = False,
+    kind: str = "max",
+) -> Any:
+    """Output size of ``nn.MaxPool1d/2d/3d`` and ``nn.AvgPool1d/2d/3d`` (AvgPool: dilation 1).
+
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max" or "avg": torch
+    2.13's AvgPool3d alone also requires the unpadded input to hold the kernel on every axis.
+
+    >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a 3-D average pooling for i=(1, 4, 4), k=(2, 2, 2): the input (1) is smaller than the kernel (2) along dimension 1, which AvgPool3d rejects even with padding. Use an input of at least 2 there, or a smaller kernel.
+
+    >>> pool_output_size(55, kernel_size=3, stride=2)
+    27
+    >>> pool_output_size((6, 7), kernel_size=1, stride=2, ceil_mode=True)
+    (3, 4)
+    >>> pool_output_size(8, kernel_size=2, padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling for i=8, k=2, s=2, p=2, d=1: padding=2 is more than half of kernel_size (2), which PyTorch rejects. Use padding <= 1, or a larger kernel.
+    """
+    if isinstance(padding, str) or (
+        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
+    ):
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: padding={padding!r} is not "
+            "supported by PyTorch's pooling layers. Give a number or one per dimension."
+        )
+    if kind not in POOL_KINDS:
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
+            f"kind. Use one of {', '.join(POOL_KINDS)}."
+        )
+    if kind == "avg" and dilation != 1 and any(
+            known(d != 1) for d in (dilation if isinstance(dilation, (tuple, list)) else (dilation,))):
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: dilation={dilation!r} is given for "
+            "average pooling, but AvgPool has no dilation in PyTorch (AvgPool), only MaxPool "
+            "does. Use dilation=1, or max pooling."
+        )
+    stride = kernel_size if stride is None else stride
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="pooling")
+    out = [
+        pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
+                  context=partial(a.context, "pooling", x), plain_limit=True)
+        for x in range(len(a.i))
+    ]
+    if kind == "avg" and len(a.i) == 3:
+        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
+        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises)
+        for x in range(3):
+            if known(a.i[x] < a.k[x]):
+                raise ConvArithError(
+                    f"Error computing the output size of a 3-D average pooling for "
+                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
+                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
+                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
+                )
+    return restore(a.answer(out))
+
+
+def adaptive_pool_bins(input_size: SizeArg, output_size: SizeArg) -> Any:
+    """The ``[start, end)`` input range of each output cell of adaptive pooling.
+
+    Bin ``j`` covers ``[floor(j*i/o), ceil((j+1)*i/o))``, as in ATen's
+    ``adaptive_avg_pool`` (start_index / end_index); bins overlap when ``o`` does not divide ``i``.
+
+    >>> adaptive_pool_bins(5, 3)
+    [(0, 2), (1, 4), (3, 5)]
+    >>> adaptive_pool_bins((4, 6), 2)
+    ([(0, 2), (2, 4)], [(0, 3), (3, 6)])
+
+    An empty input is accepted only when every output size is 1: torch then takes the plain
+    mean (NaN for an empty input) and checks nothing (seen with torch 2.13).
+
+    >>> adaptive_pool_bins((0, 3), 1)
+    ([(0, 0)], [(0, 3)])
+    """
+    context = f"Error computing adaptive pooling bins for input_size={input_size!r}"
+    n = ndim_of(input_size, output_size)
+    dims = n or 1
+    o = per_dim("output_size", output_size, dims, minimum=0, context=context)
+    smallest = 0 if all(oo == 1 for oo in o) else 1
+    i = per_dim("input_size", input_size, dims, minimum=smallest, context=context)
+    bins = [[(j * ii // oo, -(-(j + 1) * ii // oo)) for j in range(oo)] for ii, oo in zip(i, o)]
+    return bins[0] if n is None else tuple(bins)
+
+
+def unfold_blocks(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    *,
+    dilation: SizeArg = 1,
+    padding: SizeArg = 0,
+    stride: SizeArg = 1,
+) -> Any:
+    """The number of sliding blocks ``L`` of ``nn.Unfold``: the product of conv output sizes.
+
+    >>> unfold_blocks((5, 5), kernel_size=2, padding=1, stride=2)
+    9
+    """
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
+        nonnegative=("p",),
+    )
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       what="sliding-block count (Unfold)")
+    blocks = 1
+    for x in range(len(a.i)):
+        blocks *= conv_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x],
+                            context=partial(a.context, "sliding-block count (Unfold)", x))
+    return restore(simplify(blocks))

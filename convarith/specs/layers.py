@@ -1,0 +1,949 @@
+"""Layer specs: frozen descriptions of layers that know their own arithmetic.
+
+A spec holds what a layer *is* (kernel, stride, channels out, ...); the input shape is given
+when asked, so the same spec works at 224x224 and at 227x227, and in-channels are never
+written twice. Shapes are ``(C, *spatial)`` without the batch (``(3, 224, 224)``), or
+``(features,)`` after a flatten. Every number comes from the formula core
+(:mod:`convarith.output_size`, :mod:`convarith.counting`, :mod:`convarith.receptive`).
+
+Each spec answers, for an input shape:
+
+* ``output_shape`` -- the shape it produces (errors name the layer and the values);
+* ``params`` -- trainable parameters; ``buffers`` -- non-trainable state (running statistics,
+  fixed prototypes);
+* ``connections`` -- links into output units, a bias counting as one link (LeCun et al. 1998
+  count them this way; they differ from ``params`` where weights are shared); pooling windows
+  count their inputs; element-wise layers count 0;
+* ``macs`` -- multiply-accumulates of one image (convention of :mod:`convarith.counting`:
+  weighted layers only; pooling, activations and norms count 0);
+* ``activation_bytes`` -- memory of the output tensor;
+* ``rf_layer`` -- the step it adds to the receptive-field recurrence (None: none);
+* ``to_torch`` -- the ``torch.nn.Module`` (torch is imported only there).
+
+>>> conv = Conv(96, 11, stride=4, padding=2)
+>>> conv.output_shape((3, 224, 224))
+(96, 55, 55)
+>>> conv.params((3, 224, 224)), conv.macs((3, 224, 224))
+(34944, 105415200)
+>>> Subsampling().connections((6, 28, 28))
+5880
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from convarith.errors import ConvArithError
+from convarith.formulas import counting
+from convarith.formulas.normalise import ndim_of, padding_pairs, per_dim
+from convarith.formulas.output_size import (
+    adaptive_pool_bins,
+    conv_output_size,
+    conv_transpose_output_size,
+    lost_input,
+    pool_output_size,
+)
+from convarith.formulas.receptive import RFLayer
+
+#: A shape without the batch: ``(C, H, W)``, ``(C, L)``, ``(C, D, H, W)`` or ``(features,)``.
+Shape = tuple[Any, ...]
+
+#: How a layer acts on the receptive field: through a window ("window"), one position at a
+#: time ("pointwise": the field is unchanged), or over everything ("global": the field is the
+#: whole input, r and j stop meaning anything).
+RF_EFFECTS: tuple[str, ...] = ("window", "pointwise", "global")
+
+# LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document recognition",
+# Proc. IEEE 1998, appendix A: f(a) = A tanh(S a) with A = 1.7159 and S = 2/3.
+SCALED_TANH_A = 1.7159
+SCALED_TANH_S = 2 / 3
+
+
+def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
+    """The spatial sizes of a ``(C, *spatial)`` shape, checked to have 1 to 3 of them."""
+    if not 2 <= len(shape) <= 4:
+        raise ConvArithError(
+            f"Error applying {what}{_called(name)}: the input shape {_show(shape)} is not "
+            f"(C, L), (C, H, W) or (C, D, H, W). Put this layer before the flatten, or give "
+            f"an input with channels and sizes, such as 3x224x224."
+        )
+    return tuple(shape[1:])
+
+
+def _called(name: str) -> str:
+    return f" {name}" if name else ""
+
+
+def _show(shape: Shape) -> str:
+    return "x".join(str(x) for x in shape)
+
+
+def _size_arg(value: Any) -> Any:
+    """A spatial size tuple as the formula core takes it (1-D: a one-tuple stays a tuple)."""
+    return tuple(value)
+
+
+def _prod(values: Any) -> Any:
+    return math.prod(values)
+
+
+def _show_arg(value: Any) -> str:
+    """``3``, ``3x3`` collapsed to ``3``, ``2x3`` kept."""
+    if isinstance(value, (tuple, list)):
+        parts = [_show_arg(v) for v in value]
+        return parts[0] if len(set(parts)) == 1 else "x".join(parts)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What every spec answers (see the module doc). Subclasses override what differs."""
+
+    name: str = field(default="", kw_only=True)
+    note: str = field(default="", kw_only=True)
+
+    #: Short kind shown in tables ("conv", "max-pool", ...).
+    kind: ClassVar[str] = "layer"
+    rf_effect: ClassVar[str] = "pointwise"
+
+    @property
+    def label(self) -> str:
+        """The layer's name, or its kind when it has none."""
+        return self.name or self.kind
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return tuple(input_shape)
+
+    def params(self, input_shape: Shape) -> Any:
+        return 0
+
+    def buffers(self, input_shape: Shape) -> Any:
+        return 0
+
+    def connections(self, input_shape: Shape) -> Any:
+        return 0
+
+    def macs(self, input_shape: Shape) -> Any:
+        return 0
+
+    def activation_bytes(
+        self, input_shape: Shape, *, dtype: str = "float32", batch: int = 1
+    ) -> Any:
+        """Bytes of this layer's output for ``batch`` images."""
+        return counting.activation_bytes(self.output_shape(input_shape), dtype=dtype,
+                                         batch=batch)
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...] | None:
+        """One :class:`RFLayer` per spatial axis for a window layer; None otherwise."""
+        return None
+
+    def rf_layer(self, input_shape: Shape | None = None) -> RFLayer | None:
+        """The receptive-field step along the first spatial axis (None: no window)."""
+        if input_shape is None:
+            input_shape = (1,) + (10**6,) * self._dims_hint()
+        steps = self.rf_layers(input_shape)
+        return steps[0] if steps else None
+
+    def _dims_hint(self) -> int:
+        return 2
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        """Kernel, stride, padding, dilation and groups as the table prints them."""
+        return {}
+
+    def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
+        """Input rows/columns (per axis) that no window reaches; None for non-window layers."""
+        return None
+
+    def describe(self) -> str:
+        """The spec in a few words: ``conv 11x11/4 p2, 96``."""
+        return self.kind
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        raise NotImplementedError  # every concrete spec overrides this
+
+
+# --------------------------------------------------------------------------- convolutions
+
+
+@dataclass(frozen=True)
+class Conv(Layer):
+    """``nn.Conv1d/2d/3d``; the dimension comes from the input shape.
+
+    ``padding`` takes every form of the formula core: an int, one per axis, ``(left, right)``
+    pairs per axis, or "valid", "same", "full".
+
+    >>> Conv(32, 3).output_shape((3, 100, 100))
+    (32, 98, 98)
+    >>> Conv(32, 3).params((3, 100, 100))
+    896
+    >>> Conv(8, 3, padding="same").output_shape((4, 16))
+    (8, 16)
+    """
+
+    out_channels: int
+    kernel_size: Any
+    stride: Any = 1
+    padding: Any = 0
+    dilation: Any = 1
+    groups: int = 1
+    bias: bool = True
+
+    kind: ClassVar[str] = "conv"
+    rf_effect: ClassVar[str] = "window"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        self.params(input_shape)  # checks channels against groups
+        out = conv_output_size(_size_arg(spatial), self.kernel_size, stride=self.stride,
+                               padding=self.padding, dilation=self.dilation)
+        return (self.out_channels, *out)
+
+    def params(self, input_shape: Shape) -> Any:
+        dims = len(_spatial(input_shape, "a convolution", name=self.name))
+        return counting.conv_params(input_shape[0], self.out_channels, self._kernel(dims),
+                                    groups=self.groups, bias=self.bias, dims=dims)
+
+    def macs(self, input_shape: Shape) -> Any:
+        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        return counting.conv_macs(_size_arg(spatial), input_shape[0], self.out_channels,
+                                  self._kernel(len(spatial)), stride=self.stride,
+                                  padding=self.padding, dilation=self.dilation,
+                                  groups=self.groups)
+
+    def connections(self, input_shape: Shape) -> Any:
+        # every product, plus one bias link per output unit
+        out = self.output_shape(input_shape)
+        return self.macs(input_shape) + (_prod(out) if self.bias else 0)
+
+    def _kernel(self, dims: int) -> tuple[Any, ...]:
+        return per_dim("kernel_size", self.kernel_size, dims, minimum=1,
+                       context=f"Error reading the convolution{_called(self.name)}")
+
+    def _pairs(self, dims: int) -> tuple[tuple[Any, Any], ...]:
+        context = f"Error reading the convolution{_called(self.name)}"
+        k = self._kernel(dims)
+        s = per_dim("stride", self.stride, dims, minimum=1, context=context)
+        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
+        return padding_pairs(self.padding, dims, kernel_size=k, stride=s, dilation=d,
+                             context=context)
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        dims = len(_spatial(input_shape, "a convolution", name=self.name))
+        context = f"Error reading the convolution{_called(self.name)}"
+        k = self._kernel(dims)
+        s = per_dim("stride", self.stride, dims, minimum=1, context=context)
+        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
+        p = self._pairs(dims)
+        return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
+                     for a in range(dims))
+
+    def _dims_hint(self) -> int:
+        return ndim_of(self.kernel_size, self.stride, self.dilation) or 2
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        dims = len(_spatial(input_shape, "a convolution", name=self.name))
+        pairs = self._pairs(dims)
+        padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
+        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
+               "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
+        if _show_arg(self.dilation) != "1":
+            out["dilation"] = _show_arg(self.dilation)
+        if self.groups != 1:
+            out["groups"] = str(self.groups)
+        return out
+
+    def lost(self, input_shape: Shape) -> tuple[Any, ...]:
+        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.stride,
+                                padding=self._pairs(len(spatial)), dilation=self.dilation))
+
+    def describe(self) -> str:
+        extra = "" if self.groups == 1 else f" g{self.groups}"
+        return f"conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+               f"{self.out_channels}{extra}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "a convolution", name=self.name))
+        pairs = self._pairs(dims)
+        symmetric = all(a == b for a, b in pairs)
+        conv_class = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1]
+        padding: Any = (self.padding if isinstance(self.padding, str) and symmetric
+                        else tuple(a for a, _ in pairs) if symmetric else 0)
+        conv = conv_class(input_shape[0], self.out_channels, self._kernel(dims),
+                          stride=self.stride, padding=padding, dilation=self.dilation,
+                          groups=self.groups, bias=self.bias)
+        if symmetric:
+            return conv
+        from convarith.bridges.torch_modules import PaddedConv
+
+        return PaddedConv(conv, pairs)
+
+
+@dataclass(frozen=True)
+class ConvTranspose(Layer):
+    """``nn.ConvTranspose1d/2d/3d``.
+
+    >>> ConvTranspose(8, 4, stride=2, padding=1).output_shape((16, 8, 8))
+    (8, 16, 16)
+    """
+
+    out_channels: int
+    kernel_size: Any
+    stride: Any = 1
+    padding: Any = 0
+    output_padding: Any = 0
+    dilation: Any = 1
+    groups: int = 1
+    bias: bool = True
+
+    kind: ClassVar[str] = "transposed conv"
+    rf_effect: ClassVar[str] = "global"  # the Distill recurrences do not cover upsampling
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        self.params(input_shape)
+        out = conv_transpose_output_size(
+            _size_arg(spatial), self.kernel_size, stride=self.stride, padding=self.padding,
+            output_padding=self.output_padding, dilation=self.dilation)
+        return (self.out_channels, *out)
+
+    def params(self, input_shape: Shape) -> Any:
+        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        return counting.conv_transpose_params(input_shape[0], self.out_channels,
+                                              self._kernel(dims), groups=self.groups,
+                                              bias=self.bias, dims=dims)
+
+    def macs(self, input_shape: Shape) -> Any:
+        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        return counting.conv_transpose_macs(_size_arg(spatial), input_shape[0],
+                                            self.out_channels, self._kernel(len(spatial)),
+                                            groups=self.groups)
+
+    def connections(self, input_shape: Shape) -> Any:
+        out = self.output_shape(input_shape)
+        return self.macs(input_shape) + (_prod(out) if self.bias else 0)
+
+    def _kernel(self, dims: int) -> tuple[Any, ...]:
+        return per_dim("kernel_size", self.kernel_size, dims, minimum=1,
+                       context=f"Error reading the transposed convolution{_called(self.name)}")
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
+               "padding": _show_arg(self.padding)}
+        if _show_arg(self.dilation) != "1":
+            out["dilation"] = _show_arg(self.dilation)
+        if self.groups != 1:
+            out["groups"] = str(self.groups)
+        return out
+
+    def describe(self) -> str:
+        return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+               f"{self.out_channels}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
+        return cls(input_shape[0], self.out_channels, self._kernel(dims), stride=self.stride,
+                   padding=self.padding, output_padding=self.output_padding,
+                   dilation=self.dilation, groups=self.groups, bias=self.bias)
+
+
+# --------------------------------------------------------------------------- pooling
+
+
+@dataclass(frozen=True)
+class _Pool(Layer):
+    kernel_size: Any
+    stride: Any = None  # None: the kernel size, as in PyTorch
+    padding: Any = 0
+    ceil_mode: bool = False
+    dilation: Any = 1
+
+    rf_effect: ClassVar[str] = "window"
+    pool_kind: ClassVar[str] = "max"  # PyTorch's validity rules differ for max and avg
+
+    def _stride(self) -> Any:
+        return self.kernel_size if self.stride is None else self.stride
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
+        out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+                               padding=self.padding, dilation=self.dilation,
+                               ceil_mode=self.ceil_mode, kind=self.pool_kind)
+        return (input_shape[0], *out)
+
+    def connections(self, input_shape: Shape) -> Any:
+        dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context="pool")
+        return _prod(self.output_shape(input_shape)) * _prod(k)
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        context = f"Error reading the {self.kind}{_called(self.name)}"
+        k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
+        s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
+        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
+        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
+        return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
+                     for a in range(dims))
+
+    def _dims_hint(self) -> int:
+        return ndim_of(self.kernel_size, self.stride or 1) or 2
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
+               "padding": _show_arg(self.padding)}
+        if _show_arg(self.dilation) != "1":
+            out["dilation"] = _show_arg(self.dilation)
+        return out
+
+    def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
+        if self.ceil_mode:
+            return None  # ceil mode adds a partial window instead of dropping input
+        spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
+        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+                                padding=self.padding, dilation=self.dilation))
+
+    def describe(self) -> str:
+        return f"{self.kind} {_show_arg(self.kernel_size)}/{_show_arg(self._stride())}"
+
+
+@dataclass(frozen=True)
+class MaxPool(_Pool):
+    """``nn.MaxPool1d/2d/3d``.
+
+    >>> MaxPool(3, stride=2).output_shape((96, 55, 55))
+    (96, 27, 27)
+    """
+
+    kind: ClassVar[str] = "max-pool"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "a max-pool", name=self.name))
+        cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
+        return cls(self.kernel_size, stride=self._stride(), padding=self.padding,
+                   dilation=self.dilation, ceil_mode=self.ceil_mode)
+
+
+@dataclass(frozen=True)
+class AvgPool(_Pool):
+    """``nn.AvgPool1d/2d/3d`` (padding counted in the mean, PyTorch's default).
+
+    >>> AvgPool(2).output_shape((6, 28, 28))
+    (6, 14, 14)
+    """
+
+    kind: ClassVar[str] = "avg-pool"
+    pool_kind: ClassVar[str] = "avg"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if self.dilation != 1:
+            raise ConvArithError(
+                f"Error applying the avg-pool{_called(self.name)}: dilation={self.dilation} "
+                "is not supported by PyTorch's AvgPool. Use dilation=1, or a max-pool."
+            )
+        return super().output_shape(input_shape)
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "an avg-pool", name=self.name))
+        cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
+        return cls(self.kernel_size, stride=self._stride(), padding=self.padding,
+                   ceil_mode=self.ceil_mode)
+
+
+@dataclass(frozen=True)
+class AdaptiveAvgPool(Layer):
+    """``nn.AdaptiveAvgPool1d/2d/3d``: a fixed output size whatever the input.
+
+    Bin ``j`` covers ``[floor(j i/o), ceil((j+1) i/o))`` (:func:`adaptive_pool_bins`).
+
+    >>> AdaptiveAvgPool(6).output_shape((256, 13, 13))
+    (256, 6, 6)
+    """
+
+    output_size: Any
+
+    kind: ClassVar[str] = "adaptive avg-pool"
+    rf_effect: ClassVar[str] = "window"
+
+    def _out(self, dims: int) -> tuple[Any, ...]:
+        return per_dim("output_size", self.output_size, dims, minimum=1,
+                       context=f"Error reading the adaptive pooling{_called(self.name)}")
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        return (input_shape[0], *self._out(len(spatial)))
+
+    def connections(self, input_shape: Shape) -> Any:
+        # each output cell averages its bin; bins overlap when o does not divide i
+        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        bins = adaptive_pool_bins(_size_arg(spatial), self._out(len(spatial)))
+        cells = 1
+        for axis_bins in bins:
+            cells *= sum(end - start for start, end in axis_bins)
+        return input_shape[0] * cells
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...] | None:
+        # equal, non-overlapping bins are an ordinary pooling with k = s = i/o
+        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        out = self._out(len(spatial))
+        if any(not isinstance(i, int) or i % o for i, o in zip(spatial, out)):
+            return None
+        return tuple(RFLayer("pool", i // o, i // o, name=self.label)
+                     for i, o in zip(spatial, out))
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        return {"kernel": f"-> {_show_arg(self.output_size)}"}
+
+    def describe(self) -> str:
+        return f"adaptive avg-pool -> {_show_arg(self.output_size)}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "an adaptive pooling", name=self.name))
+        cls = (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)[dims - 1]
+        return cls(self.output_size)
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool(Layer):
+    """Global average pooling: each feature map becomes its mean, ``(C, H, W) -> (C,)``.
+
+    Lin, Chen & Yan, "Network In Network" (arXiv:1312.4400): replaces flatten + dense layers,
+    without parameters. Same numbers as ``AdaptiveAvgPool2d(1)`` then ``Flatten``.
+
+    >>> GlobalAvgPool().output_shape((512, 7, 7))
+    (512,)
+    >>> GlobalAvgPool().connections((512, 7, 7))
+    25088
+    """
+
+    kind: ClassVar[str] = "global avg-pool"
+    rf_effect: ClassVar[str] = "global"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        _spatial(input_shape, "a global average pooling", name=self.name)
+        return (input_shape[0],)
+
+    def connections(self, input_shape: Shape) -> Any:
+        return _prod(input_shape)
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.torch_modules import GlobalAvgPool as TorchGlobalAvgPool
+
+        return TorchGlobalAvgPool()
+
+
+# --------------------------------------------------------------------------- dense part
+
+
+@dataclass(frozen=True)
+class Flatten(Layer):
+    """``nn.Flatten``: ``(C, H, W) -> (C*H*W,)``.
+
+    >>> Flatten().output_shape((256, 6, 6))
+    (9216,)
+    """
+
+    kind: ClassVar[str] = "flatten"
+    rf_effect: ClassVar[str] = "global"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return (_prod(input_shape),)
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.Flatten()
+
+
+@dataclass(frozen=True)
+class Linear(Layer):
+    """``nn.Linear`` on the last axis (in-features come from the input shape).
+
+    >>> Linear(4096).params((9216,))
+    37752832
+    """
+
+    out_features: int
+    bias: bool = True
+
+    kind: ClassVar[str] = "dense"
+    rf_effect: ClassVar[str] = "global"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self.params(input_shape)
+        return (*input_shape[:-1], self.out_features)
+
+    def params(self, input_shape: Shape) -> Any:
+        return counting.linear_params(input_shape[-1], self.out_features, bias=self.bias)
+
+    def macs(self, input_shape: Shape) -> Any:
+        return _prod(input_shape[:-1]) * counting.linear_macs(input_shape[-1],
+                                                              self.out_features)
+
+    def connections(self, input_shape: Shape) -> Any:
+        return _prod(input_shape[:-1]) * self.params(input_shape)
+
+    def describe(self) -> str:
+        return f"dense {self.out_features}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.Linear(input_shape[-1], self.out_features, bias=self.bias)
+
+
+# --------------------------------------------------------------------------- element-wise
+
+
+@dataclass(frozen=True)
+class ReLU(Layer):
+    """``nn.ReLU``: ``max(0, a)``."""
+
+    kind: ClassVar[str] = "relu"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.ReLU()
+
+
+@dataclass(frozen=True)
+class Tanh(Layer):
+    """``nn.Tanh``."""
+
+    kind: ClassVar[str] = "tanh"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.Tanh()
+
+
+@dataclass(frozen=True)
+class Sigmoid(Layer):
+    """``nn.Sigmoid``."""
+
+    kind: ClassVar[str] = "sigmoid"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.Sigmoid()
+
+
+@dataclass(frozen=True)
+class ScaledTanh(Layer):
+    """LeNet-5's squashing function ``f(a) = A tanh(S a)``, ``A = 1.7159``, ``S = 2/3``
+    (LeCun et al. 1998, appendix A: chosen so that f(1) = 1 and f(-1) = -1)."""
+
+    kind: ClassVar[str] = "scaled tanh"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.torch_modules import ScaledTanh as TorchScaledTanh
+
+        return TorchScaledTanh(SCALED_TANH_A, SCALED_TANH_S)
+
+
+@dataclass(frozen=True)
+class Dropout(Layer):
+    """``nn.Dropout``: each unit is zeroed with probability ``p`` in training."""
+
+    p: float = 0.5
+
+    kind: ClassVar[str] = "dropout"
+
+    def describe(self) -> str:
+        return f"dropout {self.p:g}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.Dropout(self.p)
+
+
+@dataclass(frozen=True)
+class SpatialDropout(Layer):
+    """Spatial dropout: whole feature maps are zeroed with probability ``p`` (Tompson et al.,
+    "Efficient Object Localization Using Convolutional Networks", CVPR 2015);
+    ``nn.Dropout1d/2d/3d``."""
+
+    p: float = 0.5
+
+    kind: ClassVar[str] = "spatial dropout"
+
+    def describe(self) -> str:
+        return f"spatial dropout {self.p:g}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "a spatial dropout", name=self.name))
+        return (nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)[dims - 1](self.p)
+
+
+@dataclass(frozen=True)
+class BatchNorm(Layer):
+    """``nn.BatchNorm1d/2d/3d``; on ``(C, H, W)`` this is spatial batch normalisation (Ioffe &
+    Szegedy 2015, section 3.2): one mean and variance per channel, over the batch and every
+    position. Trainable: a scale and a shift per channel; the running mean and variance (and
+    PyTorch's batch counter) are buffers, not trainable.
+
+    >>> bn = BatchNorm()
+    >>> bn.params((64, 56, 56)), bn.buffers((64, 56, 56))
+    (128, 129)
+    """
+
+    eps: float = 1e-5
+    momentum: float = 0.1
+    affine: bool = True
+
+    kind: ClassVar[str] = "batch norm"
+
+    def params(self, input_shape: Shape) -> Any:
+        return counting.batch_norm_params(input_shape[0], affine=self.affine)
+
+    def buffers(self, input_shape: Shape) -> Any:
+        return counting.batch_norm_buffers(input_shape[0])
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(input_shape) - 1
+        cls = (nn.BatchNorm1d, nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)[dims]
+        return cls(input_shape[0], eps=self.eps, momentum=self.momentum, affine=self.affine)
+
+
+@dataclass(frozen=True)
+class LocalResponseNorm(Layer):
+    """Local response normalisation across ``size`` neighbouring channels (Krizhevsky,
+    Sutskever & Hinton 2012, section 3.3: ``k = 2, n = 5, alpha = 1e-4, beta = 0.75``).
+
+    ``alpha`` is the paper's: ``b = a / (k + alpha * sum a^2)^beta``. PyTorch divides its alpha
+    by ``size``, so :meth:`to_torch` passes ``alpha * size``.
+    """
+
+    size: int = 5
+    alpha: float = 1e-4
+    beta: float = 0.75
+    k: float = 2.0
+
+    kind: ClassVar[str] = "LRN"
+
+    def describe(self) -> str:
+        return f"LRN n={self.size}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        return nn.LocalResponseNorm(self.size, alpha=self.alpha * self.size, beta=self.beta,
+                                    k=self.k)
+
+
+# --------------------------------------------------------------------------- LeNet-5
+
+#: LeNet-5's Table I: the S2 maps each C3 map reads (LeCun et al. 1998, section II.B).
+LENET5_C3_TABLE: tuple[tuple[int, ...], ...] = (
+    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (4, 5, 0), (5, 0, 1),
+    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (3, 4, 5, 0), (4, 5, 0, 1), (5, 0, 1, 2),
+    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),
+    (0, 1, 2, 3, 4, 5),
+)
+
+
+@dataclass(frozen=True)
+class PartialConv(Layer):
+    """A convolution whose output map ``m`` reads only the input maps ``table[m]``
+    (LeNet-5's C3): one kernel per connected pair, one bias per output map.
+
+    >>> c3 = PartialConv(LENET5_C3_TABLE, 5)
+    >>> c3.output_shape((6, 14, 14)), c3.params((6, 14, 14)), c3.connections((6, 14, 14))
+    ((16, 10, 10), 1516, 151600)
+    """
+
+    table: tuple[tuple[int, ...], ...]
+    kernel_size: Any
+    stride: Any = 1
+    padding: Any = 0
+
+    kind: ClassVar[str] = "partial conv"
+    rf_effect: ClassVar[str] = "window"
+
+    @property
+    def out_channels(self) -> int:
+        return len(self.table)
+
+    def _links(self, input_shape: Shape) -> int:
+        """Connected (output map, input map) pairs, checked against the input channels."""
+        c_in = input_shape[0]
+        for m, maps in enumerate(self.table):
+            bad = [x for x in maps if not 0 <= x < c_in]
+            if bad or not maps or len(set(maps)) != len(maps):
+                raise ConvArithError(
+                    f"Error applying the partial convolution{_called(self.name)}: output map "
+                    f"{m} reads input maps {maps}, but the input has {c_in} maps (0 to "
+                    f"{c_in - 1}). List each input map once, between 0 and {c_in - 1}."
+                )
+        return sum(len(maps) for maps in self.table)
+
+    def _conv(self) -> Conv:
+        # the geometry of one kernel: a convolution from one map to one map
+        return Conv(1, self.kernel_size, stride=self.stride, padding=self.padding,
+                    name=self.name)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        self._links(input_shape)
+        out = self._conv().output_shape((1, *input_shape[1:]))
+        return (self.out_channels, *out[1:])
+
+    def params(self, input_shape: Shape) -> Any:
+        links = self._links(input_shape)
+        per_link = counting.conv_params(1, 1, self.kernel_size, bias=False,
+                                        dims=len(input_shape) - 1)
+        return links * per_link + self.out_channels
+
+    def macs(self, input_shape: Shape) -> Any:
+        links = self._links(input_shape)
+        return links * counting.conv_macs(_size_arg(input_shape[1:]), 1, 1, self.kernel_size,
+                                          stride=self.stride, padding=self.padding)
+
+    def connections(self, input_shape: Shape) -> Any:
+        return self.macs(input_shape) + _prod(self.output_shape(input_shape))
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        return self._conv().rf_layers((1, *input_shape[1:]))
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        return self._conv().geometry((1, *input_shape[1:]))
+
+    def lost(self, input_shape: Shape) -> tuple[Any, ...]:
+        return self._conv().lost((1, *input_shape[1:]))
+
+    def describe(self) -> str:
+        return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.torch_modules import PartialConv2d
+
+        self._links(input_shape)
+        return PartialConv2d(input_shape[0], self.table, self.kernel_size, stride=self.stride,
+                             padding=self.padding)
+
+
+@dataclass(frozen=True)
+class Subsampling(Layer):
+    """LeNet-5's S2/S4: each unit sums a ``k x k`` window, multiplies the sum by a trainable
+    coefficient and adds a trainable bias, both one per map (LeCun et al. 1998, section II.B).
+
+    >>> s2 = Subsampling()
+    >>> s2.output_shape((6, 28, 28)), s2.params((6, 28, 28))
+    ((6, 14, 14), 12)
+    """
+
+    kernel_size: int = 2
+
+    kind: ClassVar[str] = "subsampling"
+    rf_effect: ClassVar[str] = "window"
+
+    def _pool(self) -> AvgPool:
+        return AvgPool(self.kernel_size, name=self.name)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        return self._pool().output_shape(input_shape)
+
+    def params(self, input_shape: Shape) -> Any:
+        return 2 * input_shape[0]  # a coefficient and a bias per map
+
+    def macs(self, input_shape: Shape) -> Any:
+        return _prod(self.output_shape(input_shape))  # coefficient x window sum
+
+    def connections(self, input_shape: Shape) -> Any:
+        # each unit: k*k window inputs plus its bias
+        return self._pool().connections(input_shape) + _prod(self.output_shape(input_shape))
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        return self._pool().rf_layers(input_shape)
+
+    def geometry(self, input_shape: Shape) -> dict[str, str]:
+        return self._pool().geometry(input_shape)
+
+    def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
+        return self._pool().lost(input_shape)
+
+    def describe(self) -> str:
+        return f"subsampling {self.kernel_size}/{self.kernel_size}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.torch_modules import Subsampling2d
+
+        return Subsampling2d(input_shape[0], self.kernel_size)
+
+
+@dataclass(frozen=True)
+class RBFOutput(Layer):
+    """LeNet-5's output layer: Euclidean radial basis units ``y_i = sum_j (x_j - w_ij)^2``,
+    with fixed +-1 prototypes (LeCun et al. 1998, section II.B; the paper draws them as 7x12
+    bitmaps of the characters). Nothing is trained: the prototypes are buffers.
+
+    The torch module returns ``-y`` (negative squared distances), so the largest output is
+    the nearest prototype and ``CrossEntropyLoss`` on it is the paper's discriminative loss
+    (its equation 9) without the extra rubbish class.
+
+    >>> rbf = RBFOutput(10)
+    >>> rbf.output_shape((84,)), rbf.params((84,)), rbf.buffers((84,)), rbf.connections((84,))
+    ((10,), 0, 840, 840)
+    """
+
+    units: int
+
+    kind: ClassVar[str] = "RBF"
+    rf_effect: ClassVar[str] = "global"
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        if len(input_shape) != 1:
+            raise ConvArithError(
+                f"Error applying the RBF output{_called(self.name)}: the input shape "
+                f"{_show(input_shape)} is not a vector. Put a flatten or dense layer before it."
+            )
+        return (self.units,)
+
+    def buffers(self, input_shape: Shape) -> Any:
+        return counting.linear_params(input_shape[0], self.units, bias=False)
+
+    def macs(self, input_shape: Shape) -> Any:
+        return counting.linear_macs(input_shape[0], self.units)
+
+    def connections(self, input_shape: Shape) -> Any:
+        return self.buffers(input_shape)
+
+    def describe(self) -> str:
+        return f"RBF {self.units}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.torch_modules import RBFOutput as TorchRBF
+
+        self.output_shape(input_shape)
+        return TorchRBF(input_shape[0], self.units)
+
+
+#: Every spec class, by kind (for tests and documentation).
+LAYER_KINDS: dict[str, type[Layer]] = {
+    cls.kind: cls
+    for cls in (Conv, ConvTranspose, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Flatten,
+                Linear, ReLU, Tanh, Sigmoid, ScaledTanh, Dropout, SpatialDropout, BatchNorm,
+                LocalResponseNorm, PartialConv, Subsampling, RBFOutput)
+}
