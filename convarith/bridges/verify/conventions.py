@@ -19,7 +19,7 @@ unsupported, never as a failure.
 * ``d2l``: ``corr2d(X, K)`` (one 2-D image, one 2-D kernel) and ``pool2d(X, pool_size,
   mode)`` (stride 1, no padding);
 * ``class``: a class with ``forward(x)`` and ``backward(dout)``, built from its
-  ``__init__`` arguments, whose weights the bench sets.
+  ``__init__`` arguments, whose weights the bench sets (:mod:`.layer_classes`).
 
 >>> def conv_forward_naive(x, w, b, conv_param): ...
 >>> detect(conv_forward_naive)
@@ -100,7 +100,7 @@ def detect(function: Any) -> str:
     return "functional"
 
 
-def _pair(values: tuple[int, ...] | None) -> Any:
+def as_pair(values: tuple[int, ...] | None) -> Any:
     """An int when both axes agree, else the ``(h, w)`` pair."""
     if values is None:
         return None
@@ -190,7 +190,7 @@ class Convention:
         return ""
 
 
-def _alias(params: list[str], *names: str) -> str | None:
+def parameter_named(params: list[str], *names: str) -> str | None:
     lowered = {p.lower(): p for p in params}
     for name in names:
         if name in lowered:
@@ -233,22 +233,22 @@ class Functional(Convention):
         return replace(base, bias=self._has_bias()) if base.layer.startswith("conv") else base
 
     def _keywords(self, case: LayerCase) -> dict[str, Any]:
-        wanted: dict[str, Any] = {"stride": _pair(case.stride), "padding": _pair(case.padding)}
+        wanted: dict[str, Any] = {"stride": as_pair(case.stride), "padding": as_pair(case.padding)}
         defaults = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1, "output_padding": 0,
                     "ceil_mode": False, "count_include_pad": True}
         if self.layer in ("conv2d", "conv_transpose2d", "max_pool2d"):
-            wanted["dilation"] = _pair(case.dilation)
+            wanted["dilation"] = as_pair(case.dilation)
         if self.layer in ("conv2d", "conv_transpose2d"):
             wanted["groups"] = case.groups
         if self.layer == "conv_transpose2d":
-            wanted["output_padding"] = _pair(case.output_padding)
+            wanted["output_padding"] = as_pair(case.output_padding)
         if self.layer in ("max_pool2d", "avg_pool2d"):
             wanted["ceil_mode"] = case.ceil_mode
         if self.layer == "avg_pool2d":
             wanted["count_include_pad"] = case.count_include_pad
         out: dict[str, Any] = {}
         for key, value in wanted.items():
-            name = _alias(self.params, *_ALIASES[key])
+            name = parameter_named(self.params, *_ALIASES[key])
             if name is None and self._takes_kwargs():
                 name = key
             if name is None:
@@ -270,7 +270,7 @@ class Functional(Convention):
     def _positional(self, case: LayerCase, x: Any, w: Any, b: Any) -> tuple[Any, ...]:
         if self.layer in ("conv2d", "conv_transpose2d"):
             return (x, w, b) if self._has_bias() else (x, w)
-        return (x, _pair(case.kernel_size))
+        return (x, as_pair(case.kernel_size))
 
     def forward_call(self, case, x, w, b):  # type: ignore[no-untyped-def]
         return self.forward, self._positional(case, x, w, b), self._keywords(case)
@@ -287,7 +287,7 @@ class Functional(Convention):
             positional = ["x", "weight"] + (["bias" if case.bias else "None"]
                                             if self._has_bias() else [])
         else:
-            positional = ["x", repr(_pair(case.kernel_size))]
+            positional = ["x", repr(as_pair(case.kernel_size))]
         if backward:
             positional.insert(0, "dy")
         function = self.backward if backward else self.forward
@@ -498,199 +498,18 @@ class D2L(Convention):
         return f"{self.forward.__name__}(X, {tuple(case.kernel_size)}, mode={mode!r})"
 
 
-_CLASS_ALIASES = {
-    "in_channels": ("in_channels", "in_ch", "c_in", "cin", "n_c_prev", "input_channels",
-                    "in_chans", "num_channels", "channels_in", "in_depth", "input_dim"),
-    "out_channels": ("out_channels", "out_ch", "c_out", "cout", "num_filters", "n_filters",
-                     "filters", "n_c", "output_channels", "out_chans", "channels_out",
-                     "num_kernels", "out_depth", "f"),
-    "kernel_size": ("kernel_size", "kernel", "filter_size", "k", "ksize", "size",
-                    "pool_size", "field", "window", "window_size", "kernel_shape"),
-    "stride": ("stride", "strides", "s"),
-    "padding": ("padding", "pad", "p"),
-    "dilation": ("dilation",),
-    "groups": ("groups",),
-    "output_padding": ("output_padding",),
-    "ceil_mode": ("ceil_mode",),
-    "count_include_pad": ("count_include_pad",),
-    "bias": ("bias", "use_bias", "has_bias"),
-}
-_WEIGHT_NAMES = ("W", "w", "weight", "weights", "kernel", "kernels", "filters", "K")
-_BIAS_NAMES = ("b", "bias", "biases", "B")
+def _classes() -> dict[str, type[Convention]]:
+    from convarith.bridges.verify.layer_classes import ClassConvention
+
+    return {"functional": Functional, "cs231n": CS231n, "coursera": Coursera, "d2l": D2L,
+            "class": ClassConvention}
 
 
-class ClassConvention(Convention):
-    """A class built with its ``__init__`` arguments; ``forward(x)``, ``backward(dout)``."""
-
-    name = "class"
-    title = "class with forward/backward"
-
-    def __init__(self, layer: str, forward: Any, backward: Any = None) -> None:
-        super().__init__(layer, forward, backward)
-        self.cls = forward
-        self.backward = getattr(forward, "backward", None) if backward is None else backward
-
-    def _init_arguments(self, case: LayerCase) -> dict[str, Any]:
-        values: dict[str, Any] = {
-            "in_channels": case.in_channels, "out_channels": case.out_channels,
-            "kernel_size": _pair(case.kernel_size), "stride": _pair(case.stride),
-            "padding": _pair(case.padding), "dilation": _pair(case.dilation),
-            "groups": case.groups, "output_padding": _pair(case.output_padding),
-            "ceil_mode": case.ceil_mode, "count_include_pad": case.count_include_pad,
-            "bias": case.bias,
-        }
-        defaults = {"stride": 1, "padding": 0, "dilation": 1, "groups": 1,
-                    "output_padding": 0, "ceil_mode": False, "count_include_pad": True,
-                    "bias": True}
-        if self.layer in ("max_pool2d", "avg_pool2d"):
-            values["stride"] = _pair(case.stride)
-            for key in ("in_channels", "out_channels", "groups", "output_padding", "bias"):
-                values.pop(key)
-        try:
-            signature = inspect.signature(self.cls.__init__)
-        except (TypeError, ValueError):
-            signature = None
-        arguments: dict[str, Any] = {}
-        used: set[str] = set()
-        for key, value in values.items():
-            name = _alias(self.params, *_CLASS_ALIASES[key])
-            if name is None or name in used:
-                if key in defaults and value != defaults[key]:
-                    raise Inexpressible(f"{self.cls.__name__}() takes no {key} argument")
-                continue
-            used.add(name)
-            arguments[name] = value
-        if signature is not None:
-            for name, parameter in list(signature.parameters.items())[1:]:
-                if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-                    continue
-                if parameter.default is parameter.empty and name not in arguments:
-                    raise BadReturn(f"{self.cls.__name__}() needs an argument {name!r} the "
-                                    "bench cannot fill (name the usual ones: in_channels, "
-                                    "out_channels, kernel_size, stride, padding)")
-        return arguments
-
-    def base(self) -> LayerCase:
-        return BASE[self.layer]
-
-    def pair_features(self) -> tuple[str, ...]:
-        return ("stride_hw", "padding_hw", "rect_kernel")
-
-    def limit(self, case: LayerCase) -> str | None:
-        try:
-            self._init_arguments(case)
-        except Inexpressible as reason:
-            return str(reason)
-        except BadReturn:
-            return None
-        return None
-
-    def forward_call(self, case, x, w, b):  # type: ignore[no-untyped-def]
-        def build_and_run(x: Any) -> Any:
-            layer = self.cls(**self._init_arguments(case))
-            if w is not None:
-                _set_array(layer, w, _WEIGHT_NAMES, "weight")
-            if b is not None:
-                _set_array(layer, b, _BIAS_NAMES, "bias")
-            return layer, layer.forward(x)
-
-        return build_and_run, (x,), {}
-
-    def read_forward(self, value: Any, case: LayerCase) -> tuple[np.ndarray, Any]:
-        layer, out = value
-        return as_array(out, "forward's output"), layer
-
-    def backward_call(self, case, dy, state, x, w, b):  # type: ignore[no-untyped-def]
-        if not hasattr(state, "backward"):
-            raise Inexpressible(f"{self.cls.__name__} has no backward method")
-
-        def run(dy: Any) -> Any:
-            return state, state.backward(dy)
-
-        return run, (dy,), {}
-
-    def read_backward(self, value: Any, case: LayerCase, state: Any) -> dict[str, Any]:
-        layer, dx = value
-        if isinstance(dx, (tuple, list)):
-            dx = dx[0]
-        grads: dict[str, Any] = {"dx": as_array(dx, "backward's result (dx)")}
-        if self.layer in ("conv2d", "conv_transpose2d"):
-            weight_name = _found_name(layer, _WEIGHT_NAMES, case.weight_shape())
-            grads["dw"] = _gradient(layer, weight_name, case.weight_shape(), "weight")
-            if case.bias:
-                bias_name = _found_name(layer, _BIAS_NAMES, None)
-                grads["db"] = _gradient(layer, bias_name, None, "bias")
-                if grads["db"] is not None:
-                    grads["db"] = grads["db"].reshape(-1)
-        return grads
-
-    def call_words(self, case: LayerCase, backward: bool = False) -> str:
-        try:
-            arguments = self._init_arguments(case)
-        except (Inexpressible, BadReturn):
-            arguments = {}
-        built = f"{self.cls.__name__}({', '.join(f'{k}={v!r}' for k, v in arguments.items())})"
-        return f"{built}.backward(dout)" if backward else f"{built}.forward(x)"
-
-
-def _containers(layer: Any) -> list[tuple[Any, str, Any]]:
-    """``(container, key, array)`` for the numpy arrays held by a layer object (its
-    attributes, and one level of dicts such as ``self.params``)."""
-    found: list[tuple[Any, str, Any]] = []
-    for key, value in vars(layer).items():
-        if isinstance(value, np.ndarray):
-            found.append((layer, key, value))
-        elif isinstance(value, dict):
-            found.extend((value, k, v) for k, v in value.items()
-                         if isinstance(k, str) and isinstance(v, np.ndarray))
-    return found
-
-
-def _found_name(layer: Any, names: tuple[str, ...], shape: Any) -> str | None:
-    for _, key, _ in _containers(layer):
-        if key in names:
-            return key
-    return None
-
-
-def _set_array(layer: Any, value: np.ndarray, names: tuple[str, ...], what: str) -> None:
-    """Put the bench's weight (or bias) where the layer keeps it, in the layer's own shape."""
-    candidates = [(c, k, v) for c, k, v in _containers(layer) if k in names]
-    for container, key, current in candidates:
-        if current.size == value.size:
-            new = value.reshape(current.shape).astype(np.float64)
-            if isinstance(container, dict):
-                container[key] = new
-            else:
-                setattr(container, key, new)
-            return
-    held = ", ".join(f"{k} {v.shape}" for _, k, v in _containers(layer)) or "no arrays"
-    raise BadReturn(f"the bench found no {what} of {value.size} values to set on "
-                    f"{type(layer).__name__} (it holds {held}); name it one of "
-                    f"{', '.join(names[:4])}")
-
-
-def _gradient(layer: Any, name: str | None, shape: Any, what: str) -> Any:
-    """The gradient a layer stored after backward: dW, grad_W, dweight, grads['W'], ..."""
-    if name is None:
-        return None
-    wanted = {f"d{name}", f"d{name.lower()}", f"grad_{name}", f"{name}_grad", f"d_{name}",
-              f"grad{name}", f"d{what}", f"grad_{what}", f"{what}_grad", f"d{what}s"}
-    for _, key, value in _containers(layer):
-        if key in wanted:
-            return value
-    grads = getattr(layer, "grads", None) or getattr(layer, "gradients", None)
-    if isinstance(grads, dict) and isinstance(grads.get(name), np.ndarray):
-        return grads[name]
-    raise BadReturn(f"after backward, {type(layer).__name__} holds no gradient of {name} "
-                    f"(looked for d{name}, grad_{name}, grads[{name!r}])")
-
-
-CLASSES: dict[str, type[Convention]] = {
-    "functional": Functional, "cs231n": CS231n, "coursera": Coursera, "d2l": D2L,
-    "class": ClassConvention,
-}
-assert tuple(CLASSES) == CONVENTIONS
+def convention_class(name: str) -> type[Convention]:
+    """The :class:`Convention` of a name of :data:`convarith.choices.CONVENTIONS`."""
+    classes = _classes()
+    assert tuple(classes) == CONVENTIONS
+    return classes[name]
 
 
 def backward_name(name: str) -> tuple[str, ...]:

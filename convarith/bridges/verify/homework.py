@@ -31,12 +31,12 @@ import numpy as np
 from convarith.bridges.loading import CALL_TIMEOUT, Loaded, call, describe_error, load, user_line
 from convarith.bridges.verify.cases import LayerCase, has_empty_window
 from convarith.bridges.verify.conventions import (
-    CLASSES,
     CONVENTIONS,
     BadReturn,
     Convention,
     Inexpressible,
     backward_name,
+    convention_class,
     detect,
     guess_layer,
 )
@@ -145,7 +145,7 @@ class HomeworkReport:
 
     def lines(self) -> list[str]:
         head = f"convarith verify: {self.target} as {self.layer}, " \
-               f"{CLASSES[self.convention].title} convention"
+               f"{convention_class(self.convention).title} convention"
         out = [head]
         if self.backward_name:
             how = " (found beside it)" if self.backward_found else ""
@@ -535,7 +535,7 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
     if path is None:
         try:
             path = inspect.getsourcefile(function)
-        except TypeError:
+        except (TypeError, OSError):
             path = None
     if layer is None:
         guessed = guess_layer(name)
@@ -560,7 +560,7 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
         backward = _load_backward(backward, function)
     elif backward is False:
         backward = None
-    adapter = CLASSES[convention](layer, function, backward or None)
+    adapter = convention_class(convention)(layer, function, backward or None)
     if convention == "class" and backward is False:
         adapter.backward = None
     from convarith.bridges.verify.features import parse_required
