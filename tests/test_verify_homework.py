@@ -174,6 +174,9 @@ def test_sys_exit_and_keyboard_interrupt_in_a_call_are_findings_not_exits():
     ("d2l_layers.py:corr2d", None,
      ["batch", "bias", "channels", "dilation", "groups", "padding", "padding_hw", "stride",
       "stride_hw", "uncovered"]),
+    ("d2l_layers.py:corr2d_multi_in_out", None,
+     ["batch", "bias", "dilation", "groups", "padding", "padding_hw", "stride", "stride_hw",
+      "uncovered"]),
     ("d2l_layers.py:pool2d", "avg_pool2d",
      ["batch", "ceil_mode", "channels", "count_include_pad", "padding", "padding_hw", "stride",
       "stride_hw", "uncovered"]),
@@ -189,6 +192,42 @@ def test_correct_layers_of_every_convention_pass_with_their_limits(target, layer
     assert only(report, UNSUPPORTED) == unsupported
     assert report.ok, str(report)
     assert all(search.cases > 0 and search.failure is None for search in report.searches)
+
+
+class ParamsDictConv:
+    """A class keeping its arrays in dicts (``params``, ``grads``) and its bias as a column."""
+
+    def __init__(self, num_filters, filter_size, in_channels, stride=1, pad=0):
+        import numpy as np
+
+        self.stride, self.pad = stride, pad
+        self.params = {"W": np.zeros((num_filters, in_channels, filter_size, filter_size)),
+                       "b": np.zeros((num_filters, 1))}
+        self.grads = {}
+
+    def forward(self, x):
+        from convarith.scratch.conv import conv
+
+        self.x = x
+        return conv(x, self.params["W"], self.params["b"].ravel(), self.stride, self.pad)
+
+    def backward(self, dout):
+        from convarith.scratch.conv import conv_backward
+
+        dx, dw, db = conv_backward(dout, self.x, self.params["W"], stride=self.stride,
+                                   padding=self.pad)
+        self.grads = {"W": dw, "b": db.reshape(-1, 1)}
+        return dx
+
+
+def test_a_class_with_params_and_grads_dicts_is_built_set_and_read():
+    report = check(ParamsDictConv, layer="conv2d", **FAST)
+    assert report.convention == "class" and report.backward_name == "ParamsDictConv.backward"
+    assert only(report, WRONG) == only(report, WRONG, "backward") == []
+    assert report.cell("channels", "backward").status == SUPPORTED
+    # filter_size is one int: a non-square kernel is declined, not failed
+    assert report.cell("rect_kernel").status == UNSUPPORTED
+    assert report.ok
 
 
 def test_d2l_written_with_torch_returns_float32_and_passes():
@@ -224,7 +263,10 @@ def test_each_probe_uses_its_feature_and_only_what_it_needs(layer):
 
 
 def test_search_finds_and_shrinks_a_bug_the_single_feature_probes_miss():
-    report = check("ceil_window_in_padding.py:max_pool2d", examples=200)
+    from hypothesis import settings
+
+    # as many cases as the test profile allows ("ci": 100, "thorough": 2,000)
+    report = check("ceil_window_in_padding.py:max_pool2d", examples=settings().max_examples)
     assert only(report, WRONG) == []  # ceil mode alone (no padding) is right
     failure = report.searches[0].failure
     assert failure is not None and failure.status == WRONG
@@ -236,7 +278,8 @@ def test_search_finds_and_shrinks_a_bug_the_single_feature_probes_miss():
     assert case.input_shape[:2] == (1, 1)  # shrunk
     assert "smallest failing case after" in str(report)
     assert "reproduce: convarith verify --impl ceil_window_in_padding.py:max_pool2d " \
-        "--layer max_pool2d --convention functional --seed 0 --examples 200" in str(report)
+        f"--layer max_pool2d --convention functional --seed 0 --examples {report.examples}" \
+        in str(report)
 
 
 def test_required_features_make_an_unsupported_one_fail():

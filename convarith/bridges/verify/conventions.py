@@ -94,7 +94,7 @@ def detect(function: Any) -> str:
     if "hparameters" in names or "hparams" in names:
         return "coursera"
     name = getattr(function, "__name__", "")
-    if name in ("corr2d", "pool2d") or names[:2] in (["x", "k"],) or \
+    if name in ("corr2d", "pool2d", "corr2d_multi_in_out") or names[:2] in (["x", "k"],) or \
             (len(names) >= 2 and names[1] == "pool_size" and "mode" in names):
         return "d2l"
     return "functional"
@@ -449,18 +449,26 @@ class Coursera(Convention):
 
 
 class D2L(Convention):
-    """``corr2d(X, K)`` and ``pool2d(X, pool_size, mode)``: one 2-D image, stride 1."""
+    """``corr2d(X, K)`` and ``pool2d(X, pool_size, mode)``: one 2-D image, stride 1;
+    ``corr2d_multi_in_out(X, K)``: ``X`` of ``(C_in, H, W)``, ``K`` of ``(C_out, C_in, h, w)``."""
 
     name = "d2l"
     title = "d2l"
     layers = ("conv2d", "max_pool2d", "avg_pool2d")
+
+    def _channels(self) -> bool:
+        return self.layer == "conv2d" and self.forward.__name__.endswith("multi_in_out")
 
     def base(self) -> LayerCase:
         return replace(BASE[self.layer], bias=False)
 
     def limit(self, case: LayerCase) -> str | None:
         function = self.forward.__name__
-        if case.input_shape[:2] != (1, 1) or (self.layer == "conv2d" and case.out_channels > 1):
+        if self._channels():
+            if case.input_shape[0] != 1:
+                return f"{function} takes one image (no batch)"
+        elif case.input_shape[:2] != (1, 1) or (self.layer == "conv2d"
+                                                and case.out_channels > 1):
             return f"{function} takes one 2-D image (no batch, no channels)"
         if any(s > 1 for s in case.stride):
             return f"{function} has no stride (it is 1)"
@@ -477,6 +485,8 @@ class D2L(Convention):
         return None
 
     def forward_call(self, case, x, w, b):  # type: ignore[no-untyped-def]
+        if self._channels():
+            return self.forward, (x[0].copy(), w.copy()), {}
         if self.layer == "conv2d":
             return self.forward, (x[0, 0].copy(), w[0, 0].copy()), {}
         mode = "max" if self.layer == "max_pool2d" else "avg"
@@ -484,9 +494,10 @@ class D2L(Convention):
 
     def read_forward(self, value: Any, case: LayerCase) -> tuple[np.ndarray, Any]:
         out = as_array(value, "Y")
-        if out.ndim != 2:
-            raise BadReturn(f"Y has shape {out.shape}, not a 2-D array")
-        return out[None, None], None
+        axes = 3 if self._channels() else 2
+        if out.ndim != axes:
+            raise BadReturn(f"Y has shape {out.shape}, not a {axes}-D array")
+        return (out[None] if axes == 3 else out[None, None]), None
 
     def backward_call(self, case, dy, state, x, w, b):  # type: ignore[no-untyped-def]
         raise Inexpressible("the d2l convention has no backward function")

@@ -24,3 +24,8 @@ def pool2d(X, pool_size, mode="max"):
             elif mode == "avg":
                 Y[i, j] = X[i:i + p_h, j:j + p_w].mean()
     return Y
+
+
+def corr2d_multi_in_out(X, K):
+    """X: (C_in, H, W), K: (C_out, C_in, h, w): each output channel sums over the inputs."""
+    return np.stack([sum(corr2d(x, k) for x, k in zip(X, K_out)) for K_out in K])
