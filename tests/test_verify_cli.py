@@ -178,3 +178,11 @@ def test_help_lists_every_layer_kind_and_the_example():
     assert "transposed_identities" in result.output
     assert "convarith verify --impl mylayers:my_conv2d --layer conv2d" in result.output
     assert "--require" in result.output and "--convention" in result.output
+
+
+def test_forward_only_leaves_the_backward_out():
+    target = "convarith/bridges/verify/examples/numpy_cnn.py:MaxPool2D"
+    result = invoke("verify", "--impl", target, "--forward-only", "--examples", "5")
+    assert result.exit_code == 0, result.output
+    assert "\nbackward:" not in result.output and "backward pass" not in result.output
+    assert re.search(r"^  feature +forward$", result.output, re.M)

@@ -519,11 +519,13 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
     ``function`` is a function or a class, or a ``FILE.py:NAME`` / ``module:NAME`` string;
     ``layer`` one of conv2d, conv_transpose2d, max_pool2d, avg_pool2d (read from the name
     when left out); ``convention`` one of functional, cs231n, coursera, d2l, class (read from
-    the signature when left out); ``backward`` the backward function (found beside the
-    forward when left out; ``False`` for none); ``require`` features the layer must support.
+    the signature when left out); ``backward`` the backward function or its name (found
+    beside the forward when left out; ``False`` for none); ``require`` features the layer
+    must support; ``timeout`` the seconds one call may take.
     """
-    printed = ""
-    path = None
+    from convarith.bridges.verify.features import parse_required
+
+    printed, path = "", None
     if isinstance(function, str):
         loaded = load(function, example="layers.py:conv_forward_naive")
         target, function, printed, path = function, loaded.value, loaded.printed, loaded.path
@@ -532,11 +534,34 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
                              "not a function or a class.")
     name = getattr(function, "__name__", "function")
     target = target or name
-    if path is None:
-        try:
-            path = inspect.getsourcefile(function)
-        except (TypeError, OSError):
-            path = None
+    layer = _layer(layer, name, target)
+    convention = convention or detect(function)
+    if convention not in CONVENTIONS:
+        raise ConvArithError(f"Error checking {target}: convention {convention!r} is not "
+                             f"known. Use one of {', '.join(CONVENTIONS)}.")
+    backward_function, found = _backward(backward, function, convention)
+    adapter = convention_class(convention)(layer, function, backward_function)
+    if backward is False:
+        adapter.backward = None  # a class's own backward too
+    required = parse_required(require if isinstance(require, str) else ",".join(require), layer)
+    bench = _Bench(adapter, timeout=timeout, path=path or _source_file(function))
+    backward_label = None
+    if adapter.backward is not None:
+        backward_label = f"{name}.backward" if convention == "class" else \
+            getattr(adapter.backward, "__name__", "backward")
+    report = HomeworkReport(target, layer, convention, name, backward_label, required=required,
+                            seed=seed, examples=examples, backward_found=found)
+    directions = ["forward"] + (["backward"] if adapter.backward is not None else [])
+    with _one_torch_thread(), _no_storage_here():
+        report.rows = card(bench, layer, directions)
+        for direction in directions:
+            report.searches.append(_search_direction(bench, report, direction, name,
+                                                     examples=examples, seed=seed))
+    report.printed = printed + "".join(bench.printed)
+    return report
+
+
+def _layer(layer: str | None, name: str, target: str) -> str:
     if layer is None:
         guessed = guess_layer(name)
         if len(guessed) != 1:
@@ -547,60 +572,47 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
     if layer not in HOMEWORK_LAYERS:
         raise ConvArithError(f"Error checking {target}: layer {layer!r} cannot be checked. "
                              f"Use one of {', '.join(HOMEWORK_LAYERS)}.")
-    convention = convention or detect(function)
-    if convention not in CONVENTIONS:
-        raise ConvArithError(f"Error checking {target}: convention {convention!r} is not "
-                             f"known. Use one of {', '.join(CONVENTIONS)}.")
-    found_beside = False
-    if backward is None:
-        backward, found_beside = _find_backward(function, convention), True
-        if backward is None:
-            found_beside = False
-    elif isinstance(backward, str):
-        backward = _load_backward(backward, function)
-    elif backward is False:
-        backward = None
-    adapter = convention_class(convention)(layer, function, backward or None)
-    if convention == "class" and backward is False:
-        adapter.backward = None
-    from convarith.bridges.verify.features import parse_required
+    return layer
 
-    required = parse_required(require, layer) if isinstance(require, str) else \
-        parse_required(",".join(require), layer)
-    bench = _Bench(adapter, timeout=timeout, path=path)
-    directions = ["forward"] + (["backward"] if adapter.backward is not None else [])
-    backward_label = None
-    if adapter.backward is not None:
-        backward_label = getattr(adapter.backward, "__name__", "backward")
-        if convention == "class":
-            backward_label = f"{name}.backward"
-    report = HomeworkReport(target, layer, convention, name, backward_label,
-                            required=required, seed=seed, examples=examples,
-                            backward_found=found_beside and convention != "class")
-    with _one_torch_thread(), _no_storage_here():
-        report.rows = card(bench, layer, directions)
-        for index, direction in enumerate(directions):
-            cells = [row.forward if index == 0 else row.backward for row in report.rows]
-            basic = cells[0]
-            allowed = {row.feature for row, cell in zip(report.rows, cells)
-                       if row.feature != "basic" and cell is not None
-                       and cell.status == SUPPORTED}
-            if direction == "backward":  # the backward runs on the forward's cache
-                allowed &= {row.feature for row in report.rows if row.forward.status ==
-                            SUPPORTED}
-            if bench.hangs >= MAX_HANGS:
-                report.searches.append(Search(direction, tuple(sorted(allowed)), skipped=(
-                    f"your {name} hung {bench.hangs} times")))
-                continue
-            if basic is None or basic.status != SUPPORTED:
-                report.searches.append(Search(direction, tuple(sorted(allowed)), skipped=(
-                    "the basic case is not supported" if basic is None or basic.status !=
-                    WRONG else "the basic case is wrong (see the findings)")))
-                continue
-            report.searches.append(search(bench, layer, direction, allowed,
-                                          examples=examples, seed=seed))
-    report.printed = printed + "".join(bench.printed)
-    return report
+
+def _backward(backward: Any, forward: Any, convention: str) -> tuple[Any, bool]:
+    """``(the backward function or None, whether it was found beside the forward)``."""
+    if backward is False:
+        return None, False
+    if isinstance(backward, str):
+        return _load_backward(backward, forward), False
+    if backward is not None:
+        return backward, False
+    found = _find_backward(forward, convention)
+    return found, found is not None and convention != "class"
+
+
+def _source_file(function: Any) -> str | None:
+    try:
+        return inspect.getsourcefile(function)
+    except (TypeError, OSError):
+        return None
+
+
+def _search_direction(bench: _Bench, report: HomeworkReport, direction: str, name: str, *,
+                      examples: int, seed: int) -> Search:
+    """The search of one direction, inside what the card found supported."""
+    def cell(row: Row) -> Cell | None:
+        return row.forward if direction == "forward" else row.backward
+
+    allowed = {row.feature for row in report.rows[1:]
+               if (c := cell(row)) is not None and c.status == SUPPORTED}
+    if direction == "backward":  # the backward runs on the forward's cache
+        allowed &= {row.feature for row in report.rows if row.forward.status == SUPPORTED}
+    basic = cell(report.rows[0])
+    if bench.hangs >= MAX_HANGS:
+        return Search(direction, tuple(sorted(allowed)),
+                      skipped=f"your {name} hung {bench.hangs} times")
+    if basic is None or basic.status != SUPPORTED:
+        why = "wrong (see the findings)" if basic is not None and basic.status == WRONG \
+            else "not supported"
+        return Search(direction, tuple(sorted(allowed)), skipped=f"the basic case is {why}")
+    return search(bench, report.layer, direction, allowed, examples=examples, seed=seed)
 
 
 @contextmanager
