@@ -24,10 +24,11 @@ from typing import Any
 from hypothesis import strategies as st
 
 from convarith.bridges.verify.cases import LayerCase, expected_shape
+from convarith.choices import IMPL_LAYERS
 from convarith.errors import ConvArithError
 
 #: The layers a homework function can be checked as (2-D, as assignments write them).
-HOMEWORK_LAYERS = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d")
+HOMEWORK_LAYERS = IMPL_LAYERS
 
 #: The smallest case of each layer: one image, one channel, stride 1, no padding.
 BASE: dict[str, LayerCase] = {
@@ -160,8 +161,7 @@ def uses(case: LayerCase, layer: str, base: LayerCase | None = None) -> tuple[st
 def parse_required(text: str, layer: str) -> tuple[str, ...]:
     """``--require stride,padding`` as feature names, checked against the layer's features.
 
-    >>> parse_required("stride, per-axis padding".replace("per-axis padding", "padding-hw"),
-    ...                "conv2d")
+    >>> parse_required("stride, padding-hw", "conv2d")
     ('stride', 'padding_hw')
     """
     names = tuple(word.strip().replace("-", "_") for word in text.split(",") if word.strip())
