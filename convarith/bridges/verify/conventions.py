@@ -275,6 +275,11 @@ class Functional(Convention):
     def forward_call(self, case, x, w, b):  # type: ignore[no-untyped-def]
         return self.forward, self._positional(case, x, w, b), self._keywords(case)
 
+    def read_forward(self, value: Any, case: LayerCase) -> tuple[np.ndarray, Any]:
+        if isinstance(value, tuple) and len(value) == 2 and not np.isscalar(value[1]):
+            return as_array(value[0], "the output"), value[1]  # (out, cache), CS231n-like
+        return as_array(value, "the output"), None
+
     def backward_call(self, case, dy, state, x, w, b):  # type: ignore[no-untyped-def]
         return self.backward, (dy, *self._positional(case, x, w, b)), self._keywords(case)
 
