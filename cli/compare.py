@@ -41,7 +41,7 @@ def compare(input_size: object, hidden: int, outputs: int, kernel_size: int,
         raise ConvArithError(
             f"--input {show(input_size)} is not an image. Write CxHxW or HxW, e.g. 1x28x28.")
     c = dense_vs_conv(shape, hidden=hidden, outputs=outputs, kernel_size=kernel_size,
-                      filters=filters)
+                      out_channels=filters)
     rows = [
         ("", c.dense.name, c.conv.name),
         ("weights", c.dense.formula, c.conv.formula),

@@ -7,7 +7,8 @@ from typing import Any
 import click
 
 from convarith.choices import PARAM_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith.cli import options
+from convarith.cli.types import show
 from convarith.errors import ConvArithError
 
 
@@ -15,16 +16,15 @@ from convarith.errors import ConvArithError
 @click.argument("kind", type=click.Choice(PARAM_KINDS))
 @click.option("--in-channels", type=click.IntRange(min=1), help="conv/transposed: C_in.")
 @click.option("--out-channels", type=click.IntRange(min=1), help="conv/transposed: C_out.")
-@click.option("--kernel", "kernel_size", type=SIZE, help="conv/transposed: kernel (3 = 3x3).")
+@options.kernel_size("conv/transposed: kernel (3 = 3x3).")
 @click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--in-features", type=click.IntRange(min=1), help="linear: inputs.")
 @click.option("--out-features", type=click.IntRange(min=1), help="linear: outputs.")
 @click.option("--bias/--no-bias", default=True, show_default=True)
-@click.option("--input", "input_size", type=SIZE,
-              help="Spatial input size (224 = 224x224) for MACs; omit for parameters only.")
-@click.option("--stride", type=SIZE, default="1", show_default=True)
-@click.option("--padding", type=PADDING, default="0", show_default=True)
-@click.option("--dilation", type=SIZE, default="1", show_default=True)
+@options.input_size("Spatial input size (224 = 224x224) for MACs; omit for parameters only.")
+@options.stride(None, default="1", show_default=True)
+@options.padding(None, show_default=True)
+@options.dilation(None, show_default=True)
 def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_size: Any,
            groups: int, in_features: int | None, out_features: int | None, bias: bool,
            input_size: Any, stride: Any, padding: Any, dilation: Any) -> None:
@@ -40,47 +40,28 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
       convarith params transposed --in-channels 16 --out-channels 8 --kernel 4 --input 8 --stride 2
       convarith params linear --in-features 9216 --out-features 4096
     """
-    from convarith.formulas import counting, output_size
+    from convarith.formulas import counting
 
     if kind == "linear":
         if in_features is None or out_features is None:
             raise ConvArithError("linear needs --in-features and --out-features, e.g. 9216 4096.")
-        total = counting.linear_params(in_features, out_features, bias=bias)
-        click.echo(f"{total}")
-        click.echo(f"weights {in_features * out_features:,} + biases "
-                   f"{out_features if bias else 0:,} = {total:,} parameters")
-        macs = counting.linear_macs(in_features, out_features)
-        _report_macs(macs, out_features if bias else 0)
-        return
-    if in_channels is None or out_channels is None or kernel_size is None:
-        raise ConvArithError(
-            f"{kind} needs --in-channels, --out-channels and --kernel, e.g. 3 96 11.")
-    dims = len(input_size) if isinstance(input_size, tuple) else (
-        len(kernel_size) if isinstance(kernel_size, tuple) else 2)
-    count = counting.conv_params if kind == "conv" else counting.conv_transpose_params
-    total = count(in_channels, out_channels, kernel_size, groups=groups, bias=bias, dims=dims)
-    weights = count(in_channels, out_channels, kernel_size, groups=groups, bias=False, dims=dims)
-    click.echo(f"{total}")
-    click.echo(f"weights {weights:,} + biases {total - weights:,} = {total:,} parameters")
-    if input_size is None:
-        return
-    spatial = input_size if isinstance(input_size, tuple) else (input_size,) * dims
-    if kind == "conv":
-        out = output_size.conv_output_size(spatial, kernel_size, stride=stride,
-                                           padding=padding, dilation=dilation)
-        macs = counting.conv_macs(spatial, in_channels, out_channels, kernel_size,
-                                  stride=stride, padding=padding, dilation=dilation,
-                                  groups=groups)
+        counts = counting.linear_count(in_features, out_features, bias=bias)
     else:
-        out = output_size.conv_transpose_output_size(spatial, kernel_size, stride=stride,
-                                                     padding=padding, dilation=dilation)
-        macs = counting.conv_transpose_macs(spatial, in_channels, out_channels, kernel_size,
-                                            groups=groups)
-    positions = 1
-    for o in out:
-        positions *= o
-    click.echo(f"output {out_channels}x{show(out)}")
-    _report_macs(macs, positions * out_channels if bias else 0)
+        if in_channels is None or out_channels is None or kernel_size is None:
+            raise ConvArithError(
+                f"{kind} needs --in-channels, --out-channels and --kernel, e.g. 3 96 11.")
+        counts = counting.conv_count(in_channels, out_channels, kernel_size,
+                                     transposed=kind == "transposed", input_size=input_size,
+                                     stride=stride, padding=padding, dilation=dilation,
+                                     groups=groups, bias=bias)
+    click.echo(f"{counts.params}")
+    click.echo(f"weights {counts.weights:,} + biases {counts.biases:,} = {counts.params:,} "
+               "parameters")
+    if counts.macs is None:
+        return
+    if counts.output is not None:
+        click.echo(f"output {out_channels}x{show(counts.output)}")
+    _report_macs(counts.macs, counts.bias_adds)
 
 
 def _report_macs(macs: int, bias_adds: int) -> None:

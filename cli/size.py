@@ -6,8 +6,10 @@ from typing import Any
 
 import click
 
-from convarith.choices import POOL_KINDS, SIZE_KINDS
-from convarith.cli.types import PADDING, SIZE, show
+from convarith import kinds
+from convarith.choices import SIZE_KINDS
+from convarith.cli import options
+from convarith.cli.types import SIZE, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -15,17 +17,16 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(SIZE_KINDS))
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).")
-@click.option("--kernel", "kernel_size", type=SIZE, help="Kernel size (not for adaptive).")
-@click.option("--stride", type=SIZE, help="Stride [conv: 1, pool: the kernel size].")
-@click.option("--padding", type=PADDING, default="0",
-              help="Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
-@click.option("--dilation", type=SIZE, default="1", help="Dilation.")
-@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding.")
-@click.option("--ceil-mode", is_flag=True, help="Pool: round up (PyTorch's ceil_mode).")
-@click.option("--pool", "pool_kind", type=click.Choice(POOL_KINDS), default="max",
-              show_default=True, help="Pool: max or average pooling (AvgPool has no dilation).")
+@options.input_size("Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).",
+                     required=True)
+@options.kernel_size("Kernel size (not for adaptive).")
+@options.stride("Stride [conv: 1, pool: the kernel size].")
+@options.padding("Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@options.dilation()
+@options.output_padding()
+@options.ceil_mode()
+@options.pool_kind("Pool: max, average or power-average (LPPool: no padding, no dilation) "
+                   "pooling.")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")
@@ -80,39 +81,35 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
     if stride is not None or kind != "pool":
         arguments["stride"] = 1 if stride is None else stride
-    compute, explainer = {
-        "conv": (formulas.conv_output_size, "explain_conv"),
-        "transposed": (formulas.conv_transpose_output_size, "explain_conv_transpose"),
-        "pool": (formulas.pool_output_size, "explain_pool"),
-    }[kind]
+    # the layer kind (convarith.kinds) of the family asked for
+    layer = {"conv": "conv", "transposed": "conv_transpose", "pool": f"{pool_kind}_pool"}[kind]
+    compute = kinds.get(layer).formula
     if kind == "conv":
         arguments["strict"] = strict
     if kind == "transposed":
         arguments["output_padding"] = output_padding
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
-    result = compute(input_size, **arguments, **({"kind": pool_kind} if kind == "pool" else {}))
+    result = compute(input_size, **arguments)
     if symbolic:
         _print_symbolic(compute, input_size, arguments, latex)
     else:
         channels = f"{out_channels}x" if out_channels is not None else ""
         click.echo(channels + show(result))
     if in_channels is not None and out_channels is not None:
-        from convarith.formulas.counting import conv_params
+        from convarith.formulas.counting import conv_count
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
-        weights = conv_params(in_channels, out_channels, kernel_size, bias=False, dims=dims)
-        total = conv_params(in_channels, out_channels, kernel_size, dims=dims)
         kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
-        click.echo(f"parameters: {total:,} ({out_channels} filters of "
-                   f"{in_channels}x{show(kernel)}: {weights:,} weights + "
-                   f"{out_channels} biases)")
+        counts = conv_count(in_channels, out_channels, kernel)
+        click.echo(f"parameters: {counts.params:,} ({out_channels} filters of "
+                   f"{in_channels}x{show(kernel)}: {counts.weights:,} weights + "
+                   f"{counts.biases} biases)")
     if explain or (latex and not symbolic):
         from convarith.formulas import explain as explaining
 
         arguments.pop("strict", None)
-        derivations = getattr(explaining, explainer)(input_size, **arguments)
-        for derivation in derivations if isinstance(derivations, list) else [derivations]:
+        for derivation in explaining.derivations(layer, input_size, **arguments):
             click.echo(derivation.latex() if latex else derivation.text())
 
 

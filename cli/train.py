@@ -125,7 +125,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
 
     from convarith.train import distributed
     from convarith.train.loop import Diverged, TrainConfig
-    from convarith.train.run import RunSpec, defaults, final_line, run, sweep
+    from convarith.train.run import RunSpec, defaults, final_line, no_better_than_chance, run, sweep
 
     folder = Path(out or f"runs/{model}-{dataset}")
     rates = _numbers(lr_sweep, float, "--lr-sweep")
@@ -187,7 +187,7 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
                         accuracy = entry["history"][-1]["test_accuracy"]
                         state = f"test accuracy {100 * accuracy:.2f}%"
                         classes = len(spec.classes) if spec.classes else 10
-                        if accuracy < 1.5 / classes:
+                        if no_better_than_chance(accuracy, classes):
                             state += " (no better than chance: the network did not learn)"
                     click.echo(f"lr={entry['lr']:g}: {state}")
                 click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")

@@ -6,8 +6,11 @@ the tests iterate over them, so a new choice is added here and nowhere else.
 
 from __future__ import annotations
 
-#: Layer kinds of ``convarith size``.
-SIZE_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "adaptive")
+from convarith import kinds
+
+#: Layer kinds of ``convarith size``: the families of the sized layer kinds.
+SIZE_KINDS: tuple[str, ...] = tuple(dict.fromkeys(
+    k.family for k in kinds.KINDS.values() if k.sized and not k.functional_only))
 
 #: Named padding modes of a convolution. "valid" and "same" are PyTorch's; "full" pads
 #: d(k-1) on each side (Dumoulin & Visin, arXiv:1603.07285, section 2.2.3).
@@ -31,19 +34,12 @@ DTYPE_BYTES: dict[str, int] = {
 #: Layer kinds of the receptive-field notation ``"conv k=3 s=1 p=1; pool k=2 s=2"``.
 RF_KINDS: tuple[str, ...] = ("conv", "pool")
 
-#: Layers with an output size (names as in ``torch.nn.functional``): the formula core, torch
-#: and the scratch layers must agree on each.
-SIZED_LAYERS: tuple[str, ...] = (
-    "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool1d", "max_pool2d", "max_pool3d",
-    "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d",
-    "unfold",
-)
+#: Layers with an output size (names as in ``torch.nn.functional``) that the scratch package
+#: implements: the formula core, torch and the scratch layers must agree on each.
+SIZED_LAYERS: tuple[str, ...] = kinds.layer_names(lambda k: k.sized and k.scratch)
 
 #: Every layer the scratch package implements and ``convarith verify`` checks value by value.
-SCRATCH_LAYERS: tuple[str, ...] = (*SIZED_LAYERS, "linear", "relu", "tanh", "cross_entropy")
+SCRATCH_LAYERS: tuple[str, ...] = kinds.layer_names(lambda k: k.scratch)
 
 #: Layer kinds ``convarith verify --layer`` checks: the scratch layers, plus
 #: "receptive_field" (a random conv/pool stack measured by backpropagation) and
@@ -77,9 +73,10 @@ AUGMENTATIONS: tuple[str, ...] = ("crop", "flip", "lighting", "affine")
 #: File formats of the training plots.
 PLOT_FORMATS: tuple[str, ...] = ("png", "svg")
 
-#: Pooling kinds ``pool_output_size(kind=...)`` knows: PyTorch's MaxPool and AvgPool differ
-#: in one validity rule (AvgPool3d wants the unpadded input to hold the kernel).
-POOL_KINDS: tuple[str, ...] = ("max", "avg")
+#: Pooling kinds ``pool_output_size(kind=...)`` and ``convarith size pool --pool`` know: the
+#: short names of the sized "pool" kinds (max, avg, lp; their rules differ, see
+#: :func:`convarith.formulas.output_size.pool_arguments`).
+POOL_KINDS: tuple[str, ...] = tuple(k.short for k in kinds.of_family("pool", sized=True))
 
 #: Output formats of ``convarith table``.
 TABLE_FORMATS: tuple[str, ...] = ("terminal", "markdown", "latex", "csv", "json")
@@ -104,8 +101,8 @@ FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 #: Animations of ``convarith animate`` (Dumoulin & Visin's kinds, arXiv:1603.07285).
 ANIMATION_KINDS: tuple[str, ...] = ("conv", "transposed", "pool", "numerical")
 
-#: Pooling modes a figure can show.
-POOL_MODES: tuple[str, ...] = ("max", "avg")
+#: The pooling kinds (POOL_KINDS) a figure can show: LPPool has no scene.
+POOL_MODES: tuple[str, ...] = tuple(k for k in POOL_KINDS if k != "lp")
 
 #: Colour themes of the figures.
 THEMES: tuple[str, ...] = ("light", "dark")

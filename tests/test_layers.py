@@ -25,6 +25,7 @@ from convarith.specs.layers import (
     GlobalAvgPool,
     Linear,
     LocalResponseNorm,
+    LPPool,
     MaxPool,
     PartialConv,
     RBFOutput,
@@ -74,6 +75,8 @@ SPEC_CASES = [
     (MaxPool(3, stride=2, padding=1, ceil_mode=True, dilation=2), (4, 12, 11)),
     (AvgPool(2), (6, 28, 28)),
     (AvgPool(3, stride=2, padding=1, ceil_mode=True), (2, 8)),
+    (LPPool(2, 3, stride=2), (3, 9, 9)), (LPPool(1, 2, ceil_mode=True), (2, 7)),
+    (LPPool(3, (2, 1, 2)), (2, 4, 3, 5)),
     (AdaptiveAvgPool(6), (4, 13, 13)),
     (AdaptiveAvgPool((2, 3)), (4, 5, 7)),
     (GlobalAvgPool(), (5, 7, 7)),
@@ -198,10 +201,10 @@ def test_conv_connections_are_products_plus_one_bias_per_unit():
 
 
 def test_receptive_field_steps_carry_the_geometry():
-    step = Conv(96, 11, stride=4, padding=2).rf_layer()
+    step = Conv(96, 11, stride=4, padding=2).rf_layers((3, 224, 224))[0]
     assert (step.kind, step.k, step.s, step.p, step.d) == ("conv", 11, 4, 2, 1)
-    assert MaxPool(3, stride=2).rf_layer().s == 2
-    assert ReLU().rf_layer() is None
+    assert MaxPool(3, stride=2).rf_layers((1, 9, 9))[0].s == 2
+    assert ReLU().rf_layers((1, 9, 9)) is None
     assert Conv(4, (2, 3), padding=((1, 0), (2, 1))).rf_layers((1, 8, 8))[1].p == 2
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from convarith import conv_output_size, conv_params
@@ -40,7 +41,7 @@ def test_3x5x5_image_with_3_neurons_needs_225_weights():
 
 
 def test_sparse_connectivity_and_weight_sharing_as_counts():
-    c = dense_vs_conv((1, 28, 28), hidden=512, filters=32, kernel_size=3)
+    c = dense_vs_conv((1, 28, 28), hidden=512, out_channels=32, kernel_size=3)
     assert c.dense.per_unit == 784 and c.conv.per_unit == 9
     assert sharing_factor(c.dense) == 1
     assert sharing_factor(c.conv) == 26 * 26  # each weight is used at every position
@@ -78,3 +79,9 @@ def test_first_layer_claim_filter_times_stride():
     result = run("rf", "conv k=11 s=4 p=2; pool k=3 s=2", "--explain")
     assert ("The claim 'in the first layer the receptive field is the filter size times the "
             "stride' gives 44; the first layer sees exactly its kernel, 11.") in result.output
+
+
+def test_the_old_filters_keyword_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="use out_channels"):
+        old = dense_vs_conv((3, 100, 100), hidden=512, filters=16)
+    assert old == dense_vs_conv((3, 100, 100), hidden=512, out_channels=16)

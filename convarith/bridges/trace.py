@@ -33,6 +33,7 @@ from torch import nn
 
 from convarith.errors import ConvArithError
 from convarith.formulas.counting import activation_bytes
+from convarith.formulas.notation import show_size
 from convarith.specs import layers as L
 from convarith.specs.layers import Shape
 from convarith.specs.records import Record, spec_record
@@ -160,6 +161,9 @@ def spec_of(module: nn.Module) -> L.Layer | None:
     if isinstance(module, (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)):
         return L.AvgPool(_pair_or_int(module.kernel_size), stride=_pair_or_int(module.stride),
                          padding=_pair_or_int(module.padding), ceil_mode=module.ceil_mode)
+    if isinstance(module, (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)):
+        return L.LPPool(module.norm_type, _pair_or_int(module.kernel_size),
+                        stride=_pair_or_int(module.stride), ceil_mode=module.ceil_mode)
     if isinstance(module, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d, nn.AdaptiveAvgPool3d)):
         size = module.output_size
         if size is None or (isinstance(size, (tuple, list)) and None in size):
@@ -211,9 +215,6 @@ def _first_tensor(value: Any) -> torch.Tensor | None:
     return None
 
 
-def _show(shape: Shape) -> str:
-    return "x".join(str(x) for x in shape)
-
 
 def trace(model: nn.Module, input_shape: Shape, *, dtype: str = "float32",
           batch: int = 1) -> Traced:
@@ -239,10 +240,10 @@ def trace(model: nn.Module, input_shape: Shape, *, dtype: str = "float32",
         with torch.no_grad():
             meta(x)
     except (RuntimeError, ValueError, TypeError) as error:
-        last = f" after {calls[-1][0]} gave {_show(tuple(calls[-1][3].shape[1:]))}" if calls \
+        last = f" after {calls[-1][0]} gave {show_size(tuple(calls[-1][3].shape[1:]))}" if calls \
             else ""
         raise ConvArithError(
-            f"Error tracing {type(model).__name__} with input {_show(input_shape)}{last}: "
+            f"Error tracing {type(model).__name__} with input {show_size(input_shape)}{last}: "
             f"{' '.join(str(error).split())}. Check the input shape (C x H x W)."
         ) from None
     finally:
@@ -269,12 +270,12 @@ def trace(model: nn.Module, input_shape: Shape, *, dtype: str = "float32",
                 expected = spec.output_shape(i)
                 record = spec_record(spec, i, o, dtype=dtype, batch=batch, name=name)
             except ConvArithError as error:
-                mismatches.append(f"{name}: convarith rejects input {_show(i)} that torch "
+                mismatches.append(f"{name}: convarith rejects input {show_size(i)} that torch "
                                   f"accepts: {error}")
             else:
                 if expected != o:
-                    mismatches.append(f"{name}: torch gives {_show(o)}, convarith "
-                                      f"{_show(expected)}")
+                    mismatches.append(f"{name}: torch gives {show_size(o)}, convarith "
+                                      f"{show_size(expected)}")
                 if (params, buffers) != (record.params, record.buffers):
                     mismatches.append(f"{name}: torch has {params:,} parameters and "
                                       f"{buffers:,} buffers, convarith {record.params:,} and "

@@ -59,21 +59,31 @@ def dense_vs_conv(
     hidden: int,
     outputs: int = 1,
     kernel_size: int = 3,
-    filters: int = 32,
+    out_channels: int = 32,
     stride: int = 1,
     padding: int = 0,
+    filters: int | None = None,
 ) -> Comparison:
-    """Count a dense ``C*H*W -> hidden (-> outputs)`` network beside a ``filters``-filter
+    """Count a dense ``C*H*W -> hidden (-> outputs)`` network beside an ``out_channels``-filter
     ``kernel_size`` x ``kernel_size`` convolution on the same ``(C, H, W)`` input.
+
+    ``filters=`` is the old name of ``out_channels=`` (deprecated: torch's name is the rule).
 
     >>> c = dense_vs_conv((1, 1080, 1920), hidden=512)
     >>> c.dense.weights > 10**9
     True
-    >>> c = dense_vs_conv((3, 100, 100), hidden=512, filters=32)
+    >>> c = dense_vs_conv((3, 100, 100), hidden=512, out_channels=32)
     >>> c.conv.weights, c.conv.per_unit
     (864, 27)
     """
     context = "Error comparing dense and convolutional layers"
+    if filters is not None:
+        import warnings
+
+        warnings.warn("dense_vs_conv(filters=...) is deprecated; use out_channels=..., "
+                      "torch's name.", DeprecationWarning, stacklevel=2)
+        out_channels = filters
+    filters = out_channels
     if not (isinstance(input_shape, tuple) and len(input_shape) == 3):
         raise ConvArithError(
             f"{context}: input_shape={input_shape!r} is not (C, H, W). Give e.g. (1, 28, 28).")

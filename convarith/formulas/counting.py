@@ -18,12 +18,13 @@ Conventions, stated once:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from convarith.choices import DTYPE_BYTES
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import integer, ndim_of, per_dim
-from convarith.formulas.output_size import conv_output_size
+from convarith.formulas.output_size import conv_output_size, conv_transpose_output_size
 
 
 def _channels(in_channels: int, out_channels: int, groups: int, what: str) -> tuple[int, int, int]:
@@ -235,3 +236,69 @@ def activation_bytes(shape: Any, *, dtype: str = "float32", batch: int = 1) -> i
     context = "Error counting activation memory"
     size = math.prod(integer("shape", x, minimum=0, context=context) for x in dims)
     return size * DTYPE_BYTES[dtype] * integer("batch", batch, minimum=1, context=context)
+
+
+@dataclass(frozen=True)
+class LayerCount:
+    """What ``convarith params`` reports about one layer: parameters split into weights and
+    biases, and (given an input size) the output size, MACs and bias additions."""
+
+    params: int
+    weights: int
+    biases: int
+    output: tuple[int, ...] | None = None  # spatial output size (conv), None without input
+    macs: int | None = None
+    bias_adds: int = 0
+
+
+def linear_count(in_features: int, out_features: int, *, bias: bool = True) -> LayerCount:
+    """Parameters and MACs of ``nn.Linear``.
+
+    >>> linear_count(9216, 4096)
+    LayerCount(params=37752832, weights=37748736, biases=4096, output=None, macs=37748736, bias_adds=4096)
+    """
+    total = linear_params(in_features, out_features, bias=bias)
+    weights = linear_params(in_features, out_features, bias=False)
+    return LayerCount(total, weights, total - weights, None,
+                      linear_macs(in_features, out_features), total - weights)
+
+
+def conv_count(
+    in_channels: int,
+    out_channels: int,
+    kernel_size: Any,
+    *,
+    transposed: bool = False,
+    input_size: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+    bias: bool = True,
+) -> LayerCount:
+    """Parameters of a (transposed) convolution and, given ``input_size``, its output size and
+    MACs. An int ``input_size`` or kernel is square (2-D), as ``nn.Conv2d`` takes it.
+
+    >>> conv_count(3, 96, 11, input_size=224, stride=4, padding=2).macs
+    105415200
+    """
+    dims = len(input_size) if isinstance(input_size, (tuple, list)) else (
+        len(kernel_size) if isinstance(kernel_size, (tuple, list)) else 2)
+    count = conv_transpose_params if transposed else conv_params
+    total = count(in_channels, out_channels, kernel_size, groups=groups, bias=bias, dims=dims)
+    weights = count(in_channels, out_channels, kernel_size, groups=groups, bias=False, dims=dims)
+    if input_size is None:
+        return LayerCount(total, weights, total - weights)
+    spatial = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,) * dims
+    if transposed:
+        out = conv_transpose_output_size(spatial, kernel_size, stride=stride, padding=padding,
+                                         dilation=dilation)
+        macs = conv_transpose_macs(spatial, in_channels, out_channels, kernel_size,
+                                   groups=groups)
+    else:
+        out = conv_output_size(spatial, kernel_size, stride=stride, padding=padding,
+                               dilation=dilation)
+        macs = conv_macs(spatial, in_channels, out_channels, kernel_size, stride=stride,
+                         padding=padding, dilation=dilation, groups=groups)
+    bias_adds = math.prod(out) * out_channels if bias else 0
+    return LayerCount(total, weights, total - weights, tuple(out), macs, bias_adds)

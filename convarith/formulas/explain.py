@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -20,6 +22,7 @@ from convarith.formulas.output_size import (
     conv_transpose_output_size,
     effective_kernel,
     lost_axis,
+    pool_arguments,
     pool_axis,
     stretched_size,
     transposed_padding,
@@ -74,11 +77,8 @@ def _unicode_floor(text: str) -> str:
     for word, left, right in (("floor(", "⌊", "⌋"), ("ceil(", "⌈", "⌉")):
         while word in text:
             start = text.index(word)
-            depth, pos = 0, start + len(word) - 1
-            for pos in range(start + len(word) - 1, len(text)):
-                depth += {"(": 1, ")": -1}.get(text[pos], 0)
-                if depth == 0:
-                    break
+            pos = closing_bracket(text, start + len(word) - 1)
+            pos = len(text) - 1 if pos < 0 else pos
             text = text[:start] + left + text[start + len(word):pos] + right + text[pos + 1:]
     return text
 
@@ -115,10 +115,18 @@ def _require_numbers(a: Any) -> None:
             )
 
 
+def _one_or_list(derivations: tuple[Derivation, ...]) -> list[Derivation] | Derivation:
+    """The public ``explain_*`` convenience: one derivation alone, several as a list."""
+    return derivations[0] if len(derivations) == 1 else list(derivations)
+
+
 def explain_conv(
     input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
 ) -> list[Derivation] | Derivation:
     """How a convolution's output size comes about, with the lost-input note.
+
+    One derivation when every axis shares its numbers, else a list, one per axis
+    (:func:`derivations` always gives a tuple).
 
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
@@ -132,7 +140,7 @@ def explain_conv(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return _one_or_list(tuple(out))
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -184,14 +192,21 @@ def explain_pool(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
+    kind: str = "max",
 ) -> list[Derivation] | Derivation:
     """How a pooling layer's output size comes about (floor or ceil mode).
 
+    ``kind`` is "max", "avg" or "lp", with the rules of :func:`pool_output_size` (the same
+    normaliser, :func:`~convarith.formulas.output_size.pool_arguments`).
+
     >>> print(explain_pool(5, kernel_size=2, stride=2, padding=1, ceil_mode=True).line())
     ceil((5 + 2*1 - 2)/2) + 1 = ceil(5/2) + 1 = 3 + 1 = 4 - 1 = 3
+    >>> explain_pool(8, kernel_size=3, padding=((0, 2),))
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
     """
-    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
-                       padding, dilation, what="pooling")
+    a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
     for x, label in _axes(a):
@@ -200,7 +215,7 @@ def explain_pool(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return out[0] if len(out) == 1 else out
+    return _one_or_list(tuple(out))
 
 
 def explain_conv_transpose(
@@ -244,7 +259,36 @@ def explain_conv_transpose(
         )
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return out[0] if len(out) == 1 else out
+    return _one_or_list(tuple(out))
+
+
+#: The worked derivations of every kind that has one, each giving a tuple of them.
+EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
+                      and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
+def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any
+                ) -> tuple[Derivation, ...]:
+    """The derivations of the layer kind ``kind`` (a :mod:`convarith.kinds` name), always as
+    a tuple, one per distinct axis (the ``explain_*`` functions give one alone).
+
+    >>> len(derivations("conv", (5, 7), kernel_size=3))
+    2
+    >>> derivations("lp_pool", 7, kernel_size=2, ceil_mode=True)[0].result
+    4
+    """
+    return EXPLAIN[kind](input_size, kernel_size, **geometry)
+
+
+def _always_tuple(explain: Any, **fixed: Any) -> Any:
+    def explained(*args: Any, **kwargs: Any) -> tuple[Derivation, ...]:
+        out = explain(*args, **fixed, **kwargs)
+        return tuple(out) if isinstance(out, list) else (out,)
+    return explained
+
+
+EXPLAIN.add("conv", _always_tuple(explain_conv))
+EXPLAIN.add("conv_transpose", _always_tuple(explain_conv_transpose))
+for _kind in kinds.of_family("pool", sized=True):
+    EXPLAIN.add(_kind.name, _always_tuple(explain_pool, kind=_kind.short))
 
 
 def symbolic_formula(kind: str) -> Any:

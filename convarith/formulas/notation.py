@@ -5,6 +5,10 @@
 224
 >>> parse_size("3x224x224")
 (3, 224, 224)
+>>> parse_padding("1:2x0:1")
+((1, 2), (0, 1))
+>>> show_size((55, 55))
+'55x55'
 >>> parse_layers("conv k=11 s=4 p=2; pool k=3 s=2")
 [RFLayer(kind='conv', k=11, s=4, p=2, d=1, name='conv k=11 s=4 p=2'), RFLayer(kind='pool', k=3, s=2, p=0, d=1, name='pool k=3 s=2')]
 """
@@ -12,8 +16,9 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from convarith.choices import RF_KINDS
+from convarith.choices import PADDING_MODES, RF_KINDS
 from convarith.errors import ConvArithError
 from convarith.formulas.receptive import RFLayer
 
@@ -37,6 +42,63 @@ def parse_size(text: str) -> int | tuple[int, ...]:
         )
     numbers = tuple(int(x) for x in re.split(r"[x×,]", text.replace(" ", "")))
     return numbers[0] if len(numbers) == 1 else numbers
+
+
+def show_size(value: Any) -> str:
+    """A size as convarith writes it: ``55``, or ``55x55`` for one per axis (parse_size's
+    inverse).
+
+    >>> show_size(224), show_size((3, 224, 224))
+    ('224', '3x224x224')
+    """
+    if isinstance(value, (tuple, list)):
+        return "x".join(str(v) for v in value)
+    return str(value)
+
+
+def parse_padding(text: str) -> Any:
+    """``2``, ``1x2`` (per dimension), ``1:2`` (left:right), ``1:2x0:1`` or a padding mode.
+
+    >>> parse_padding("2"), parse_padding("1x2"), parse_padding("1:2"), parse_padding("same")
+    (2, (1, 2), ((1, 2),), 'same')
+    >>> parse_padding("1:")
+    ((1, 1),)
+    >>> parse_padding("a")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Could not read the padding 'a'. Write a number (2), one per dimension (1x2), left:right pairs (1:2x0:1) or one of valid, same, full.
+    """
+    if text in PADDING_MODES:
+        return text
+    parts = text.replace("×", "x").split("x")
+    try:
+        if any(":" in part for part in parts):
+            pairs = []
+            for part in parts:
+                left, _, right = part.partition(":")
+                pairs.append((int(left), int(right or left)))
+            return tuple(pairs)
+        numbers = tuple(int(part) for part in parts)
+    except ValueError:
+        raise ConvArithError(
+            f"Could not read the padding {text!r}. Write a number (2), one per dimension "
+            f"(1x2), left:right pairs (1:2x0:1) or one of {', '.join(PADDING_MODES)}."
+        ) from None
+    return numbers[0] if len(numbers) == 1 else numbers
+
+
+def closing_bracket(text: str, start: int) -> int:
+    """The index of the bracket closing the one at ``start`` (-1: none closes it).
+
+    >>> closing_bracket("floor((a)/2) + 1", 5)
+    11
+    """
+    depth = 0
+    for index in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return -1
 
 
 def parse_layers(text: str) -> list[RFLayer]:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from convarith.choices import POOL_KINDS
+from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import (
     Pairs,
@@ -385,6 +385,101 @@ def conv_transpose_output_size(
     return restore(a.answer(out))
 
 
+def pool_arguments(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    stride: SizeArg | None = None,
+    padding: SizeArg = 0,
+    dilation: SizeArg = 1,
+    *,
+    kind: str = "max",
+) -> _Conv:
+    """Normalise a pooling's arguments, with every rule torch has for its kind.
+
+    The one normaliser of pooling: :func:`pool_output_size`, :func:`explain_pool`, the specs,
+    the scratch layers and the scenes all come through here. ``kind`` is the pooling's short
+    name (``max``, ``avg`` or ``lp``; see :mod:`convarith.kinds`). torch's pooling layers take
+    one padding per axis (no ``(left, right)`` pairs, no mode names); only MaxPool has a
+    dilation (AvgPool and LPPool accept 1); LPPool has no padding at all (``nn.LPPool2d`` runs
+    ``avg_pool2d`` with padding 0); AvgPool3d wants the unpadded input to hold the kernel.
+
+    >>> pool_arguments(5, 2, kind="lp", padding=1)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a power-average pooling: padding=1 is given, but LPPool has no padding in PyTorch. Use padding=0, or max or average pooling.
+    """
+    pooling = {k.short: k for k in kinds.of_family("pool", sized=True)}
+    if kind not in pooling:
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
+            f"kind. Use one of {', '.join(pooling)}."
+        )
+    what = _POOL_WHAT[kind]
+    context = f"Error computing the output size of {_POOL_ARTICLE[kind]} {what}"
+    if isinstance(padding, str) or (
+        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
+    ):
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is not supported by PyTorch's pooling layers. "
+            "Give a number or one per dimension."
+        )
+    n = ndim_of(input_size, kernel_size, kernel_size if stride is None else stride, padding,
+                dilation)
+    d = per_dim("dilation", dilation, n or 1, minimum=1, context=context)
+    if kind != "max" and any(known(x != 1) for x in d):
+        name = "AvgPool" if kind == "avg" else "LPPool"
+        raise ConvArithError(
+            f"{context}: dilation={dilation!r} is given, but {name} has no dilation in "
+            "PyTorch, only MaxPool does. Use dilation=1, or max pooling."
+        )
+    if kind == "lp" and any(known(x != 0) for x in per_dim("padding", padding, n or 1,
+                                                              minimum=0, context=context)):
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is given, but LPPool has no padding in PyTorch. "
+            "Use padding=0, or max or average pooling."
+        )
+    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                       padding, dilation, what="pooling")
+    if kind in ("avg", "lp") and len(a.i) == 3:
+        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
+        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises);
+        # LPPool3d runs avg_pool3d
+        for x in range(3):
+            if known(a.i[x] < a.k[x]):
+                raise ConvArithError(
+                    f"Error computing the output size of a 3-D {what} for "
+                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
+                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
+                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
+                )
+    return a
+
+
+def lp_pool_rules(norm_type: float) -> str:
+    """The pooling whose rules an LPPool of power ``norm_type`` follows: "lp", or "max" for
+    ``p = +-inf``, where torch's ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf)
+    skips AvgPool3d's input check; seen with torch 2.13).
+
+    >>> lp_pool_rules(2), lp_pool_rules(float("inf"))
+    ('lp', 'max')
+    """
+    return "max" if norm_type in (float("inf"), float("-inf")) else "lp"
+
+
+#: How errors name each pooling kind.
+_POOL_WHAT = {"max": "pooling", "avg": "average pooling", "lp": "power-average pooling"}
+_POOL_ARTICLE = {"max": "a", "avg": "an", "lp": "a"}
+
+
+def pool_axes(a: _Conv, ceil_mode: bool, what: str = "pooling") -> tuple[Any, ...]:
+    """The output size of normalised pooling arguments, one per axis (always a tuple)."""
+    return tuple(
+        pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
+                  context=partial(a.context, what, x), plain_limit=True)
+        for x in range(len(a.i))
+    )
+
+
 def pool_output_size(
     input_size: SizeArg,
     kernel_size: SizeArg,
@@ -395,10 +490,11 @@ def pool_output_size(
     ceil_mode: bool = False,
     kind: str = "max",
 ) -> Any:
-    """Output size of ``nn.MaxPool1d/2d/3d`` and ``nn.AvgPool1d/2d/3d`` (AvgPool: dilation 1).
+    """Output size of ``nn.MaxPool``, ``nn.AvgPool`` and ``nn.LPPool`` (1d/2d/3d).
 
-    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max" or "avg": torch
-    2.13's AvgPool3d alone also requires the unpadded input to hold the kernel on every axis.
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max", "avg" or "lp"
+    (:func:`pool_arguments` has each one's rules: AvgPool has no dilation, LPPool neither
+    dilation nor padding, AvgPool3d and LPPool3d want the unpadded input to hold the kernel).
 
     >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
     Traceback (most recent call last):
@@ -409,54 +505,21 @@ def pool_output_size(
     27
     >>> pool_output_size((6, 7), kernel_size=1, stride=2, ceil_mode=True)
     (3, 4)
+    >>> pool_output_size(7, kernel_size=2, ceil_mode=True, kind="lp")
+    4
     >>> pool_output_size(8, kernel_size=2, padding=2)
     Traceback (most recent call last):
     ...
     convarith.errors.ConvArithError: Error computing the output size of a pooling for i=8, k=2, s=2, p=2, d=1: padding=2 is more than half of kernel_size (2), which PyTorch rejects. Use padding <= 1, or a larger kernel.
     """
-    if isinstance(padding, str) or (
-        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
-    ):
-        raise ConvArithError(
-            f"Error computing the output size of a pooling: padding={padding!r} is not "
-            "supported by PyTorch's pooling layers. Give a number or one per dimension."
-        )
-    if kind not in POOL_KINDS:
-        raise ConvArithError(
-            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
-            f"kind. Use one of {', '.join(POOL_KINDS)}."
-        )
-    if kind == "avg" and dilation != 1 and any(
-            known(d != 1) for d in (dilation if isinstance(dilation, (tuple, list)) else (dilation,))):
-        raise ConvArithError(
-            f"Error computing the output size of a pooling: dilation={dilation!r} is given for "
-            "average pooling, but AvgPool has no dilation in PyTorch (AvgPool), only MaxPool "
-            "does. Use dilation=1, or max pooling."
-        )
     stride = kernel_size if stride is None else stride
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
         nonnegative=("p",),
     )
-    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
-                       what="pooling")
-    out = [
-        pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
-                  context=partial(a.context, "pooling", x), plain_limit=True)
-        for x in range(len(a.i))
-    ]
-    if kind == "avg" and len(a.i) == 3:
-        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
-        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises)
-        for x in range(3):
-            if known(a.i[x] < a.k[x]):
-                raise ConvArithError(
-                    f"Error computing the output size of a 3-D average pooling for "
-                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
-                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
-                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
-                )
-    return restore(a.answer(out))
+    a = pool_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       kind=kind)
+    return restore(a.answer(list(pool_axes(a, ceil_mode, "pooling"))))
 
 
 def adaptive_pool_bins(input_size: SizeArg, output_size: SizeArg) -> Any:
@@ -510,3 +573,29 @@ def unfold_blocks(
         blocks *= conv_axis(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x],
                             context=partial(a.context, "sliding-block count (Unfold)", x))
     return restore(simplify(blocks))
+
+
+def adaptive_output_size(input_size: SizeArg, output_size: SizeArg) -> Any:
+    """Output size of ``nn.AdaptiveAvgPool1d/2d/3d``: ``output_size``, once the input is checked.
+
+    >>> adaptive_output_size((13, 13), 6)
+    (6, 6)
+    """
+    adaptive_pool_bins(input_size, output_size)
+    n = ndim_of(input_size, output_size)
+    o = per_dim("output_size", output_size, n or 1, minimum=0,
+                context="Error computing the output size of an adaptive pooling")
+    return o[0] if n is None else o
+
+
+# --------------------------------------------------------------------------- by kind
+
+#: The output-size function of every sized kind (:mod:`convarith.kinds`).
+OUTPUT_SIZE = kinds.table("output_size", covers=lambda kind: kind.sized,
+                          doc="the output size: f(input_size, kernel_size, **geometry)")
+OUTPUT_SIZE.add("conv", conv_output_size)
+OUTPUT_SIZE.add("conv_transpose", conv_transpose_output_size)
+for _kind in kinds.of_family("pool", sized=True):
+    OUTPUT_SIZE.add(_kind.name, partial(pool_output_size, kind=_kind.short))
+OUTPUT_SIZE.add("adaptive_avg_pool", adaptive_output_size)
+OUTPUT_SIZE.add("unfold", unfold_blocks)

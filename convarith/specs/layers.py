@@ -17,7 +17,8 @@ Each spec answers, for an input shape:
 * ``macs`` -- multiply-accumulates of one image (convention of :mod:`convarith.counting`:
   weighted layers only; pooling, activations and norms count 0);
 * ``activation_bytes`` -- memory of the output tensor;
-* ``rf_layer`` -- the step it adds to the receptive-field recurrence (None: none);
+* ``rf_layers`` -- the steps it adds to the receptive-field recurrence, one per axis (None:
+  none);
 * ``to_torch`` -- the ``torch.nn.Module`` (torch is imported only there).
 
 >>> conv = Conv(96, 11, stride=4, padding=2)
@@ -35,14 +36,17 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import ndim_of, padding_pairs, per_dim
+from convarith.formulas.normalise import padding_pairs, per_dim
+from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
+    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
@@ -50,22 +54,21 @@ from convarith.formulas.receptive import RFLayer
 #: A shape without the batch: ``(C, H, W)``, ``(C, L)``, ``(C, D, H, W)`` or ``(features,)``.
 Shape = tuple[Any, ...]
 
-#: How a layer acts on the receptive field: through a window ("window"), one position at a
-#: time ("pointwise": the field is unchanged), or over everything ("global": the field is the
-#: whole input, r and j stop meaning anything).
-RF_EFFECTS: tuple[str, ...] = ("window", "pointwise", "global")
-
 # LeCun, Bottou, Bengio & Haffner, "Gradient-based learning applied to document recognition",
 # Proc. IEEE 1998, appendix A: f(a) = A tanh(S a) with A = 1.7159 and S = 2/3.
 SCALED_TANH_A = 1.7159
 SCALED_TANH_S = 2 / 3
+
+#: The spec class of every layer kind a network can hold (:mod:`convarith.kinds`).
+SPECS = kinds.table("spec", covers=lambda kind: not kind.functional_only,
+                    doc="the frozen spec class")
 
 
 def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
     """The spatial sizes of a ``(C, *spatial)`` shape, checked to have 1 to 3 of them."""
     if not 2 <= len(shape) <= 4:
         raise ConvArithError(
-            f"Error applying {what}{_called(name)}: the input shape {_show(shape)} is not "
+            f"Error applying {what}{_called(name)}: the input shape {show_size(shape)} is not "
             f"(C, L), (C, H, W) or (C, D, H, W). Put this layer before the flatten, or give "
             f"an input with channels and sizes, such as 3x224x224."
         )
@@ -75,9 +78,6 @@ def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
 def _called(name: str) -> str:
     return f" {name}" if name else ""
 
-
-def _show(shape: Shape) -> str:
-    return "x".join(str(x) for x in shape)
 
 
 def _size_arg(value: Any) -> Any:
@@ -106,6 +106,9 @@ class Layer:
 
     #: Short kind shown in tables ("conv", "max-pool", ...).
     kind: ClassVar[str] = "layer"
+    #: How the layer acts on the receptive field: through a window ("window"), one position
+    #: at a time ("pointwise": the field is unchanged), or over everything ("global": the
+    #: field is the whole input, r and j stop meaning anything).
     rf_effect: ClassVar[str] = "pointwise"
 
     @property
@@ -139,16 +142,6 @@ class Layer:
         """One :class:`RFLayer` per spatial axis for a window layer; None otherwise."""
         return None
 
-    def rf_layer(self, input_shape: Shape | None = None) -> RFLayer | None:
-        """The receptive-field step along the first spatial axis (None: no window)."""
-        if input_shape is None:
-            input_shape = (1,) + (10**6,) * self._dims_hint()
-        steps = self.rf_layers(input_shape)
-        return steps[0] if steps else None
-
-    def _dims_hint(self) -> int:
-        return 2
-
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         """Kernel, stride, padding, dilation and groups as the table prints them."""
         return {}
@@ -168,6 +161,7 @@ class Layer:
 # --------------------------------------------------------------------------- convolutions
 
 
+@SPECS.register("conv")
 @dataclass(frozen=True)
 class Conv(Layer):
     """``nn.Conv1d/2d/3d``; the dimension comes from the input shape.
@@ -240,9 +234,6 @@ class Conv(Layer):
         return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
                      for a in range(dims))
 
-    def _dims_hint(self) -> int:
-        return ndim_of(self.kernel_size, self.stride, self.dilation) or 2
-
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
         pairs = self._pairs(dims)
@@ -284,6 +275,7 @@ class Conv(Layer):
         return PaddedConv(conv, pairs)
 
 
+@SPECS.register("conv_transpose")
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     """``nn.ConvTranspose1d/2d/3d``.
@@ -359,16 +351,20 @@ class ConvTranspose(Layer):
 # --------------------------------------------------------------------------- pooling
 
 
-@dataclass(frozen=True)
-class _Pool(Layer):
+class _Windowed:
+    """What the pooling specs share: their arithmetic, from the formula layer's pooling."""
+
     kernel_size: Any
-    stride: Any = None  # None: the kernel size, as in PyTorch
-    padding: Any = 0
-    ceil_mode: bool = False
-    dilation: Any = 1
+    stride: Any
+    padding: Any
+    ceil_mode: bool
+    dilation: Any
+    name: str
+    kind: ClassVar[str]
+    label: str
 
     rf_effect: ClassVar[str] = "window"
-    pool_kind: ClassVar[str] = "max"  # PyTorch's validity rules differ for max and avg
+    pool_kind: ClassVar[str] = "max"  # the short kind name: torch's rules differ per kind
 
     def _stride(self) -> Any:
         return self.kernel_size if self.stride is None else self.stride
@@ -395,9 +391,6 @@ class _Pool(Layer):
         return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
                      for a in range(dims))
 
-    def _dims_hint(self) -> int:
-        return ndim_of(self.kernel_size, self.stride or 1) or 2
-
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
                "padding": _show_arg(self.padding)}
@@ -417,6 +410,16 @@ class _Pool(Layer):
 
 
 @dataclass(frozen=True)
+class _Pool(_Windowed, Layer):
+    kernel_size: Any
+    stride: Any = None  # None: the kernel size, as in PyTorch
+    padding: Any = 0
+    ceil_mode: bool = False
+    dilation: Any = 1
+
+
+@SPECS.register("max_pool")
+@dataclass(frozen=True)
 class MaxPool(_Pool):
     """``nn.MaxPool1d/2d/3d``.
 
@@ -435,6 +438,7 @@ class MaxPool(_Pool):
                    dilation=self.dilation, ceil_mode=self.ceil_mode)
 
 
+@SPECS.register("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
     """``nn.AvgPool1d/2d/3d`` (padding counted in the mean, PyTorch's default).
@@ -446,14 +450,6 @@ class AvgPool(_Pool):
     kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
 
-    def output_shape(self, input_shape: Shape) -> Shape:
-        if self.dilation != 1:
-            raise ConvArithError(
-                f"Error applying the avg-pool{_called(self.name)}: dilation={self.dilation} "
-                "is not supported by PyTorch's AvgPool. Use dilation=1, or a max-pool."
-            )
-        return super().output_shape(input_shape)
-
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
 
@@ -463,6 +459,47 @@ class AvgPool(_Pool):
                    ceil_mode=self.ceil_mode)
 
 
+@SPECS.register("lp_pool")
+@dataclass(frozen=True)
+class LPPool(_Windowed, Layer):
+    """``nn.LPPool1d/2d/3d``: power-average pooling, ``(sum x^p)^(1/p)`` over each window
+    (``p = norm_type``; p = 1 is sum pooling, p = inf max pooling of ``|x|``). torch gives it
+    no padding and no dilation; its size is the average pooling's.
+
+    >>> LPPool(2, 3, stride=2).output_shape((8, 15, 15))
+    (8, 7, 7)
+    """
+
+    norm_type: float
+    kernel_size: Any
+    stride: Any = None
+    ceil_mode: bool = False
+
+    padding: ClassVar[Any] = 0
+    dilation: ClassVar[Any] = 1
+    kind: ClassVar[str] = "lp-pool"
+
+    @property
+    def pool_kind(self) -> str:  # type: ignore[override]
+        return lp_pool_rules(self.norm_type)
+
+    def describe(self) -> str:
+        return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
+               f"{_show_arg(self._stride())}"
+
+    def to_torch(self, input_shape: Shape) -> Any:
+        import torch.nn as nn
+
+        dims = len(_spatial(input_shape, "an lp-pool", name=self.name))
+        cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
+        kernel, stride = self.kernel_size, self._stride()
+        if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
+            kernel, stride = (per_dim(name, value, 1, minimum=1, context="lp-pool")[0]
+                              for name, value in (("kernel_size", kernel), ("stride", stride)))
+        return cls(self.norm_type, kernel, stride=stride, ceil_mode=self.ceil_mode)
+
+
+@SPECS.register("adaptive_avg_pool")
 @dataclass(frozen=True)
 class AdaptiveAvgPool(Layer):
     """``nn.AdaptiveAvgPool1d/2d/3d``: a fixed output size whatever the input.
@@ -518,6 +555,7 @@ class AdaptiveAvgPool(Layer):
         return cls(self.output_size)
 
 
+@SPECS.register("global_avg_pool")
 @dataclass(frozen=True)
 class GlobalAvgPool(Layer):
     """Global average pooling: each feature map becomes its mean, ``(C, H, W) -> (C,)``.
@@ -550,6 +588,7 @@ class GlobalAvgPool(Layer):
 # --------------------------------------------------------------------------- dense part
 
 
+@SPECS.register("flatten")
 @dataclass(frozen=True)
 class Flatten(Layer):
     """``nn.Flatten``: ``(C, H, W) -> (C*H*W,)``.
@@ -570,6 +609,7 @@ class Flatten(Layer):
         return nn.Flatten()
 
 
+@SPECS.register("linear")
 @dataclass(frozen=True)
 class Linear(Layer):
     """``nn.Linear`` on the last axis (in-features come from the input shape).
@@ -611,41 +651,30 @@ class Linear(Layer):
 
 
 @dataclass(frozen=True)
-class ReLU(Layer):
-    """``nn.ReLU``: ``max(0, a)``."""
+class _Elementwise(Layer):
+    """An element-wise activation of ``torch.nn`` without arguments: the shape is kept."""
 
-    kind: ClassVar[str] = "relu"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.ReLU()
-
-
-@dataclass(frozen=True)
-class Tanh(Layer):
-    """``nn.Tanh``."""
-
-    kind: ClassVar[str] = "tanh"
+    torch_name: ClassVar[str] = ""
 
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
 
-        return nn.Tanh()
+        return getattr(nn, self.torch_name)()
 
 
-@dataclass(frozen=True)
-class Sigmoid(Layer):
-    """``nn.Sigmoid``."""
-
-    kind: ClassVar[str] = "sigmoid"
-
-    def to_torch(self, input_shape: Shape) -> Any:
-        import torch.nn as nn
-
-        return nn.Sigmoid()
+def _elementwise(kind_name: str, kind: str, torch_name: str, doc: str) -> Any:
+    """A spec class for the torch activation ``torch_name``, registered as ``kind_name``."""
+    namespace = {"__doc__": doc, "__module__": __name__, "kind": kind, "torch_name": torch_name}
+    return SPECS.register(kind_name)(dataclass(frozen=True)(
+        type(torch_name, (_Elementwise,), namespace)))
 
 
+ReLU = _elementwise("relu", "relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
+Tanh = _elementwise("tanh", "tanh", "Tanh", "``nn.Tanh``.")
+Sigmoid = _elementwise("sigmoid", "sigmoid", "Sigmoid", "``nn.Sigmoid``.")
+
+
+@SPECS.register("scaled_tanh")
 @dataclass(frozen=True)
 class ScaledTanh(Layer):
     """LeNet-5's squashing function ``f(a) = A tanh(S a)``, ``A = 1.7159``, ``S = 2/3``
@@ -659,6 +688,7 @@ class ScaledTanh(Layer):
         return TorchScaledTanh(SCALED_TANH_A, SCALED_TANH_S)
 
 
+@SPECS.register("dropout")
 @dataclass(frozen=True)
 class Dropout(Layer):
     """``nn.Dropout``: each unit is zeroed with probability ``p`` in training."""
@@ -676,6 +706,7 @@ class Dropout(Layer):
         return nn.Dropout(self.p)
 
 
+@SPECS.register("spatial_dropout")
 @dataclass(frozen=True)
 class SpatialDropout(Layer):
     """Spatial dropout: whole feature maps are zeroed with probability ``p`` (Tompson et al.,
@@ -696,6 +727,7 @@ class SpatialDropout(Layer):
         return (nn.Dropout1d, nn.Dropout2d, nn.Dropout3d)[dims - 1](self.p)
 
 
+@SPECS.register("batch_norm")
 @dataclass(frozen=True)
 class BatchNorm(Layer):
     """``nn.BatchNorm1d/2d/3d``; on ``(C, H, W)`` this is spatial batch normalisation (Ioffe &
@@ -728,6 +760,7 @@ class BatchNorm(Layer):
         return cls(input_shape[0], eps=self.eps, momentum=self.momentum, affine=self.affine)
 
 
+@SPECS.register("local_response_norm")
 @dataclass(frozen=True)
 class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (Krizhevsky,
@@ -765,6 +798,7 @@ LENET5_C3_TABLE: tuple[tuple[int, ...], ...] = (
 )
 
 
+@SPECS.register("partial_conv")
 @dataclass(frozen=True)
 class PartialConv(Layer):
     """A convolution whose output map ``m`` reads only the input maps ``table[m]``
@@ -844,6 +878,7 @@ class PartialConv(Layer):
                              padding=self.padding)
 
 
+@SPECS.register("subsampling")
 @dataclass(frozen=True)
 class Subsampling(Layer):
     """LeNet-5's S2/S4: each unit sums a ``k x k`` window, multiplies the sum by a trainable
@@ -893,6 +928,7 @@ class Subsampling(Layer):
         return Subsampling2d(input_shape[0], self.kernel_size)
 
 
+@SPECS.register("rbf_output")
 @dataclass(frozen=True)
 class RBFOutput(Layer):
     """LeNet-5's output layer: Euclidean radial basis units ``y_i = sum_j (x_j - w_ij)^2``,
@@ -917,7 +953,7 @@ class RBFOutput(Layer):
         if len(input_shape) != 1:
             raise ConvArithError(
                 f"Error applying the RBF output{_called(self.name)}: the input shape "
-                f"{_show(input_shape)} is not a vector. Put a flatten or dense layer before it."
+                f"{show_size(input_shape)} is not a vector. Put a flatten or dense layer before it."
             )
         return (self.units,)
 
@@ -940,10 +976,5 @@ class RBFOutput(Layer):
         return TorchRBF(input_shape[0], self.units)
 
 
-#: Every spec class, by kind (for tests and documentation).
-LAYER_KINDS: dict[str, type[Layer]] = {
-    cls.kind: cls
-    for cls in (Conv, ConvTranspose, MaxPool, AvgPool, AdaptiveAvgPool, GlobalAvgPool, Flatten,
-                Linear, ReLU, Tanh, Sigmoid, ScaledTanh, Dropout, SpatialDropout, BatchNorm,
-                LocalResponseNorm, PartialConv, Subsampling, RBFOutput)
-}
+#: Every spec class, by the kind it shows in tables ("max-pool", ...).
+LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in SPECS.entries.values()}

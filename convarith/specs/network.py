@@ -27,11 +27,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import show_size
 from convarith.specs.layers import Layer, Shape
-
-
-def _show(shape: Shape) -> str:
-    return "x".join(str(x) for x in shape)
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ class Network:
                 detail = detail[len("Error "):] if detail.startswith("Error ") else detail
                 raise ConvArithError(
                     f"Error at layer {index} ({layer.label}) of {self.name} with input "
-                    f"{_show(self.input_shape)}: the layer's input is {_show(shape)}; {detail}"
+                    f"{show_size(self.input_shape)}: the layer's input is {show_size(shape)}; {detail}"
                 ) from None
             pairs.append((shape, out))
             shape = out
@@ -126,12 +123,12 @@ class Network:
             try:
                 x = module(x)
             except (RuntimeError, ValueError) as error:
-                problems.append(f"{where}: torch rejects input {_show(i)}: "
+                problems.append(f"{where}: torch rejects input {show_size(i)}: "
                                 f"{' '.join(str(error).split())}")
                 break
             if tuple(x.shape[1:]) != tuple(o):
-                problems.append(f"{where}: torch gives {_show(tuple(x.shape[1:]))}, the spec "
-                                f"{_show(o)}")
+                problems.append(f"{where}: torch gives {show_size(tuple(x.shape[1:]))}, the spec "
+                                f"{show_size(o)}")
             params = sum(p.numel() for p in module.parameters() if p.requires_grad)
             buffers = sum(b.numel() for b in module.buffers())
             if (params, buffers) != (layer.params(i), layer.buffers(i)):

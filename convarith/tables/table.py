@@ -71,6 +71,7 @@ from typing import Any
 from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import closing_bracket
 from convarith.formulas.receptive import RFLayer, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
@@ -148,10 +149,11 @@ def _lost_note(lost: tuple[Any, ...] | None) -> str:
 
 
 def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = True,
-               dtype: str = "float32", batch: int = 1, chain: bool = True) -> list[Row]:
+               dtype: str = "float32", batch: int = 1) -> list[Row]:
     """Rows from records: the input row, then one per record (folding element-wise layers).
 
-    ``chain=False`` (a traced model with branches) leaves the receptive field out.
+    The receptive field stops at the first record whose effect is "global" (a traced model's
+    branches are records of that kind).
     """
     from convarith.formulas import counting
 
@@ -164,7 +166,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
 
     dims = max(len(input_shape) - 1, 1)
     steps: list[list[RFLayer]] = [[] for _ in range(dims)]
-    alive = chain and len(input_shape) >= 2
+    alive = len(input_shape) >= 2
     rows = [Row(0, (), "input", "input", "", "", "", "", "", None, tuple(input_shape),
                 "", "", "", "", counting.activation_bytes(input_shape, dtype=dtype, batch=batch),
                 (1,) * dims if alive else None, (1,) * dims if alive else None, None, "")]
@@ -265,19 +267,9 @@ def _atom(value: Any) -> str:
     text = show_value(value).replace(",", "")
     if not any(c in text for c in " +-*/"):
         return text
-    if text.startswith("floor(") and _closing(text, len("floor")) == len(text) - 1:
+    if text.startswith("floor(") and closing_bracket(text, len("floor")) == len(text) - 1:
         return text
     return f"({text})"
-
-
-def _closing(text: str, start: int) -> int:
-    """Index of the bracket closing the one at ``start``."""
-    depth = 0
-    for index in range(start, len(text)):
-        depth += {"(": 1, ")": -1}.get(text[index], 0)
-        if depth == 0:
-            return index
-    return -1
 
 
 def show_shape(shape: Shape | None, order: str) -> str:
@@ -672,7 +664,7 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
         shape = _input_shape(resolved.input_shape, input, symbolic=symbolic)
         net = resolved.with_input(shape)
         records = network_records(net, dtype=dtype, batch=batch)
-        name, footnotes, extra, chain = net.name, net.footnotes, net.table_columns, True
+        name, footnotes, extra = net.name, net.footnotes, net.table_columns
     else:
         from convarith.bridges.trace import trace
 
@@ -687,10 +679,10 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
                 "or a Network; a traced module runs on numbers. Drop symbolic."
             )
         traced = trace(resolved, trace_input(input, resolved), dtype=dtype, batch=batch)
-        shape, records, chain = traced.input_shape, traced.records, True  # stops at branches
+        shape, records = traced.input_shape, traced.records
         name = model if isinstance(model, str) else type(resolved).__name__
         footnotes, extra = traced.footnotes, ()
-    rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch, chain=chain)
+    rows = build_rows(shape, records, fold=fold, dtype=dtype, batch=batch)
     totals = {c: sum(getattr(r, c) for r in rows[1:]) for c in _COUNTS}
     chosen = _choose_columns(columns, rows, symbolic=symbolic, extra=extra)
     if "buffers" in chosen:

@@ -189,6 +189,15 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
     return runs
 
 
+def no_better_than_chance(accuracy: float, classes: int) -> bool:
+    """Whether a test accuracy is within half a chance level of guessing (``< 1.5 / classes``).
+
+    >>> no_better_than_chance(0.0975, 10), no_better_than_chance(0.9, 10)
+    (True, False)
+    """
+    return accuracy < 1.5 / classes
+
+
 def final_line(result: RunResult, *, classes: int | None = None, lr: float | None = None) -> str:
     """One line summing up a finished run; it says so when the network never beat chance.
 
@@ -210,7 +219,7 @@ def final_line(result: RunResult, *, classes: int | None = None, lr: float | Non
     line = (f"best test accuracy {100 * best['test_accuracy']:.2f}% at epoch {best['epoch']}; "
             f"last {100 * result.test_accuracy:.2f}%; {total:.1f} s training, "
             f"{mean_rate:,.0f} images/s")
-    if classes and best["test_accuracy"] < 1.5 / classes:
+    if classes and no_better_than_chance(best["test_accuracy"], classes):
         advice = (f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}" if lr
                   else "")
         line += (f"\nno better than chance ({100 / classes:.2f}% for {classes} classes): the "

@@ -251,3 +251,21 @@ def _require_axes(name: str, x: Any, n: int) -> None:
             f"Error in the scratch {name}: the input has shape {np.shape(x)}; {name} takes "
             f"{n + 2} axes (N, C and {n} spatial). Add the missing axes, e.g. x[None]."
         )
+
+
+def unfold(x: np.ndarray, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
+           stride: Any = 1) -> np.ndarray:
+    """``torch.nn.functional.unfold`` from the im2col view: ``(N, C * prod(k), L)``,
+    channel-major like torch.
+
+    >>> unfold(np.arange(9.0).reshape(1, 1, 3, 3), 2).shape
+    (1, 4, 4)
+    """
+    x = np.asarray(x)
+    _require_axes("unfold", x, 2)
+    kernel = _per_axis(kernel_size, 2)
+    g = geometry(x.shape[2:], kernel, stride, padding, dilation)
+    view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)  # (N, C, oh, ow, kh, kw)
+    batch, channels = x.shape[:2]
+    return view.transpose(0, 1, 4, 5, 2, 3).reshape(batch, channels * view.shape[4]
+                                                    * view.shape[5], -1)

@@ -1,4 +1,5 @@
-"""Pooling in numpy: max (ceil mode, dilation), average (count_include_pad), adaptive average.
+"""Pooling in numpy: max (ceil mode, dilation), average (count_include_pad), power-average
+(LPPool), adaptive average.
 
 Windows are the same im2col view as the convolution's. The output size comes from the
 formula core (:func:`convarith.pool_output_size` with PyTorch's ceil-mode rule, and
@@ -112,6 +113,57 @@ def avg_pool_backward(dy: np.ndarray, x: np.ndarray, kernel_size: Any, stride: A
     return _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g, x.shape[2:])
 
 
+def _lp_power_mean(x: np.ndarray, g: ConvGeometry, p: float) -> np.ndarray:
+    """``S = (K / n) sum x^p`` over each window, as torch's LPPool computes it: the average of
+    ``x^p`` (divided by the ``n`` cells a ceil-mode window keeps) times the kernel's ``K`` cells."""
+    with np.errstate(invalid="ignore"):
+        view = windows(pad(np.power(x, p), g.p), k=g.k, s=g.s, d=g.d, o=g.o)
+    sums = view.reshape(*view.shape[:x.ndim], -1).sum(axis=-1)
+    return sums / _divisor(x, g, True) * math.prod(g.k)
+
+
+def lp_pool(x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None,
+            ceil_mode: bool = False) -> np.ndarray:
+    """N-d power-average pooling ``(sum x^p)^(1/p)`` (``torch.nn.functional.lp_pool2d``).
+
+    torch runs it as ``(K * avg_pool(x^p))^(1/p)``: no padding, no dilation, and in ceil mode
+    a partial window of ``n`` cells is scaled by ``K/n``. ``p = inf`` is max pooling of ``|x|``.
+    A negative sum with a fractional ``1/p`` gives NaN, as in torch.
+
+    >>> lp_pool(np.array([[[3.0, 4.0, 1.0]]]), 2, 2)
+    array([[[5.]]])
+    """
+    x = np.asarray(x)
+    if math.isinf(norm_type):
+        sign = 1 if norm_type > 0 else -1
+        return sign * max_pool(sign * np.abs(x), kernel_size, stride, 0, 1, ceil_mode)
+    g = _geometry(x, kernel_size, stride, 0, 1, ceil_mode, "lp")
+    with np.errstate(invalid="ignore"):
+        return np.power(_lp_power_mean(x, g, norm_type), 1.0 / norm_type)
+
+
+def lp_pool_backward(dy: np.ndarray, x: np.ndarray, norm_type: float, kernel_size: Any,
+                     stride: Any = None, ceil_mode: bool = False) -> np.ndarray:
+    """Gradient of :func:`lp_pool`: ``dy S^(1/p - 1) (K/n) x^(p-1)`` summed over the windows
+    holding each cell; a window with ``S = 0`` passes no gradient (torch's rule)."""
+    x, dy = np.asarray(x), np.asarray(dy)
+    if math.isinf(norm_type):
+        sign = 1 if norm_type > 0 else -1
+        return np.sign(x) * max_pool_backward(dy, sign * np.abs(x), kernel_size, stride, 0, 1,
+                                              ceil_mode)
+    g = _geometry(x, kernel_size, stride, 0, 1, ceil_mode, "lp")
+    p = float(norm_type)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        power_mean = _lp_power_mean(x, g, p)
+        coefficient = np.where(power_mean == 0, 0.0, dy * np.power(power_mean, 1 / p - 1))
+        share = coefficient * math.prod(g.k) / _divisor(x, g, True)
+        n = len(g.k)
+        cols = np.broadcast_to(share.reshape(*share.shape, *(1,) * n), (*share.shape, *g.k))
+        summed = _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g,
+                       x.shape[2:])
+        return summed * np.power(x, p - 1)
+
+
 def adaptive_avg_pool(x: np.ndarray, output_size: Any) -> np.ndarray:
     """N-d adaptive average pooling: cell ``j`` averages ``[floor(j i/o), ceil((j+1) i/o))``."""
     x = np.asarray(x)
@@ -192,6 +244,27 @@ def avg_pool3d(x: np.ndarray, kernel_size: Any, stride: Any = None, padding: Any
     """3-D :func:`avg_pool`."""
     _check_axes("avg_pool3d", x, 3)
     return avg_pool(x, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+def lp_pool1d(x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> np.ndarray:
+    """1-D :func:`lp_pool`."""
+    _check_axes("lp_pool1d", x, 1)
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> np.ndarray:
+    """2-D :func:`lp_pool` (``torch.nn.functional.lp_pool2d``'s signature)."""
+    _check_axes("lp_pool2d", x, 2)
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(x: np.ndarray, norm_type: float, kernel_size: Any, stride: Any = None,
+              ceil_mode: bool = False) -> np.ndarray:
+    """3-D :func:`lp_pool`."""
+    _check_axes("lp_pool3d", x, 3)
+    return lp_pool(x, norm_type, kernel_size, stride, ceil_mode)
 
 
 def adaptive_avg_pool2d(x: np.ndarray, output_size: Any) -> np.ndarray:

@@ -20,11 +20,12 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
-from convarith.bridges.verify.registry import SHAPE, family_of, kinds_of
+from convarith.bridges.verify.registry import SHAPE, entry, family_of
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
+    lp_pool_rules,
     pool_output_size,
     unfold_blocks,
 )
@@ -53,6 +54,7 @@ class LayerCase:
     ceil_mode: bool = False
     count_include_pad: bool = True
     output_size: tuple[int, ...] = ()
+    norm_type: float = 2.0  # lp_pool's p
 
     def __post_init__(self) -> None:
         # Unset per-axis arguments take torch's defaults, one entry per spatial dimension.
@@ -106,7 +108,10 @@ class LayerCase:
         words = [f"input {'x'.join(map(str, self.input_shape))}"]
         if self.kernel_size:
             words.append(f"kernel {_axes(self.kernel_size)}")
-        if self.family in ("conv", "conv_transpose", "max_pool", "avg_pool", "unfold"):
+        if self.family == "lp_pool":
+            words.append(f"norm_type {self.norm_type:g}")
+        if self.family in ("conv", "conv_transpose", "max_pool", "avg_pool", "lp_pool",
+                           "unfold"):
             if self.stride is None:
                 words.append("stride = kernel")
             elif any(s != 1 for s in self.stride):
@@ -120,7 +125,7 @@ class LayerCase:
             words.append(f"output_padding {_axes(self.output_padding)}")
         if self.groups != 1:
             words.append(f"groups {self.groups}")
-        if self.family in ("max_pool", "avg_pool") and self.ceil_mode:
+        if self.family in ("max_pool", "avg_pool", "lp_pool") and self.ceil_mode:
             words.append("ceil_mode")
         if self.family == "avg_pool" and not self.count_include_pad:
             words.append("count_include_pad=False")
@@ -162,17 +167,17 @@ def expected_shape(case: LayerCase) -> tuple[int, ...]:
     ...                          padding=(1, 1), dilation=(1, 1)))
     (2, 12, 9)
     """
-    return SHAPE.entry(case.layer)(case)
+    return entry(SHAPE, case.layer)(case)
 
 
-@SHAPE.register(*kinds_of("conv"))
+@SHAPE.register("conv")
 def _conv_shape(case: LayerCase) -> tuple[int, ...]:
     o = conv_output_size(case.spatial, case.kernel_size, stride=case.stride,
                          padding=case.padding, dilation=case.dilation)
     return (case.input_shape[0], case.out_channels, *o)
 
 
-@SHAPE.register(*kinds_of("conv_transpose"))
+@SHAPE.register("conv_transpose")
 def _conv_transpose_shape(case: LayerCase) -> tuple[int, ...]:
     o = conv_transpose_output_size(case.spatial, case.kernel_size, stride=case.stride,
                                    padding=case.padding, output_padding=case.output_padding,
@@ -180,16 +185,18 @@ def _conv_transpose_shape(case: LayerCase) -> tuple[int, ...]:
     return (case.input_shape[0], case.out_channels, *o)
 
 
-@SHAPE.register(*kinds_of("max_pool", "avg_pool"))
+@SHAPE.register("max_pool", "avg_pool", "lp_pool")
 def _pool_shape(case: LayerCase) -> tuple[int, ...]:
-    kind = case.family.removesuffix("_pool")
+    family = case.family
+    kind = lp_pool_rules(case.norm_type) if family == "lp_pool" else family.removesuffix("_pool")
     o = pool_output_size(case.spatial, case.kernel_size, stride=case.stride,
-                         padding=case.padding, dilation=case.dilation if kind == "max" else 1,
+                         padding=case.padding,
+                         dilation=case.dilation if family == "max_pool" else 1,
                          ceil_mode=case.ceil_mode, kind=kind)
     return (*case.input_shape[:2], *o)
 
 
-@SHAPE.register(*kinds_of("adaptive_avg_pool"))
+@SHAPE.register("adaptive_avg_pool")
 def _adaptive_shape(case: LayerCase) -> tuple[int, ...]:
     bins = adaptive_pool_bins(case.spatial, case.output_size)
     return (*case.input_shape[:2], *(len(b) for b in bins))

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convarith.bridges.verify.cases import LayerCase
-from convarith.bridges.verify.registry import TORCH_FORWARD, TORCH_MODULE, kinds_of
+from convarith.bridges.verify.registry import TORCH_FORWARD, TORCH_MODULE, entry
 
 #: What torch raises for a configuration it rejects.
 TORCH_REJECTS = (RuntimeError, ValueError)
@@ -46,10 +46,10 @@ def torch_padding(case: LayerCase) -> tuple[Any, tuple[int, ...]]:
 
 def torch_module(case: LayerCase) -> nn.Module:
     """The ``torch.nn`` module of the case (asymmetric padding: ZeroPad then the layer)."""
-    return TORCH_MODULE.entry(case.layer)(case)
+    return entry(TORCH_MODULE, case.layer)(case)
 
 
-@TORCH_MODULE.register(*kinds_of("conv"))
+@TORCH_MODULE.register("conv")
 def _conv_module(case: LayerCase) -> nn.Module:
     padding, pad = torch_padding(case)
     conv = getattr(nn, f"Conv{case.ndim}d")(case.in_channels, case.out_channels,
@@ -60,7 +60,7 @@ def _conv_module(case: LayerCase) -> nn.Module:
     return nn.Sequential(_ZeroPad(pad), conv) if pad else conv
 
 
-@TORCH_MODULE.register(*kinds_of("conv_transpose"))
+@TORCH_MODULE.register("conv_transpose")
 def _conv_transpose_module(case: LayerCase) -> nn.Module:
     return getattr(nn, f"ConvTranspose{case.ndim}d")(
         case.in_channels, case.out_channels, case.kernel_size, stride=case.stride,
@@ -68,21 +68,30 @@ def _conv_transpose_module(case: LayerCase) -> nn.Module:
         bias=case.bias, dilation=case.dilation, dtype=torch.float64)
 
 
-@TORCH_MODULE.register(*kinds_of("max_pool"))
+@TORCH_MODULE.register("max_pool")
 def _max_pool_module(case: LayerCase) -> nn.Module:
     return getattr(nn, f"MaxPool{case.ndim}d")(case.kernel_size, stride=case.stride,
                                               padding=case.padding, dilation=case.dilation,
                                               ceil_mode=case.ceil_mode)
 
 
-@TORCH_MODULE.register(*kinds_of("avg_pool"))
+@TORCH_MODULE.register("avg_pool")
 def _avg_pool_module(case: LayerCase) -> nn.Module:
     return getattr(nn, f"AvgPool{case.ndim}d")(case.kernel_size, stride=case.stride,
                                               padding=case.padding, ceil_mode=case.ceil_mode,
                                               count_include_pad=case.count_include_pad)
 
 
-@TORCH_MODULE.register(*kinds_of("adaptive_avg_pool"))
+@TORCH_MODULE.register("lp_pool")
+def _lp_pool_module(case: LayerCase) -> nn.Module:
+    # torch 2.13's lp_pool1d multiplies by kernel_size, so it wants ints, not 1-tuples
+    kernel, stride = ((case.kernel_size[0], case.stride and case.stride[0]) if case.ndim == 1
+                      else (case.kernel_size, case.stride))
+    return getattr(nn, f"LPPool{case.ndim}d")(case.norm_type, kernel, stride=stride,
+                                             ceil_mode=case.ceil_mode)
+
+
+@TORCH_MODULE.register("adaptive_avg_pool")
 def _adaptive_module(case: LayerCase) -> nn.Module:
     return getattr(nn, f"AdaptiveAvgPool{case.ndim}d")(case.output_size)
 
@@ -139,10 +148,10 @@ def torch_forward(case: LayerCase, x: Any, weight: Any = None, bias: Any = None)
 
 
 def _forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
-    return TORCH_FORWARD.entry(case.layer)(case, x, weight, bias)
+    return entry(TORCH_FORWARD, case.layer)(case, x, weight, bias)
 
 
-@TORCH_FORWARD.register(*kinds_of("conv"))
+@TORCH_FORWARD.register("conv")
 def _conv_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
     padding, pad = torch_padding(case)
     if pad:
@@ -152,7 +161,7 @@ def _conv_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
                                            groups=case.groups)
 
 
-@TORCH_FORWARD.register(*kinds_of("conv_transpose"))
+@TORCH_FORWARD.register("conv_transpose")
 def _conv_transpose_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
     return getattr(F, f"conv_transpose{case.ndim}d")(
         x, weight, bias, stride=case.stride, padding=case.padding,
@@ -169,7 +178,7 @@ def _loss_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
     return F.cross_entropy(x, weight)
 
 
-@TORCH_FORWARD.register(*kinds_of("max_pool", "avg_pool", "adaptive_avg_pool"), "unfold",
+@TORCH_FORWARD.register("max_pool", "avg_pool", "lp_pool", "adaptive_avg_pool", "unfold",
                         "relu", "tanh")
 def _module_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
     """Layers without parameters: the module itself."""

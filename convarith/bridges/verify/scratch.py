@@ -16,40 +16,45 @@ import numpy as np
 from convarith.bridges.scratch import conv as conv_module
 from convarith.bridges.scratch import dense, pool, transposed
 from convarith.bridges.verify.cases import LayerCase
-from convarith.bridges.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, kinds_of
+from convarith.bridges.verify.registry import SCRATCH_BACKWARD, SCRATCH_FORWARD, entry
 
 
 def scratch_forward(case: LayerCase, x: np.ndarray, weight: Any = None, bias: Any = None
                     ) -> np.ndarray:
     """The scratch layer's output (for "cross_entropy", ``weight`` holds the targets)."""
-    return SCRATCH_FORWARD.entry(case.layer)(case, x, weight, bias)
+    return entry(SCRATCH_FORWARD, case.layer)(case, x, weight, bias)
 
 
-@SCRATCH_FORWARD.register(*kinds_of("conv"))
+@SCRATCH_FORWARD.register("conv")
 def _conv(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
     return conv_module.conv(x, weight, bias, case.stride, case.padding, case.dilation,
                             case.groups)
 
 
-@SCRATCH_FORWARD.register(*kinds_of("conv_transpose"))
+@SCRATCH_FORWARD.register("conv_transpose")
 def _conv_transpose(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
     return transposed.conv_transpose(x, weight, bias, case.stride, case.padding,
                                      case.output_padding, case.groups, case.dilation)
 
 
-@SCRATCH_FORWARD.register(*kinds_of("max_pool"))
+@SCRATCH_FORWARD.register("max_pool")
 def _max_pool(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
     return pool.max_pool(x, case.kernel_size, case.stride, case.padding, case.dilation,
                          case.ceil_mode)
 
 
-@SCRATCH_FORWARD.register(*kinds_of("avg_pool"))
+@SCRATCH_FORWARD.register("avg_pool")
 def _avg_pool(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
     return pool.avg_pool(x, case.kernel_size, case.stride, case.padding, case.ceil_mode,
                          case.count_include_pad)
 
 
-@SCRATCH_FORWARD.register(*kinds_of("adaptive_avg_pool"))
+@SCRATCH_FORWARD.register("lp_pool")
+def _lp_pool(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
+    return pool.lp_pool(x, case.norm_type, case.kernel_size, case.stride, case.ceil_mode)
+
+
+@SCRATCH_FORWARD.register("adaptive_avg_pool")
 def _adaptive(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np.ndarray:
     return pool.adaptive_avg_pool(x, case.output_size)
 
@@ -77,24 +82,16 @@ def _cross_entropy(case: LayerCase, x: np.ndarray, weight: Any, bias: Any) -> np
 @SCRATCH_FORWARD.register("unfold")
 def _unfold(case: LayerCase, x: np.ndarray, weight: Any = None, bias: Any = None
             ) -> np.ndarray:
-    """nn.Unfold from the im2col view: ``(N, C * prod(k), L)``, channel-major like torch."""
-    from convarith.bridges.scratch.im2col import pad, windows
-
-    g = conv_module.geometry(x.shape[2:], case.kernel_size, case.stride, case.padding,
-                             case.dilation)
-    view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)  # (N, C, oh, ow, kh, kw)
-    batch, channels = x.shape[:2]
-    return view.transpose(0, 1, 4, 5, 2, 3).reshape(batch, channels * view.shape[4]
-                                                    * view.shape[5], -1)
+    return conv_module.unfold(x, case.kernel_size, case.dilation, case.padding, case.stride)
 
 
 def scratch_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any = None,
                      bias: Any = None) -> tuple[np.ndarray, Any, Any]:
     """``(dx, dweight, dbias)`` of the scratch layer (None where the layer has none)."""
-    return SCRATCH_BACKWARD.entry(case.layer)(case, dy, x, weight, bias)
+    return entry(SCRATCH_BACKWARD, case.layer)(case, dy, x, weight, bias)
 
 
-@SCRATCH_BACKWARD.register(*kinds_of("conv"))
+@SCRATCH_BACKWARD.register("conv")
 def _conv_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any, bias: Any
                    ) -> tuple[np.ndarray, Any, Any]:
     return conv_module.conv_backward(dy, x, weight, stride=case.stride, padding=case.padding,
@@ -102,7 +99,7 @@ def _conv_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any, 
                                      bias=bias is not None)
 
 
-@SCRATCH_BACKWARD.register(*kinds_of("conv_transpose"))
+@SCRATCH_BACKWARD.register("conv_transpose")
 def _conv_transpose_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any,
                              bias: Any) -> tuple[np.ndarray, Any, Any]:
     return transposed.conv_transpose_backward(
@@ -111,21 +108,28 @@ def _conv_transpose_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, wei
         bias=bias is not None)
 
 
-@SCRATCH_BACKWARD.register(*kinds_of("max_pool"))
+@SCRATCH_BACKWARD.register("max_pool")
 def _max_pool_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any,
                        bias: Any) -> tuple[np.ndarray, Any, Any]:
     return pool.max_pool_backward(dy, x, case.kernel_size, case.stride, case.padding,
                                   case.dilation, case.ceil_mode), None, None
 
 
-@SCRATCH_BACKWARD.register(*kinds_of("avg_pool"))
+@SCRATCH_BACKWARD.register("avg_pool")
 def _avg_pool_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any,
                        bias: Any) -> tuple[np.ndarray, Any, Any]:
     return pool.avg_pool_backward(dy, x, case.kernel_size, case.stride, case.padding,
                                   case.ceil_mode, case.count_include_pad), None, None
 
 
-@SCRATCH_BACKWARD.register(*kinds_of("adaptive_avg_pool"))
+@SCRATCH_BACKWARD.register("lp_pool")
+def _lp_pool_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any,
+                      bias: Any) -> tuple[np.ndarray, Any, Any]:
+    return pool.lp_pool_backward(dy, x, case.norm_type, case.kernel_size, case.stride,
+                                 case.ceil_mode), None, None
+
+
+@SCRATCH_BACKWARD.register("adaptive_avg_pool")
 def _adaptive_backward(case: LayerCase, dy: np.ndarray, x: np.ndarray, weight: Any,
                        bias: Any) -> tuple[np.ndarray, Any, Any]:
     return pool.adaptive_avg_pool_backward(dy, x, case.output_size), None, None

@@ -27,7 +27,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from convarith.bridges.verify.cases import LayerCase, expected_shape
-from convarith.bridges.verify.registry import STRATEGY, family_of, kinds_of
+from convarith.bridges.verify.registry import STRATEGY, entry, family_of
 from convarith.errors import ConvArithError
 
 #: Largest spatial input size drawn, per number of spatial dimensions (tiny on purpose).
@@ -119,7 +119,9 @@ def _pool(draw: Any, layer: str, kind: str) -> LayerCase:
     k = _axes(draw, n, 1, MAX_KERNEL[n])
     stride = None if draw(st.integers(0, 4)) == 0 else _axes(draw, n, 1, 3)
     # padding up to half the kernel is allowed; one more is the rejected boundary
-    p = tuple(draw(st.integers(0, k[x] // 2 + (0 if valid else 1))) for x in range(n))
+    # (LPPool has no padding: torch's module takes none)
+    p = tuple(0 if layer.startswith("lp") else draw(st.integers(0, k[x] // 2 + (0 if valid else 1)))
+              for x in range(n))
     d = _axes(draw, n, 1, 3) if layer.startswith("max") else (1,) * n
     if valid:
         i = tuple(max(1, d[x] * (k[x] - 1) + 1 - 2 * p[x]) + draw(st.integers(0, 4))
@@ -128,7 +130,12 @@ def _pool(draw: Any, layer: str, kind: str) -> LayerCase:
         i = _axes(draw, n, 1, MAX_INPUT[n])
     return LayerCase(layer, (batch, channels, *i), kernel_size=k, stride=stride, padding=p,
                      dilation=d, ceil_mode=draw(st.booleans()),
-                     count_include_pad=draw(st.booleans()) if layer.startswith("avg") else True)
+                     count_include_pad=draw(st.booleans()) if layer.startswith("avg") else True,
+                     norm_type=draw(st.sampled_from(NORM_TYPES)) if layer.startswith("lp") else 2.0)
+
+
+#: LPPool's p: sum pooling (1), the usual 2, an odd power, a fractional one, max of |x| (inf).
+NORM_TYPES = (1.0, 2.0, 3.0, 1.5, float("inf"))
 
 
 @st.composite
@@ -164,9 +171,9 @@ def _dense(draw: Any, layer: str, kind: str) -> LayerCase:
                      bias=draw(st.booleans()))
 
 
-for _kinds, _builder in ((kinds_of("conv"), _conv), (kinds_of("conv_transpose"), _conv_transpose),
-                         (kinds_of("max_pool", "avg_pool"), _pool),
-                         (kinds_of("adaptive_avg_pool"), _adaptive), (("unfold",), _unfold),
+for _kinds, _builder in ((("conv",), _conv), (("conv_transpose",), _conv_transpose),
+                         (("max_pool", "avg_pool", "lp_pool"), _pool),
+                         (("adaptive_avg_pool",), _adaptive), (("unfold",), _unfold),
                          (("linear", "relu", "tanh", "cross_entropy"), _dense)):
     STRATEGY.register(*_kinds)(_builder)
 
@@ -177,6 +184,7 @@ _BREAKABLE = {
                        "output_padding"),
     "max_pool": ("input", "kernel_size", "stride", "dilation", "padding"),
     "avg_pool": ("input", "kernel_size", "stride", "padding"),
+    "lp_pool": ("input", "kernel_size", "stride"),
     "adaptive_avg_pool": ("input",),
     "unfold": ("input", "kernel_size", "stride", "dilation", "padding"),
 }
@@ -222,7 +230,7 @@ def layer_cases(layer: str, *, kind: str = "valid",
         raise ValueError(f"kind={kind!r}: use one of {', '.join(KINDS)}")
     family = family_of(layer)
     drawn_kind = "valid" if kind == "valid" else "any"
-    builder = STRATEGY.entry(layer)
+    builder = entry(STRATEGY, layer)
     drawn = (builder(layer, drawn_kind, padding_forms) if builder is _conv
              else builder(layer, drawn_kind))
     if kind == "valid":

@@ -1,0 +1,254 @@
+"""Every layer kind convarith knows, listed once, and the tables keyed by their names.
+
+A kind is what ``torch.nn.functional`` would call it, without the dimension: ``conv``,
+``conv_transpose``, ``max_pool``, ... (``max_pool2d`` is the kind ``max_pool`` in two
+dimensions). Each layer of the house keeps its own table keyed by these names -- the formula
+layer's output-size functions, the specs, the scratch layers, verify's strategies, the
+scenes -- and fills it with a decorator (the habit of ``torch.utils.flop_counter``'s
+``register_flop_formula``)::
+
+    SPECS = kinds.table("spec", covers=lambda kind: not kind.functional_only)
+
+    @SPECS.register("max_pool")
+    class MaxPool(...): ...
+
+``tests/test_kinds.py`` imports every module of convarith, then walks :func:`tables` and
+names each kind a table misses; a table declared later, anywhere, is checked the same way.
+
+This module is pure Python and imports nothing of convarith but the errors, so every layer
+(the formula layer included) may read it.
+
+>>> get("max_pool").family, get("max_pool").layer_names
+('pool', ('max_pool1d', 'max_pool2d', 'max_pool3d'))
+>>> [kind.name for kind in of_family("pool", sized=True)]
+['max_pool', 'avg_pool', 'lp_pool']
+>>> get("conv").formula(224, kernel_size=11, stride=4, padding=2)
+55
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from convarith.errors import ConvArithError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One layer kind.
+
+    ``family`` groups kinds that share a formula (``pool``: max, average and power-average
+    pooling); ``dims`` are the spatial dimensions torch offers it in (``()``: it has none,
+    it acts on features or element by element); ``sized``: it has an output-size formula with
+    a geometry (kernel, stride, ...); ``scratch``: convarith implements it in numpy and
+    ``convarith verify`` checks it value by value against torch; ``functional_only``: a
+    function (``unfold``, a loss), not a layer of a network spec.
+    """
+
+    name: str
+    family: str
+    dims: tuple[int, ...] = ()
+    sized: bool = False
+    scratch: bool = False
+    functional_only: bool = False
+    functional: tuple[str, ...] = ()  # torch.nn.functional names, when not name + "Nd"
+
+    @property
+    def layer_names(self) -> tuple[str, ...]:
+        """Its ``torch.nn.functional`` names: ``max_pool1d``, ..., or just ``relu``."""
+        if self.functional:
+            return self.functional
+        if not self.dims:
+            return (self.name,)
+        return tuple(f"{self.name}{n}d" for n in self.dims)
+
+    @property
+    def short(self) -> str:
+        """The name within its family: ``max`` for ``max_pool`` (``pool_output_size(kind=)``)."""
+        return self.name.removesuffix(f"_{self.family}")
+
+    @property
+    def formula(self) -> Callable[..., Any]:
+        """Its output-size function (from the formula layer's ``output_size`` table)."""
+        return tables()["output_size"][self.name]
+
+    @property
+    def explanation(self) -> Callable[..., Any]:
+        """Its worked-derivation function (from the formula layer's ``explain`` table)."""
+        return tables()["explain"][self.name]
+
+
+_ALL_DIMS = (1, 2, 3)
+
+#: Every kind, in the order lists of choices show them.
+KINDS: dict[str, Kind] = {kind.name: kind for kind in (
+    Kind("conv", "conv", _ALL_DIMS, sized=True, scratch=True),
+    Kind("conv_transpose", "transposed", _ALL_DIMS, sized=True, scratch=True),
+    Kind("max_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
+    Kind("avg_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
+    # torch.nn.LPPool1d/2d/3d: (sum x^p)^(1/p) over each window; no padding, no dilation
+    Kind("lp_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
+    Kind("adaptive_avg_pool", "adaptive", _ALL_DIMS, sized=True, scratch=True),
+    Kind("global_avg_pool", "global"),
+    Kind("unfold", "unfold", (2,), sized=True, scratch=True, functional_only=True,
+         functional=("unfold",)),
+    Kind("flatten", "reshape"),
+    Kind("linear", "dense", scratch=True),
+    Kind("relu", "activation", scratch=True),
+    Kind("tanh", "activation", scratch=True),
+    Kind("sigmoid", "activation"),
+    Kind("scaled_tanh", "activation"),
+    Kind("dropout", "dropout"),
+    Kind("spatial_dropout", "dropout", _ALL_DIMS),
+    Kind("batch_norm", "norm", _ALL_DIMS),
+    Kind("local_response_norm", "norm"),
+    # LeNet-5's own layers (LeCun et al. 1998, section II.B)
+    Kind("partial_conv", "conv", (2,)),
+    Kind("subsampling", "pool", (2,)),
+    Kind("rbf_output", "dense"),
+    Kind("cross_entropy", "loss", scratch=True, functional_only=True),
+)}
+
+
+def get(name: str) -> Kind:
+    """The kind called ``name``; an unknown name is one clear error listing the known ones.
+
+    >>> get("lp_pool").dims
+    (1, 2, 3)
+    """
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ConvArithError(
+            f"{name!r} is not a layer kind. Use one of {', '.join(KINDS)}."
+        ) from None
+
+
+def of_family(family: str, *, sized: bool | None = None) -> tuple[Kind, ...]:
+    """The kinds of one family, in :data:`KINDS` order (optionally only the sized ones).
+
+    The formula layer's pooling (``family="pool", sized=True``) is max, avg and lp; LeNet-5's
+    subsampling is a pool too, but a spec, not a formula.
+    """
+    return tuple(k for k in KINDS.values()
+                 if k.family == family and (sized is None or k.sized == sized))
+
+
+def layer_names(predicate: Callable[[Kind], bool]) -> tuple[str, ...]:
+    """The ``torch.nn.functional`` names of every kind ``predicate`` accepts.
+
+    >>> layer_names(lambda kind: kind.family == "transposed")
+    ('conv_transpose1d', 'conv_transpose2d', 'conv_transpose3d')
+    """
+    return tuple(name for kind in KINDS.values() if predicate(kind) for name in kind.layer_names)
+
+
+def split_layer_name(layer: str) -> tuple[Kind, int | None]:
+    """``"max_pool2d"`` -> (the kind ``max_pool``, 2); ``"relu"`` -> (``relu``, None).
+
+    >>> kind, n = split_layer_name("lp_pool1d")
+    >>> kind.name, n
+    ('lp_pool', 1)
+    """
+    for kind in KINDS.values():
+        if layer in kind.layer_names:
+            if kind.functional or not kind.dims:
+                return kind, (kind.dims[0] if kind.dims else None)
+            return kind, int(layer[len(kind.name)])
+    raise ConvArithError(
+        f"{layer!r} is not a layer name. Use one of {', '.join(layer_names(lambda k: True))}."
+    )
+
+
+# --------------------------------------------------------------------------- tables
+
+
+class Table:
+    """One layer's table keyed by kind name, filled by :meth:`register`.
+
+    ``covers`` says which kinds the table must hold; the kinds test names the missing ones.
+    """
+
+    def __init__(self, name: str, covers: Callable[[Kind], bool], doc: str = "") -> None:
+        self.name = name
+        self.covers = covers
+        self.doc = doc
+        self.entries: dict[str, Any] = {}
+
+    def register(self, *names: str, value: Any = None) -> Callable[[T], T]:
+        """A decorator storing what it decorates under each kind name (checked)."""
+        for name in names:
+            get(name)
+
+        def store(thing: T) -> T:
+            for name in names:
+                if name in self.entries:
+                    raise ConvArithError(
+                        f"The {self.name} table already has an entry for {name!r}. Register "
+                        "each kind once."
+                    )
+                self.entries[name] = thing if value is None else value
+            return thing
+
+        return store
+
+    def add(self, name: str, value: Any) -> None:
+        """Store ``value`` under the kind ``name`` (for entries that are not decorated)."""
+        self.register(name, value=value)(value)
+
+    def __getitem__(self, name: str) -> Any:
+        get(name)
+        try:
+            return self.entries[name]
+        except KeyError:
+            raise ConvArithError(
+                f"The {self.name} table has no entry for the layer kind {name!r}. "
+                f"It holds {', '.join(self.entries) or 'nothing yet'}."
+            ) from None
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self.entries.get(name, default)
+
+    def missing(self) -> list[str]:
+        """The kinds this table should hold and does not."""
+        return [k.name for k in KINDS.values() if self.covers(k) and k.name not in self.entries]
+
+    def __repr__(self) -> str:
+        return f"Table({self.name!r}, {len(self.entries)} entries)"
+
+
+_TABLES: dict[str, Table] = {}
+
+
+def table(name: str, *, covers: Callable[[Kind], bool] = lambda kind: True,
+          doc: str = "") -> Table:
+    """Declare the table ``name`` (once, in the module that owns it) and return it."""
+    if name in _TABLES:
+        raise ConvArithError(f"A kinds table called {name!r} exists already. Pick another name.")
+    _TABLES[name] = Table(name, covers, doc)
+    return _TABLES[name]
+
+
+def register(table_name: str, *names: str, value: Any = None) -> Callable[[T], T]:
+    """``@kinds.register("spec", "max_pool")``: the decorator of an existing table."""
+    if table_name not in _TABLES:
+        raise ConvArithError(
+            f"There is no kinds table called {table_name!r}. Declare it with "
+            f"kinds.table({table_name!r}) in the module that owns it."
+        )
+    return _TABLES[table_name].register(*names, value=value)
+
+
+def tables() -> dict[str, Table]:
+    """Every table declared so far (a module's tables exist once it is imported)."""
+    return dict(_TABLES)
