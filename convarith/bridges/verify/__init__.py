@@ -10,8 +10,9 @@
 * :mod:`~convarith.verify.identities`: the transposed-convolution identities of arXiv:1603.07285;
 * :mod:`~convarith.verify.homework`: a student's own layer (functions or a class, five
   conventions) against torch: the capability card, then a search in the supported space;
-* :mod:`~convarith.verify.features` and :mod:`~convarith.verify.conventions`: what it probes
-  and how it calls;
+* :mod:`~convarith.verify.features`, :mod:`~convarith.verify.conventions` and
+  :mod:`~convarith.verify.layer_classes`: what it probes and how it calls;
+* :mod:`~convarith.verify.registry`: the dispatch tables keyed by layer kind;
 * :mod:`~convarith.verify.bench`: everything run with the fixed "quick"/"thorough" profiles.
 
 Importing this package does not import torch; the checkers import it when they run.
