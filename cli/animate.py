@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from convarith.choices import ANIMATION_KINDS, POOL_MODES, THEMES
-from convarith.cli.types import PADDING, SIZE
+from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
 from convarith.errors import ConvArithError
 
 
@@ -26,9 +26,9 @@ from convarith.errors import ConvArithError
 @click.option("--values", is_flag=True, help="Conv: show the numbers (same as 'numerical').")
 @click.option("--pool", "pool_mode", type=click.Choice(POOL_MODES), default="max",
               help="Pool: max or average.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=2.0,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
               help="Frames per second (GIF, MP4).")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
@@ -56,6 +56,7 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
     """
     from convarith.figures import animation as scene
     from convarith.figures import animation_render as render
+    from convarith.figures.render_budget import check_frames, check_grid
 
     if kind != "transposed" and output_padding not in (0, (0, 0)):
         raise ConvArithError(f"--output-padding applies to transposed, not {kind}. Drop it.")
@@ -65,6 +66,8 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
         raise ConvArithError(f"--values applies to conv and numerical; {kind} "
                              f"{'always shows its values' if kind == 'pool' else 'has none'}. "
                              "Drop it.")
+    check_grid(input_size, kernel=kernel_size, stride=stride, padding=padding,
+               dilation=dilation, kind=kind)
     if kind in ("conv", "numerical"):
         built = scene.conv_scene(input_size, kernel_size=kernel_size,
                                  stride=1 if stride is None else stride, padding=padding,
@@ -78,6 +81,9 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
         built = scene.pool_scene(input_size, kernel_size=kernel_size, stride=stride,
                                  padding=padding, dilation=dilation, ceil_mode=ceil_mode,
                                  mode=pool_mode)
+    suffix = output.lower().rsplit(".", 1)[-1]
+    check_frames(frames=len(built.frames), dpi=dpi,
+                 animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))
     written = render.save_animation(built, output, fps=fps, dpi=dpi, theme=theme,
                                     every_frame=every_frame)
     frames = len(built.frames)

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import DRAW_KINDS, THEMES
+from convarith.cli.types import PathType
 
 
 @click.command(context_settings={"show_default": True})
@@ -21,7 +22,7 @@ from convarith.choices import DRAW_KINDS, THEMES
 @click.option("--model", default="lenet5", help="architecture: a zoo model (convarith list).")
 @click.option("--digit", type=click.IntRange(min=0), default=0,
               help="channels: which of scikit-learn's digits is the greyscale image.")
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
+@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
               help="File to write; the suffix picks the format: .png .svg .pdf.")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")

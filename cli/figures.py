@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import THEMES
+from convarith.cli.types import FiniteFloatRange, PathType
 
 
 def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
@@ -19,12 +20,12 @@ def _make(task: tuple[str, str, float, str, float]) -> tuple[str, list[str]]:
 
 
 @click.command(context_settings={"show_default": True})
-@click.option("--out", type=click.Path(file_okay=False), default="figures",
+@click.option("--out", type=PathType(file_okay=False), default="figures",
               help="Folder to write the figures into (created if missing).")
 @click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
               help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
 @click.option("--theme", type=click.Choice(THEMES), default="light", help="Colour theme.")
-@click.option("--fps", type=click.FloatRange(min=0.1, max=60), default=2.0,
+@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=2.0,
               help="Frames per second of the animations.")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Figures drawn at the same time [default: the number of CPUs, at most 4].")
@@ -77,13 +78,35 @@ def _run(tasks: list[tuple[str, str, float, str, float]], workers: int) -> list[
                 written += _make(task)[1]
                 progress.advance(bar)
             return written
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        import multiprocessing
 
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_make, task) for task in tasks]
-            for future in as_completed(futures):
-                name, paths = future.result()  # a ConvArithError re-raises here
+        pool = multiprocessing.Pool(workers, initializer=_worker_start)
+        try:
+            for name, paths in pool.imap_unordered(_make, tasks):  # errors re-raise here
                 written += paths
                 progress.update(bar, description=name)
                 progress.advance(bar)
+            pool.close()
+        except BaseException:
+            pool.terminate()  # Ctrl-C, kill or an error: the workers stop at once
+            raise
+        finally:
+            pool.join()
     return sorted(written)
+
+
+def _worker_start() -> None:
+    """In each worker: leave Ctrl-C to the main process (which stops the workers, without a
+    traceback from each), and die with it if it is killed outright (Linux)."""
+    import signal
+    import sys
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the main process's handler is inherited
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - another libc
+            pass

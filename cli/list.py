@@ -8,7 +8,14 @@ import click
 @click.command(name="list")
 def list_models() -> None:
     """The zoo's models, one line each: name, input shape (C x H x W), parameters and what
-    it is. Use a name with 'convarith table NAME'."""
+    it is. Use a name with 'convarith table NAME'.
+
+    \b
+    Examples:
+      convarith list
+      convarith table lenet5
+      convarith train lenet5-modern
+    """
     from convarith.specs import zoo
 
     rows = []

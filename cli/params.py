@@ -8,8 +8,16 @@ import click
 
 from convarith.choices import PARAM_KINDS
 from convarith.cli import options
-from convarith.cli.types import show
+from convarith.cli.types import reject_unused, show
 from convarith.errors import ConvArithError
+
+#: Which options each kind uses; any other given on the command line is refused.
+_APPLIES: dict[str, tuple[str, ...]] = {
+    **{name: ("conv", "transposed") for name in ("in_channels", "out_channels", "kernel_size",
+                                                  "groups", "input_size", "stride", "padding",
+                                                  "dilation")},
+    "in_features": ("linear",), "out_features": ("linear",),
+}
 
 
 @click.command()
@@ -42,6 +50,7 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
     """
     from convarith.formulas import counting
 
+    reject_unused(kind, _APPLIES)
     if kind == "linear":
         if in_features is None or out_features is None:
             raise ConvArithError("linear needs --in-features and --out-features, e.g. 9216 4096.")

@@ -9,10 +9,27 @@ import click
 from convarith import kinds
 from convarith.choices import SIZE_KINDS
 from convarith.cli import options
-from convarith.cli.types import SIZE, show
+from convarith.cli.types import SIZE, reject_unused, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
+
+#: Which options each kind uses; any other given on the command line is refused.
+_APPLIES: dict[str, tuple[str, ...]] = {
+    "kernel_size": ("conv", "transposed", "pool"),
+    "stride": ("conv", "transposed", "pool"),
+    "padding": ("conv", "transposed", "pool"),
+    "dilation": ("conv", "transposed", "pool"),
+    "output_padding": ("transposed",),
+    "ceil_mode": ("pool",),
+    "pool_kind": ("pool",),
+    "output_size": ("adaptive",),
+    "out_channels": ("conv",),
+    "explain": ("conv", "transposed", "pool"),
+    "symbolic": ("conv", "transposed", "pool"),
+    "latex": ("conv", "transposed", "pool"),
+    "strict": ("conv",),
+}
 
 
 @click.command(context_settings={"show_default": True})
@@ -34,10 +51,13 @@ _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
 @click.option("--symbolic", is_flag=True, help="Give the size as an expression of H and W.")
 @click.option("--latex", is_flag=True, help="Give the derivation (or expression) in LaTeX.")
 @click.option("--strict", is_flag=True, help="Conv: reject input that no window covers.")
+@click.option("--layout", type=click.Choice(["dhw", "chw"]),
+              help="How a 3-part --input such as 64x112x112 is read: D x H x W (a 3-D "
+                   "layer) or C x H x W (channels, kept as they are). [default: dhw]")
 def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
          dilation: Any, output_padding: Any, ceil_mode: bool, pool_kind: str, output_size: Any,
          out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
-         strict: bool) -> None:
+         strict: bool, layout: str | None) -> None:
     """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
 
     The bare result is the first line of output, so scripts can read it.
@@ -53,6 +73,23 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     """
     from convarith.formulas import output_size as formulas
 
+    reject_unused(kind, _APPLIES)
+    three = isinstance(input_size, tuple) and len(input_size) == 3
+    if layout is not None and not three:
+        parts = len(input_size) if isinstance(input_size, tuple) else 1
+        raise ConvArithError(f"--layout reads a 3-part --input (e.g. 64x112x112); --input "
+                             f"{show(input_size)} has {parts} part(s). Drop --layout.")
+    if layout == "chw" and out_channels is not None:
+        raise ConvArithError("--out-channels already reads --input as C x H x W. Drop --layout.")
+    reading = None
+    if three and out_channels is None:
+        if layout == "chw":
+            channels, input_size = input_size[0], input_size[1:]
+            reading = (f"read --input {show((channels, *input_size))} as C x H x W: "
+                       f"{channels} channels, kept")
+        else:
+            reading = (f"read --input {show(input_size)} as D x H x W (a 3-D layer); add "
+                       "--layout chw to read it as C x H x W")
     in_channels = None
     if out_channels is not None:
         if kind != "conv":
@@ -91,26 +128,35 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     if kind == "pool":
         arguments["ceil_mode"] = ceil_mode
     result = compute(input_size, **arguments)
-    if symbolic:
-        _print_symbolic(compute, input_size, arguments, latex)
-    else:
-        channels = f"{out_channels}x" if out_channels is not None else ""
-        click.echo(channels + show(result))
+    # every number is computed before the first line is printed: an error prints nothing else
+    explanation = None
+    if explain or (latex and not symbolic):
+        from convarith.formulas import explain as explaining
+
+        explained = {k: v for k, v in arguments.items() if k != "strict"}
+        explanation = [derivation.latex() if latex else derivation.text()
+                       for derivation in explaining.derivations(layer, input_size, **explained)]
+    counts = None
     if in_channels is not None and out_channels is not None:
         from convarith.formulas.counting import conv_count
 
         dims = len(input_size) if isinstance(input_size, tuple) else 1
         kernel = kernel_size if isinstance(kernel_size, tuple) else (kernel_size,) * dims
         counts = conv_count(in_channels, out_channels, kernel)
+    if symbolic:
+        _print_symbolic(compute, input_size, arguments, latex)
+    else:
+        channels = (f"{out_channels}x" if out_channels is not None else
+                    f"{channels}x" if layout == "chw" else "")
+        click.echo(channels + show(result))
+    if reading is not None:
+        click.echo(reading)
+    if counts is not None:
         click.echo(f"parameters: {counts.params:,} ({out_channels} filters of "
                    f"{in_channels}x{show(kernel)}: {counts.weights:,} weights + "
                    f"{counts.biases} biases)")
-    if explain or (latex and not symbolic):
-        from convarith.formulas import explain as explaining
-
-        arguments.pop("strict", None)
-        for derivation in explaining.derivations(layer, input_size, **arguments):
-            click.echo(derivation.latex() if latex else derivation.text())
+    for text in explanation or []:
+        click.echo(text)
 
 
 def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
@@ -123,9 +169,28 @@ def _print_symbolic(compute: Any, input_size: Any, arguments: dict[str, Any],
     symbols = sympy.symbols(_SYMBOLS[dims], integer=True, positive=True)
     expressions = compute(symbols if dims > 1 else symbols[0], **arguments)
     expressions = expressions if isinstance(expressions, tuple) else (expressions,)
-    render = sympy.latex if latex else sympy.sstr
+    render = sympy.latex if latex else _plain_text
     click.echo(", ".join(render(tidy(e)) for e in expressions))
     values = input_size if isinstance(input_size, tuple) else (input_size,)
     at = ", ".join(f"{s}={v}" for s, v in zip(symbols, values))
     results = [e.subs(dict(zip(symbols, values))) for e in expressions]
     click.echo(f"at {at}: " + "x".join(str(r) for r in results))
+
+
+def _plain_text(expression: Any) -> str:
+    """sympy's text, with a case split written as words instead of a raw ``Piecewise``.
+
+    >>> import sympy
+    >>> i = sympy.Symbol("i", integer=True, positive=True)
+    >>> _plain_text(sympy.Piecewise((i - 1, i <= 4), (i, True)))
+    'i - 1 if i <= 4, else i'
+    """
+    import sympy
+
+    if isinstance(expression, sympy.Piecewise):
+        parts = []
+        for value, condition in expression.args:
+            parts.append(sympy.sstr(value) if condition is sympy.true
+                         else f"{sympy.sstr(value)} if {sympy.sstr(condition)}")
+        return ", else ".join(parts)
+    return sympy.sstr(expression)

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import DTYPE_BYTES, SHAPE_ORDERS, TABLE_FORMATS
-from convarith.cli.types import SIZE
+from convarith.cli.types import SIZE, PathType
 from convarith.errors import ConvArithError
 
 
@@ -42,7 +42,7 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--symbolic", is_flag=True, help="Sizes as expressions of H and W.")
 @click.option("--verify", is_flag=True,
               help="Check every row's shape and parameters against torch; exit 1 on mismatch.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True),
+@click.option("-o", "--output", type=PathType(dir_okay=False, writable=True),
               help="Write to this file (atomically) instead of the screen.")
 @click.option("--order", type=click.Choice(SHAPE_ORDERS), default="hwc", show_default=True,
               help="Shapes as H x W x C (course notes) or C x H x W (PyTorch).")

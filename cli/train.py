@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shlex
+from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from convarith.choices import (
     AUGMENTATIONS,
@@ -18,6 +21,8 @@ from convarith.choices import (
     SCHEDULES,
     TRAIN_MODELS,
 )
+from convarith.cli import Interrupted
+from convarith.cli.types import SEED, FiniteFloatRange, PathType
 from convarith.errors import ConvArithError
 
 
@@ -48,13 +53,13 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.argument("model", type=click.Choice(TRAIN_MODELS))
 @click.option("--dataset", type=click.Choice(DATASETS), default="digits",
               help="digits is embedded (scikit-learn); the others load from --data-dir.")
-@click.option("--data-dir", type=click.Path(file_okay=False), default="data",
+@click.option("--data-dir", type=PathType(file_okay=False), default="data",
               help="Folder with the MNIST/Fashion-MNIST IDX files or CIFAR-10 python batches.")
 @click.option("--download", is_flag=True, help="Fetch missing dataset files first.")
 @click.option("--epochs", type=click.IntRange(min=1),
               help="[default: 15; lenet5 on digits: 60]")
 @click.option("--batch-size", type=click.IntRange(min=1), help="[default: 32]")
-@click.option("--lr", type=click.FloatRange(min=0, min_open=True),
+@click.option("--lr", type=FiniteFloatRange(min=0, min_open=True),
               help="Learning rate. [default: 0.001; lenet5 on digits: 0.05]")
 @click.option("--lr-sweep", help="Train once per learning rate, e.g. 1e-4,1e-3,1e-2,1e-1,1, "
                                  "and plot them on one figure.")
@@ -64,14 +69,14 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
               help="step: lr / 10 every third of the run; plateau: lr / 10 when the test loss "
                    "stops falling; cosine: lr down to 0 along half a cosine. [default: step; "
                    "lenet5 on digits: cosine; none with --lr-sweep and --finetune-demo]")
-@click.option("--weight-decay", type=click.FloatRange(min=0), default=0.0)
-@click.option("--logit-scale", type=click.FloatRange(min=0, min_open=True),
+@click.option("--weight-decay", type=FiniteFloatRange(min=0), default=0.0)
+@click.option("--logit-scale", type=FiniteFloatRange(min=0, min_open=True),
               help="The loss is the cross-entropy of this times the model's outputs. "
                    "[default: 1; lenet5 on digits: 0.1]")
-@click.option("--seed", type=int, default=0)
+@click.option("--seed", type=SEED, default=0)
 @click.option("--threads", type=click.IntRange(min=1), default=1,
               help="torch threads (one is fastest for LeNet-sized batches).")
-@click.option("--out", type=click.Path(file_okay=False),
+@click.option("--out", type=PathType(file_okay=False),
               help="Run folder [default: runs/MODEL-DATASET].")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
 @click.option("--engine", type=click.Choice(ENGINES), default="torch",
@@ -88,7 +93,7 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--ten-crop", is_flag=True,
               help="Test on ten crops of the image padded by 2 (corners, centre, mirrored) "
                    "and average their softmax outputs.")
-@click.option("--finetune", type=click.Path(file_okay=False, exists=True),
+@click.option("--finetune", type=PathType(file_okay=False, exists=True),
               help="Start from this run folder's best weights.")
 @click.option("--freeze", help="With --finetune: parts to keep fixed, e.g. features.")
 @click.option("--reset", help="With --finetune: parts to re-initialise, e.g. classifier "
@@ -119,13 +124,20 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
           --finetune runs/digits04 --freeze features --lr 3e-4
       convarith train lenet5-modern --finetune-demo --epochs 20 --out runs/finetune-demo
       convarith train lenet5-modern --resume --epochs 30 --out runs/lenet5-modern-digits
-      torchrun --nproc_per_node=2 --no-python convarith train lenet5
+      torchrun --nproc_per_node=2 --no-python convarith train lenet5 --out runs/lenet5-ddp
     """
     from rich.console import Console
 
     from convarith.train import distributed
-    from convarith.train.loop import Diverged, TrainConfig
-    from convarith.train.run import RunSpec, defaults, final_line, no_better_than_chance, run, sweep
+    from convarith.train.checkpoint import LAST, load_checkpoint
+    from convarith.train.loop import TrainConfig, check_resume
+    from convarith.train.run import (
+        RunSpec,
+        check_writable,
+        defaults,
+        existing_run,
+        resumed_settings,
+    )
 
     folder = Path(out or f"runs/{model}-{dataset}")
     rates = _numbers(lr_sweep, float, "--lr-sweep")
@@ -136,26 +148,65 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
                              "Add --finetune RUN_DIR.")
     if rates is not None and (resume or finetune):
         raise ConvArithError("--lr-sweep starts fresh runs. Drop --resume/--finetune.")
-    if not resume and not finetune_demo and (folder / "last.pt").exists():
+    if finetune_demo and (resume or finetune or rates is not None):
+        raise ConvArithError("--finetune-demo runs its own two trainings. Drop "
+                             "--resume/--finetune/--lr-sweep.")
+    if engine == "numpy":
+        given = [name for name, value in (("--resume", resume), ("--lr-sweep", rates),
+                                          ("--finetune", finetune),
+                                          ("--finetune-demo", finetune_demo))
+                 if value not in (None, False)]
+        if given:
+            raise ConvArithError(
+                f"--engine numpy trains one fresh run; it has no {', '.join(given)}. Drop "
+                f"{'it' if len(given) == 1 else 'them'}, or use --engine torch."
+            )
+    if rates is not None and any(rate <= 0 or rate != rate or rate == float("inf")
+                                 for rate in rates):
+        raise ConvArithError(f"--lr-sweep {lr_sweep!r}: every rate must be a positive finite "
+                             "number, e.g. --lr-sweep 1e-3,1e-2,1e-1.")
+    holds = existing_run(folder)
+    if not resume and not finetune_demo and holds:
         raise ConvArithError(
-            f"{folder} already holds a run. Add --resume to continue it, or choose another "
-            "--out (or delete the folder)."
+            f"{folder} already holds {holds}. "
+            + ("Add --resume to continue it, or choose" if holds == "a run" else "Choose")
+            + " another --out (or delete the folder)."
         )
-    preset = defaults(model, dataset)
+    chosen = _numbers(classes, int, "--classes")
+    if chosen is not None and len(chosen) < 2:
+        raise ConvArithError(
+            f"--classes {classes!r} names {len(chosen)} class{'' if len(chosen) == 1 else 'es'}; "
+            "a classifier needs at least 2 (with one, every answer is right). Give two or "
+            "more, e.g. --classes 0,1."
+        )
+    preset, state = defaults(model, dataset), None
     augment_names = (preset["augment"] if augment is None else () if augment == "none"
                      else _names(augment, AUGMENTATIONS, "--augment"))
     spec = RunSpec(model=model, dataset=dataset, data_dir=data_dir, download=download,
                    normalisation=normalisation,
-                   classes=_numbers(classes, int, "--classes"), per_class=per_class,
+                   classes=chosen, per_class=per_class,
                    augment=augment_names, crop=crop_pad,
                    ten_crop=ten_crop, plot_format=plot_format)
+    if resume:
+        state = load_checkpoint(folder / LAST)
+        context = click.get_current_context()
+        given = {{"crop_pad": "crop"}.get(name, name) for name in context.params
+                 if context.get_parameter_source(name) is ParameterSource.COMMANDLINE}
+        settings = resumed_settings(state, given)  # what the run was started with
+        spec_fields = RunSpec.__dataclass_fields__
+        preset = {**preset, **{k: v for k, v in settings.items() if k not in spec_fields}}
+        spec = dataclass_replace(spec, **{k: v for k, v in settings.items() if k in spec_fields})
     schedule = schedule or ("none" if rates is not None or finetune_demo else preset["schedule"])
     config = TrainConfig(epochs=epochs or preset["epochs"],
                          batch_size=batch_size or preset["batch_size"], lr=lr or preset["lr"],
                          optimizer=optimizer or preset["optimizer"], schedule=schedule,
-                         weight_decay=weight_decay,
-                         logit_scale=logit_scale or preset["logit_scale"], seed=seed,
-                         threads=threads)
+                         weight_decay=preset.get("weight_decay", weight_decay),
+                         logit_scale=logit_scale or preset["logit_scale"],
+                         seed=preset.get("seed", seed), threads=threads)
+    if state is not None:
+        check_resume(state, config, {"model": model, "dataset": dataset}, folder / LAST,
+                     spec=spec.__dict__)
+    check_writable(folder)
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=max(console.width, 140))
@@ -175,34 +226,72 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
         return
     world = distributed.from_environment()
     try:
-        if rates is not None:
-            runs = sweep(spec, config, rates, out=folder, console=console,
-                         show_progress=not quiet)
-            if world.main:
-                for entry in runs:
-                    if entry["diverged"]:
-                        epoch, step = entry["diverged_at"]
-                        state = f"diverged at epoch {epoch}, step {step}"
-                    else:
-                        accuracy = entry["history"][-1]["test_accuracy"]
-                        state = f"test accuracy {100 * accuracy:.2f}%"
-                        classes = len(spec.classes) if spec.classes else 10
-                        if no_better_than_chance(accuracy, classes):
-                            state += " (no better than chance: the network did not learn)"
-                    click.echo(f"lr={entry['lr']:g}: {state}")
-                click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
-            return
-        try:
-            result = run(spec, config, out=folder, resume=resume, console=console,
-                         show_progress=not quiet, finetune=finetune, freeze=frozen, reset=fresh,
-                         world=world, table=not quiet)
-        except Diverged as error:
-            if not world.main:  # every process diverges together; rank 0 says so once
-                raise SystemExit(2) from None
-            raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
-        if world.main:
-            click.echo(final_line(result, classes=len(spec.classes) if spec.classes else 10,
-                                  lr=config.lr))
-            click.echo(f"wrote metrics, checkpoints and plots to {folder}/")
+        _train(spec, config, rates, folder=folder, console=console, quiet=quiet, world=world,
+               resume=resume, finetune=finetune, frozen=frozen, fresh=fresh,
+               plot_format=plot_format)
+    except KeyboardInterrupt as error:
+        raise Interrupted(_resume_hint(folder, rates is not None)) from error
     finally:
         distributed.finish()
+
+
+def _resume_hint(folder: Path, sweeping: bool) -> str:
+    """What to do after an interrupted run: the command that continues it."""
+    if sweeping:
+        return (f"the learning-rate sweep in {folder} is incomplete; a sweep starts fresh, so "
+                "delete the folder (or choose another --out) and run it again.")
+    if not (folder / "last.pt").exists():
+        return f"no epoch finished, nothing to resume in {folder}; run the command again."
+    context = click.get_current_context()
+    words = ["convarith", "train", context.params["model"]]
+    for parameter in context.command.params:
+        name = parameter.name
+        if (not isinstance(parameter, click.Option) or name in ("resume", "out")
+                or context.get_parameter_source(name) is not ParameterSource.COMMANDLINE):
+            continue
+        value = context.params[name]
+        flag = parameter.opts[0]
+        if parameter.is_flag:
+            words.append(flag) if value else None
+        else:
+            words += [flag, shlex.quote(str(value))]
+    words += ["--resume", "--out", shlex.quote(str(folder))]
+    return f"the checkpoints in {folder} are intact; continue with: {' '.join(words)}"
+
+
+def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: Path,
+           console: Any, quiet: bool, world: Any, resume: bool, finetune: str | None,
+           frozen: tuple[str, ...], fresh: tuple[str, ...], plot_format: str) -> None:
+    """The torch engine's run or sweep, and its summary lines."""
+    from convarith.train.loop import Diverged
+    from convarith.train.run import defaults, final_line, no_better_than_chance, run, sweep
+
+    if rates is not None:
+        runs = sweep(spec, config, rates, out=folder, console=console,
+                     show_progress=not quiet)
+        if world.main:
+            for entry in runs:
+                if entry["diverged"]:
+                    epoch, step = entry["diverged_at"]
+                    state = f"diverged at epoch {epoch}, step {step}"
+                else:
+                    accuracy = entry["history"][-1]["test_accuracy"]
+                    state = f"test accuracy {100 * accuracy:.2f}%"
+                    classes = len(spec.classes) if spec.classes else 10
+                    if no_better_than_chance(accuracy, classes):
+                        state += " (no better than chance: the network did not learn)"
+                click.echo(f"lr={entry['lr']:g}: {state}")
+            click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
+        return
+    try:
+        result = run(spec, config, out=folder, resume=resume, console=console,
+                     show_progress=not quiet, finetune=finetune, freeze=frozen, reset=fresh,
+                     world=world, table=not quiet)
+    except Diverged as error:
+        if not world.main:  # every process diverges together; rank 0 says so once
+            raise SystemExit(2) from None
+        raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
+    if world.main:
+        click.echo(final_line(result, classes=len(spec.classes) if spec.classes else 10,
+                              lr=config.lr, usual_lr=defaults(spec.model, spec.dataset)["lr"]))
+        click.echo(f"wrote metrics, checkpoints and plots to {folder}/")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import click
@@ -36,6 +37,48 @@ class PaddingType(click.ParamType):
             return parse_padding(value)
         except ConvArithError as error:
             self.fail(str(error), param, ctx)
+
+
+class FiniteFloatRange(click.FloatRange):
+    """``click.FloatRange`` that also refuses ``nan`` and ``inf`` (NaN compares false with
+    every bound, so a plain range lets it through)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number; give one such as "
+                      f"{self.min if self.min is not None else 1:g}.", param, ctx)
+        return number
+
+
+class PathType(click.Path):
+    """``click.Path`` that refuses a NUL byte in one line (``os.stat`` raises ValueError on
+    it, which click does not catch)."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> Any:
+        if isinstance(value, str) and "\x00" in value:
+            self.fail(f"{value!r} holds a NUL byte, which no file name may hold. Give another "
+                      "path.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+#: Seeds: torch, numpy and Python all take 0 .. 2**32 - 1 (numpy refuses negative seeds).
+SEED = click.IntRange(min=0, max=2**32 - 1)
+
+def reject_unused(kind: str, applies: dict[str, tuple[str, ...]]) -> None:
+    """Refuse, in one line, options given on the command line that ``kind`` does not use
+    (``applies``: option name -> the kinds it applies to), instead of ignoring them."""
+    context = click.get_current_context()
+    for parameter in context.command.params:
+        name = parameter.name or ""
+        if name not in applies or kind in applies[name]:
+            continue
+        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
+            flag = parameter.opts[-1] if isinstance(parameter, click.Option) else name
+            kinds = applies[name]
+            listed = (", ".join(kinds[:-1]) + f" and {kinds[-1]}" if len(kinds) > 1
+                      else kinds[0] if kinds else "no kind here")
+            raise ConvArithError(f"{flag} applies to {listed}, not {kind}. Drop it.")
 
 
 SIZE = SizeType()

@@ -51,7 +51,8 @@ from convarith.formulas.solve import check_output_size, padding_for, same_paddin
 __version__ = "0.1.0"
 
 #: Heavier parts, imported on first use: ``convarith.table("alexnet")``, ``convarith.zoo``,
-#: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``.
+#: ``convarith.Network``, ``convarith.scratch``, ``convarith.verify``, ``convarith.train``,
+#: ``convarith.explore()`` (the explorer page, inline in a notebook).
 #: ``convarith.table`` is the module convarith.tables.table, which is also callable.
 _LAZY = {
     "table": ("convarith.tables.table", None),
@@ -60,6 +61,7 @@ _LAZY = {
     "scratch": ("convarith.bridges.scratch", None),
     "verify": ("convarith.bridges.verify", None),
     "train": ("convarith.train", None),
+    "explore": ("convarith.explore", None),
 }
 
 
@@ -97,6 +99,7 @@ __all__ = [
     "explain_conv",
     "explain_conv_transpose",
     "explain_pool",
+    "explore",
     "flops",
     "linear_macs",
     "linear_params",

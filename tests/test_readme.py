@@ -15,7 +15,7 @@ from convarith.cli import main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 # Commands whose output is deterministic and quick (no timings, no training): checked verbatim.
-CHECKED_COMMANDS = ("size", "solve", "params", "rf", "compare", "table", "list")
+CHECKED_COMMANDS = ("size", "solve", "params", "rf", "compare", "table", "list", "exercises")
 
 
 def console_examples() -> list[tuple[str, str]]:

@@ -59,8 +59,9 @@ def test_one_epoch_run_writes_metrics_checkpoints_and_plots(tmp_path):
 
 def test_existing_run_is_not_overwritten_without_resume(tmp_path):
     out = tmp_path / "run"
+    # no schedule: a step or cosine schedule is planned over its total and cannot be stretched
     assert invoke("train", "lenet5-modern", "--epochs", "1", "--out", str(out), "--quiet",
-                  "--per-class", "5").exit_code == 0
+                  "--per-class", "5", "--schedule", "none").exit_code == 0
     result = invoke("train", "lenet5-modern", "--epochs", "1", "--out", str(out), "--quiet")
     assert result.exit_code == 2
     assert result.output == (f"Error: {out} already holds a run. Add --resume to continue it, "

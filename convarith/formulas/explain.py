@@ -97,9 +97,11 @@ def _kernel_terms(k: int, d: int) -> tuple[str, str, str, str]:
     return "d(k-1) - 1", f"{d}*({k}-1) - 1", "d(k-1) - 1", f"{d}({k}-1) - 1"
 
 
-def _axes(a: Any) -> list[tuple[int, str]]:
-    """Axes worth explaining: one when all axes share their numbers."""
-    per_axis = [(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]) for x in range(len(a.i))]
+def _axes(a: Any, extra: tuple[tuple[Any, ...], ...] = ()) -> list[tuple[int, str]]:
+    """Axes worth explaining: one when all axes share their numbers (``extra``: further
+    per-axis numbers, such as a transposed convolution's output padding)."""
+    per_axis = [(a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], *(e[x] for e in extra))
+                for x in range(len(a.i))]
     if len(set(per_axis)) == 1:
         label = "" if len(per_axis) == 1 else " (every dimension)"
         return [(0, label)]
@@ -179,7 +181,7 @@ def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: i
                 tail = "it is real input: it is lost"
             notes.append(
                 f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
-                f"is never covered ({tail})."
+                f"{'is' if uncovered == 1 else 'are'} never covered ({tail})."
             )
     return Derivation(what, formula, tuple(steps), o, tuple(notes), label)
 
@@ -239,7 +241,7 @@ def explain_conv_transpose(
     _require_numbers(a)
     ops = output_padding if isinstance(output_padding, (tuple, list)) else (output_padding,) * len(a.i)
     out = []
-    for x, label in _axes(a):
+    for x, label in _axes(a, (ops,)):
         i, k, s, p, d, op = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], ops[x]
         o = conv_transpose_axis(i, k, s, p, op, d,
                                 context=a.context("transposed convolution", x))

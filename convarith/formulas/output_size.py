@@ -141,7 +141,9 @@ def pool_axis(
         )
     numerator = i + 2 * p - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
     o = numerator // s + 1
-    if ceil_mode:
+    # the last window starts before i + 2p - d(k-1) + s, so it can start at or past i + p (and
+    # be dropped) only when p + s > d(k-1) + 1: otherwise no Piecewise whose branch never holds
+    if ceil_mode and not known(p + s <= effective_kernel(k, d)):
         o = where((o - 1) * s >= i + p, o - 1, o)
     if known(o < 1):
         raise ConvArithError(
@@ -306,10 +308,13 @@ def _reject_lost(a: _Conv, axis: int, context: Context) -> None:
     lost = lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
     if known(lost > 0):
         uncovered = uncovered_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
+        rows = "row/column of the input is" if lost == 1 else "rows/columns of the input are"
         raise ConvArithError(
-            f"{_text(context)}: strict mode: the last {lost} row(s)/column(s) of the input are never "
-            f"covered by a window ((i + 2p - d(k-1) - 1) mod s = {uncovered}). "
-            f"Use an input size from valid_input_sizes(), or change the padding or stride."
+            f"{_text(context)}: strict mode: the last {lost} {rows} never covered by a window "
+            f"((i + 2p - d(k-1) - 1) mod s = {uncovered}). Use an input size that 'convarith "
+            f"solve inputs --kernel {a.k[axis]} --stride {a.s[axis]} --padding "
+            f"{a.p[axis][0] if a.p[axis][0] == a.p[axis][1] else a.p[axis]} --dilation "
+            f"{a.d[axis]}' lists (valid_input_sizes() in Python), or change the padding or stride."
         )
 
 

@@ -80,6 +80,16 @@ class RFRow:
         """Centre of output 0's field, in input pixel indices."""
         return self.left + (self.r - 1) / 2
 
+    def pixels(self, n: int) -> tuple[int, int]:
+        """The first and last input pixel output unit ``n`` sees: ``u + n j`` to
+        ``u + n j + r - 1`` (negative, or past the input: padding).
+
+        >>> receptive_field([RFLayer("conv", k=11, s=4, p=2)])[-1].pixels(1)
+        (2, 12)
+        """
+        first = self.left + n * self.j
+        return first, first + self.r - 1
+
 
 def receptive_field(layers: list[RFLayer]) -> list[RFRow]:
     """Size ``r``, jump ``j`` and position of the receptive field after each layer.

@@ -72,7 +72,7 @@ from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
 from convarith.formulas.notation import closing_bracket
-from convarith.formulas.receptive import RFLayer, receptive_field
+from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
 from convarith.specs.records import Record, spec_record
@@ -133,6 +133,9 @@ class Row:
     jump: tuple[int, ...] | None
     lost: tuple[Any, ...] | None
     note: str
+    #: the receptive field per spatial axis (None on an axis no window has touched yet; the
+    #: whole tuple None where ``rf`` is)
+    fields: tuple[RFRow | None, ...] | None = None
 
 
 def _known_positive(value: Any) -> bool:
@@ -181,7 +184,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
                 else:
                     for axis, step in enumerate(record.rf_steps):
                         steps[axis].append(step)
-        rf = jump = None
+        rf = jump = fields = None
         if alive:
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
@@ -200,6 +203,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             connections=sum(records[p].connections for p in group),
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
+            fields=None if fields is None else tuple(fields),
         ))
     return rows
 
@@ -513,8 +517,15 @@ class Table:
         defaults from the suffix (.md, .tex, .csv, .json, else terminal text)."""
         target = Path(path)
         if format is None:
-            format = {".md": "markdown", ".tex": "latex", ".csv": "csv",
-                      ".json": "json"}.get(target.suffix.lower(), "terminal")
+            by_suffix = {".md": "markdown", ".tex": "latex", ".csv": "csv", ".json": "json",
+                         ".txt": "terminal", "": "terminal"}
+            if target.suffix.lower() not in by_suffix:
+                raise ConvArithError(
+                    f"Error writing the table to {target}: {target.suffix} is not a format "
+                    "convarith writes (terminal text would land in it). Use .md, .tex, .csv, "
+                    ".json or .txt, or name the format with --format."
+                )
+            format = by_suffix[target.suffix.lower()]
         text = self.render(format)
         with atomic_write(target, text=True, what="the table") as out:
             out.write(text)

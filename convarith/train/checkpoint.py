@@ -49,6 +49,21 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     import torch
 
     path = Path(path)
+    folder = path.parent
+    if not path.exists() and (folder / "weights.npz").exists():
+        raise ConvArithError(
+            f"Error loading a checkpoint: {folder} holds a numpy-engine run (weights.npz), "
+            f"which has no {path.name}: it can be neither resumed nor fine-tuned from. Train "
+            "with --engine torch for a run that can."
+        )
+    sweep = any(folder.glob(f"lr=*/{path.name}")) or any(folder.glob("lr_sweep.*"))
+    if not path.exists() and sweep:
+        rates = sorted(p.parent.name for p in folder.glob("lr=*/" + path.name))
+        raise ConvArithError(
+            f"Error loading a checkpoint: {folder} holds a learning-rate sweep, whose runs are "
+            f"in its sub-folders ({', '.join(rates) or 'none finished'}). Point at one of them, "
+            f"e.g. {folder / (rates[0] if rates else 'lr=RATE')}."
+        )
     if not path.exists():
         raise ConvArithError(
             f"Error loading a checkpoint: {path} does not exist. Point at a run folder that "

@@ -31,8 +31,10 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import pickle
 import struct
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -93,24 +95,78 @@ class Dataset:
 
 
 # ---------------------------------------------------------------------------------- readers
-def read_idx(path: str | Path) -> np.ndarray:
+#: The largest file a dataset reader decompresses (MNIST's training images are 47 MB
+#: unpacked): a gzip that inflates past this is refused as it streams, never held whole.
+MAX_DECOMPRESSED = 256 * 1024 * 1024
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def read_bytes(path: str | Path, *, limit: int = MAX_DECOMPRESSED) -> bytes:
+    """The bytes of ``path``, un-gzipped when it starts with gzip's magic bytes, read in
+    chunks so that a corrupt file or a gzip bomb is one line and never more than ``limit``
+    bytes of memory."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConvArithError(
+            f"Error reading {path}: it is a folder, not a file. Put the dataset file itself "
+            "there (or remove the folder).")
+    try:
+        with open(path, "rb") as stream:
+            head = stream.read(2)
+            stream.seek(0)
+            if head != GZIP_MAGIC:
+                raw = stream.read(limit + 1)
+            else:
+                chunks, size = [], 0
+                with gzip.GzipFile(fileobj=stream) as unpacked:
+                    while size <= limit:
+                        chunk = unpacked.read(1 << 20)
+                        if not chunk:
+                            break
+                        chunks.append(chunk)
+                        size += len(chunk)
+                raw = b"".join(chunks)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as error:
+        raise ConvArithError(
+            f"Error reading {path}: the gzip data is truncated or corrupt "
+            f"({str(error) or type(error).__name__}). Fetch the file again."
+        ) from None
+    except OSError as error:
+        raise ConvArithError(
+            f"Error reading {path}: {error.strerror or error}. Check the file."
+        ) from None
+    if len(raw) > limit:
+        raise ConvArithError(
+            f"Error reading {path}: it holds more than {limit // 2**20} MiB "
+            f"{'once decompressed ' if head == GZIP_MAGIC else ''}, far more than any MNIST "
+            "or Fashion-MNIST file (47 MiB at most). It is not a dataset file; fetch the "
+            "original."
+        )
+    return raw
+
+
+def read_idx(path: str | Path, *, limit: int = MAX_DECOMPRESSED) -> np.ndarray:
     """An IDX file (gzipped or not: told by its first two bytes) as a numpy array.
 
     IDX: two zero bytes, a type code, the number of dimensions, one big-endian 32-bit size
-    per dimension, then the data in C order (LeCun's MNIST page).
+    per dimension, then the data in C order (LeCun's MNIST page). Anything else (a header
+    cut short, a zero dimension, a body of the wrong length) is one line naming the file.
     """
-    raw = Path(path).read_bytes()
-    if raw[:2] == b"\x1f\x8b":
-        raw = gzip.decompress(raw)
+    raw = read_bytes(path, limit=limit)
     if len(raw) < 4 or raw[:2] != b"\x00\x00" or raw[2] not in IDX_TYPES:
         raise ConvArithError(
-            f"Error reading {path}: it is not an IDX file (magic bytes {raw[:4].hex()}). "
+            f"Error reading {path}: it is not an IDX file (magic bytes {raw[:4].hex() or 'none'}). "
             "Use the original MNIST/Fashion-MNIST files, gzipped or not."
         )
     dtype, ndim = np.dtype(IDX_TYPES[raw[2]]), raw[3]
+    if ndim == 0 or len(raw) < 4 + 4 * ndim:
+        raise ConvArithError(
+            f"Error reading {path}: its IDX header is cut short or names {ndim} dimensions "
+            f"({len(raw)} bytes in all). The file is truncated or damaged; fetch it again."
+        )
     shape = struct.unpack(f">{ndim}I", raw[4:4 + 4 * ndim])
     body = raw[4 + 4 * ndim:]
-    count = int(np.prod(shape))
+    count = math.prod(shape)
     if len(body) != count * dtype.itemsize:
         raise ConvArithError(
             f"Error reading {path}: its header promises shape {shape} ({count * dtype.itemsize} "
@@ -274,10 +330,55 @@ def _find(data_dir: Path, names: tuple[str, ...], dataset: str) -> list[Path]:
     return found
 
 
+def _check_idx_pair(images: np.ndarray, labels: np.ndarray, image_path: Path,
+                    label_path: Path, classes: int = 10) -> None:
+    """One split's images (``N x H x W``, square, N > 0) and labels (``N`` values from 0 to
+    ``classes - 1``), or one line that says which file is wrong and how."""
+    if images.ndim != 3 or images.shape[1] == 0 or images.shape[1] != images.shape[2]:
+        raise ConvArithError(
+            f"Error reading {image_path}: the images have shape {images.shape}, not "
+            "N x H x W with H = W > 0 (MNIST: N x 28 x 28). Use the original images file."
+        )
+    if labels.ndim != 1:
+        raise ConvArithError(
+            f"Error reading {label_path}: the labels have shape {labels.shape}, not one "
+            "label per image (N). Use the original labels file."
+        )
+    if not np.issubdtype(labels.dtype, np.integer):
+        raise ConvArithError(
+            f"Error reading {label_path}: the labels are {labels.dtype} numbers, not whole "
+            "numbers (IDX type 0x08). Use the original labels file."
+        )
+    if len(images) == 0:
+        raise ConvArithError(
+            f"Error reading {image_path}: it holds no images (an empty split). Use the "
+            "original images file."
+        )
+    if len(labels) != len(images):
+        raise ConvArithError(
+            f"Error reading {label_path}: it holds {len(labels)} labels for the "
+            f"{len(images)} images of {image_path.name}; each image needs one label. Use the "
+            "labels file that belongs to these images."
+        )
+    if labels.min() < 0 or labels.max() >= classes:
+        raise ConvArithError(
+            f"Error reading {label_path}: labels must be 0 to {classes - 1}, found "
+            f"{labels.min()} to {labels.max()}. Use the original labels file."
+        )
+
+
 def read_mnist(data_dir: str | Path, *, dataset: str = "mnist") -> tuple[np.ndarray, ...]:
     """``(x_train, y_train, x_test, y_test)`` of MNIST or Fashion-MNIST, images uint8 N x 1 x 28 x 28."""
     paths = _find(Path(data_dir), tuple(IDX_FILES.values()), dataset)
     x_train, y_train, x_test, y_test = (read_idx(path) for path in paths)
+    _check_idx_pair(x_train, y_train, paths[0], paths[1])
+    _check_idx_pair(x_test, y_test, paths[2], paths[3])
+    if x_train.shape[1:] != x_test.shape[1:]:
+        raise ConvArithError(
+            f"Error loading {dataset} from {data_dir}: the training images are "
+            f"{x_train.shape[1]}x{x_train.shape[2]} but the test images "
+            f"{x_test.shape[1]}x{x_test.shape[2]}. Use the four files of one dataset."
+        )
     return (x_train[:, None], y_train.astype(np.int64), x_test[:, None], y_test.astype(np.int64))
 
 
@@ -394,6 +495,12 @@ def select(data: Dataset, *, classes: tuple[int, ...] | None = None,
             raise ConvArithError(
                 f"Error selecting classes {list(classes)} of {data.name}: the classes must be "
                 f"distinct numbers from 0 to {len(data.classes) - 1}. Fix --classes."
+            )
+        if len(classes) < 2:
+            raise ConvArithError(
+                f"Error selecting classes {list(classes)} of {data.name}: a classifier needs "
+                "at least 2 classes (with one, every answer is right). Give two or more, e.g. "
+                "--classes 0,1."
             )
         relabel = np.full(len(data.classes), -1, np.int64)
         relabel[list(classes)] = np.arange(len(classes))

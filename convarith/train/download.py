@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tarfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -79,24 +80,64 @@ def _present(folder: Path, name: str, source: Source) -> bool:
     return (folder / name).exists() or (folder / name.removesuffix(".gz")).exists()
 
 
-def _fetch(url: str, opener: Opener, timeout: float) -> bytes:
-    with opener(url, timeout=timeout) as response:
-        return response.read()
+#: The largest file fetched (CIFAR-10's python archive is 163 MiB, MNIST's largest 9.5 MiB).
+MAX_BYTES = 256 * 1024 * 1024
+#: The time one ``download`` call may take in all, across files and mirrors.
+DEADLINE = 30 * 60.0
+CHUNK = 1 << 16
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
-    with atomic_write(path, what="a downloaded file") as stream:
-        stream.write(payload)
+class _Refused(Exception):
+    """A mirror's answer is refused (too large, too slow): try the next mirror."""
+
+
+class _Mismatch(Exception):
+    """The body arrived whole but its MD5 is not the published one."""
+
+
+def _fetch(url: str, target: Path, opener: Opener, *, timeout: float, ends: float,
+           max_bytes: int, md5: str | None) -> None:
+    """Stream ``url`` into ``target`` (atomically), chunk by chunk, hashing as it goes; the
+    file appears only when whole and (``md5`` given) with that MD5. A body past
+    ``max_bytes`` or a transfer still running at ``ends`` (a ``time.monotonic()`` value) is
+    refused before more arrives; ``read1`` returns whatever one wait brought, so a server
+    that drips a byte at a time cannot hold a read past the deadline."""
+    digest, size = hashlib.md5(usedforsecurity=False), 0
+    with opener(url, timeout=max(min(timeout, ends - time.monotonic()), 0.1)) as response:
+        declared = getattr(response, "headers", None)
+        length = declared.get("Content-Length") if declared is not None else None
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            raise _Refused(f"the server announces {int(length):,} bytes, more than the "
+                           f"{max_bytes:,} allowed")
+        read = getattr(response, "read1", None) or response.read
+        with atomic_write(target, what="a downloaded file") as stream:
+            while True:
+                if time.monotonic() > ends:
+                    raise _Refused(f"still downloading at the deadline, after {size:,} bytes")
+                chunk = read(CHUNK)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > max_bytes:
+                    raise _Refused(f"the body passed the {max_bytes:,} bytes allowed")
+                digest.update(chunk)
+                stream.write(chunk)
+            if md5 is not None and digest.hexdigest() != md5:
+                raise _Mismatch(digest.hexdigest())
 
 
 def download(name: str, data_dir: str | Path, *, opener: Opener = urllib.request.urlopen,
              mirrors: tuple[str, ...] | None = None, verify: bool = True,
-             timeout: float = 30.0) -> list[Path]:
+             timeout: float = 30.0, deadline: float = DEADLINE,
+             max_bytes: int = MAX_BYTES) -> list[Path]:
     """Fetch the files of dataset ``name`` that ``data_dir`` lacks; return the files written.
 
     ``mirrors`` replaces the public locations (base URLs ending in ``/``; default: the
     ``CONVARITH_MIRROR`` environment variable, else :data:`SOURCES`); ``verify`` checks
-    each file's MD5 against the published one.
+    each file's MD5 against the published one. Each file streams to disk (hashed as it
+    arrives, never held in memory); one larger than ``max_bytes``, or a download still
+    running ``deadline`` seconds after the call began (a server that drips bytes), is
+    refused in one line. ``timeout`` bounds each wait for the server.
     """
     if name not in SOURCES:
         raise ConvArithError(
@@ -107,19 +148,37 @@ def download(name: str, data_dir: str | Path, *, opener: Opener = urllib.request
     if mirrors is None and os.environ.get("CONVARITH_MIRROR"):
         mirrors = (os.environ["CONVARITH_MIRROR"],)
     written: list[Path] = []
+    ends = time.monotonic() + deadline
     for filename, md5 in source.files.items():
         if _present(folder, filename, source):
             continue
         errors: list[str] = []
-        payload = None
+        fetched = False
+        target = folder / filename
         for mirror in mirrors or source.mirrors:
+            if time.monotonic() > ends:
+                errors.append(f"{mirror}{filename}: not tried, the {deadline:g} s deadline passed")
+                continue
             try:
-                payload = _fetch(mirror + filename, opener, timeout)
+                folder.mkdir(parents=True, exist_ok=True)
+                _fetch(mirror + filename, target, opener, timeout=timeout, ends=ends,
+                       max_bytes=max_bytes, md5=md5 if verify else None)
+                fetched = True
                 break
+            except _Mismatch:
+                raise ConvArithError(
+                    f"Error downloading {name}: {filename} does not have the published MD5 "
+                    f"{md5} (from {mirror}); the download is damaged or the mirror serves "
+                    f"another file. Try again, or put the file into {folder} by hand."
+                ) from None
+            except _Refused as error:
+                errors.append(f"{mirror}{filename}: {error}")
+            except TimeoutError:
+                errors.append(f"{mirror}{filename}: no answer within {timeout:g} s")
             except (urllib.error.URLError, OSError, ValueError) as error:
                 reason = getattr(error, "reason", error)
                 errors.append(f"{mirror}{filename}: {reason}")
-        if payload is None:
+        if not fetched:
             wanted = ", ".join(source.files)
             where = folder if source.archive_folder is None else folder / source.archive_folder
             what = (f"{wanted} (gzipped or not)" if source.archive_folder is None else
@@ -128,15 +187,6 @@ def download(name: str, data_dir: str | Path, *, opener: Opener = urllib.request
                 f"Error downloading {name}: could not fetch {'; '.join(errors)}. "
                 f"Offline? Put {what} into {where} and run without --download."
             )
-        if verify and hashlib.md5(payload, usedforsecurity=False).hexdigest() != md5:
-            raise ConvArithError(
-                f"Error downloading {name}: {filename} does not have the published MD5 {md5}; "
-                "the download is damaged or the mirror serves another file. Try again, or put "
-                f"the file into {folder} by hand."
-            )
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / filename
-        _write_atomically(target, payload)
         if source.archive_folder is not None:
             with tarfile.open(target) as archive:
                 archive.extractall(folder, filter="data")

@@ -93,6 +93,14 @@ class TrainConfig:
         if self.epochs < 1 or self.batch_size < 1:
             raise ConvArithError(
                 f"epochs={self.epochs} and batch_size={self.batch_size} must be at least 1.")
+        if not (self.weight_decay >= 0 and math.isfinite(self.weight_decay)):
+            raise ConvArithError(
+                f"The weight decay {self.weight_decay} must be a finite number >= 0. Use e.g. "
+                "5e-4, or 0 for none.")
+        if not 0 <= self.seed < 2**32:
+            raise ConvArithError(
+                f"The seed {self.seed} is outside 0 .. 2**32 - 1, the seeds torch and numpy "
+                "both take. Use e.g. --seed 0.")
 
 
 @dataclass
@@ -139,6 +147,63 @@ def deterministic(threads: int | None = None) -> Iterator[None]:
     finally:
         torch.use_deterministic_algorithms(previous)
         torch.set_num_threads(previous_threads)
+
+
+#: Fields of :class:`TrainConfig` that a resumed run may change: the total (within the
+#: limits :func:`check_resume` sets) and the number of threads.
+RESUMABLE = ("epochs", "threads")
+
+
+def check_resume(state: dict[str, Any], config: TrainConfig, meta: dict[str, Any],
+                 path: Path, *, spec: dict[str, Any] | None = None) -> None:
+    """Refuse, in one line, to resume the run checkpointed in ``state`` with a different
+    model, dataset or hyper-parameters, before its last epoch, or past the end of a schedule
+    planned over its total (``step`` and ``cosine`` are laid out over the epochs given at the
+    start: continuing a finished cosine run would make the rate climb back from 0)."""
+    stored_meta = state.get("meta") or {}
+    for key in ("model", "dataset"):
+        if key in stored_meta and key in meta and stored_meta[key] != meta[key]:
+            raise ConvArithError(
+                f"Error resuming from {path}: that run trained {key} {stored_meta[key]}, not "
+                f"{meta[key]}. Resume it as it was started, or start a new run in another --out."
+            )
+    stored = state.get("config") or {}
+    changed = [f"{name} {stored[name]!r} (given {getattr(config, name)!r})"
+               for name in stored if name not in RESUMABLE and hasattr(config, name)
+               and stored[name] != getattr(config, name)]
+    stored_spec = stored_meta.get("spec") or {}
+    for name, value in (spec or meta.get("spec") or {}).items():
+        if name in ("data_dir", "download", "plot_format") or name not in stored_spec:
+            continue
+        before = stored_spec[name]
+        if _plain(before) != _plain(value):
+            changed.append(f"{name} {_plain(before)!r} (given {_plain(value)!r})")
+    if changed:
+        raise ConvArithError(
+            f"Error resuming from {path}: a resumed run continues with the settings it was "
+            f"started with, and it was started with {', '.join(changed)}. Drop those options, "
+            "or start a new run in another --out."
+        )
+    done, planned = int(state.get("epoch", 0)), int(stored.get("epochs", config.epochs))
+    if config.epochs < done:
+        raise ConvArithError(
+            f"Error resuming from {path}: the run has already trained {done} epochs, more than "
+            f"--epochs {config.epochs}. Give --epochs {done} or more."
+        )
+    if config.epochs > planned and config.schedule in ("step", "cosine"):
+        shape = ("the rate falls to 0 along half a cosine" if config.schedule == "cosine"
+                 else "the rate is divided by 10 every third of the run")
+        raise ConvArithError(
+            f"Error resuming from {path}: the run's {config.schedule} schedule is planned over "
+            f"{planned} epochs ({shape}), so it cannot stretch to {config.epochs} without the "
+            f"rate jumping back up. Resume with --epochs {planned}, or train a new run with "
+            f"--epochs {config.epochs} in another --out."
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and lists alike (a checkpoint stores tuples as lists)."""
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def make_optimizer(parameters: Any, config: TrainConfig) -> torch.optim.Optimizer:
@@ -247,15 +312,26 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
         if folder is None:
             raise ConvArithError("Resuming needs the run folder. Pass out=... (--out).")
         state = checkpoint.load_checkpoint(folder / checkpoint.LAST)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
+        check_resume(state, config, meta or {}, folder / checkpoint.LAST)
+        try:
+            model.load_state_dict(state["model"])
+            optimizer.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as error:
+            reason = " ".join(str(error).split())[:160]
+            raise ConvArithError(
+                f"Error resuming from {folder / checkpoint.LAST}: its weights do not fit this "
+                f"model ({reason}). Resume with the model, dataset and classes the run was "
+                "started with, or start a new run in another --out."
+            ) from None
         if schedule is not None and state.get("schedule") is not None:
             schedule.load_state_dict(state["schedule"])
         torch.set_rng_state(state["torch_rng"])
         result.history, result.steps = list(state["history"]), list(state["steps"])
         result.best_epoch, result.best_accuracy = state["best_epoch"], state["best_accuracy"]
         reference, start = state["reference_loss"], state["epoch"] + 1
+        resumed = True
     else:
+        resumed = False
         torch.manual_seed(config.seed)
     net = world.wrap(model)
     uniform_loss = math.log(max(len(data.classes), 2))  # cross-entropy of a uniform guess
@@ -273,6 +349,8 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
     steps_per_epoch = sum(1 for s in range(0, len(y_train), batch)
                           if min(batch, len(y_train) - s) >= world.size)
     result.steps_per_epoch = steps_per_epoch
+    if resumed:
+        write_metrics()  # a kill after last.pt but before the metrics left them an epoch behind
     progress = _progress(console) if show_progress and world.main else None
     with deterministic(config.threads), (progress or contextlib.nullcontext()):
         for epoch in range(start, config.epochs + 1):
@@ -359,8 +437,15 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                          "reference_loss": reference, "torch_rng": torch.get_rng_state(),
                          "config": asdict(config), "meta": meta or {},
                          "classes": list(data.classes)}
-                checkpoint.save_checkpoint(folder / checkpoint.LAST, state)
+                # best.pt before last.pt: a kill between the two leaves last.pt an epoch
+                # behind, so --resume runs that epoch again (deterministically, the same)
+                # and best.pt, last.pt and metrics.json agree again on the best epoch
                 if improved:
                     checkpoint.save_checkpoint(folder / checkpoint.BEST, state)
+                checkpoint.save_checkpoint(folder / checkpoint.LAST, state)
                 write_metrics()
+    if result.predictions is None and result.history:
+        # resumed after the last epoch: the plots still need the test predictions
+        _, _, result.predictions = evaluate(model, x_test, y_test, predict=predict,
+                                            logit_scale=config.logit_scale)
     return result

@@ -49,6 +49,61 @@ def defaults(model: str, dataset: str) -> dict[str, Any]:
     return {**DEFAULTS, **RECIPES.get((model, dataset), {})}
 
 
+def existing_run(folder: Path) -> str | None:
+    """What ``folder`` already holds that a new run would overwrite, or ``None``: ``"a run"``
+    (``last.pt``), ``"a learning-rate sweep"`` or ``"a numpy-engine run"``."""
+    if (folder / "last.pt").exists():
+        return "a run"
+    if any(folder.glob("lr_sweep.*")) or any(folder.glob("lr=*/last.pt")):
+        return "a learning-rate sweep"
+    if (folder / "weights.npz").exists() or (folder / "metrics.json").exists():
+        return "a numpy-engine run" if (folder / "weights.npz").exists() else "a run's metrics"
+    return None
+
+
+def check_writable(folder: Path) -> None:
+    """Create ``folder`` and write (then remove) a file in it, so that a folder that cannot
+    be written is one line before training, not after the first epoch."""
+    import os
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(dir=folder, prefix=".convarith-probe-")
+        os.close(handle)
+        os.unlink(probe)
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise ConvArithError(
+            f"Error preparing the run folder {folder}: {reason}. Choose an --out you can "
+            "write to."
+        ) from None
+
+
+#: The ``convarith train`` settings a resumed run takes from its checkpoint unless given:
+#: ``TrainConfig`` fields, then ``RunSpec`` fields.
+RESUMED_CONFIG = ("epochs", "batch_size", "lr", "optimizer", "schedule", "weight_decay",
+                  "logit_scale", "seed")
+RESUMED_SPEC = ("data_dir", "normalisation", "classes", "per_class", "augment", "crop",
+                "ten_crop")
+
+
+def resumed_settings(state: dict[str, Any],
+                     given: set[str] | frozenset[str] = frozenset()) -> dict[str, Any]:
+    """The settings a run was started with (from its ``last.pt`` ``state``), except those in
+    ``given`` (options given again, which :func:`convarith.train.loop.check_resume` then
+    compares)."""
+    stored = state.get("config") or {}
+    spec = (state.get("meta") or {}).get("spec") or {}
+    settings = {name: stored[name] for name in RESUMED_CONFIG
+                if name in stored and name not in given}
+    for name in RESUMED_SPEC:
+        if name in spec and name not in given:
+            value = spec[name]
+            settings[name] = tuple(value) if isinstance(value, list) else value
+    return settings
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """What to train on what (everything but the optimisation hyper-parameters)."""
@@ -198,8 +253,15 @@ def no_better_than_chance(accuracy: float, classes: int) -> bool:
     return accuracy < 1.5 / classes
 
 
-def final_line(result: RunResult, *, classes: int | None = None, lr: float | None = None) -> str:
-    """One line summing up a finished run; it says so when the network never beat chance.
+#: Fewer optimizer steps than this in a whole run are too few to learn from, whatever the rate.
+FEW_STEPS = 100
+
+
+def final_line(result: RunResult, *, classes: int | None = None, lr: float | None = None,
+               usual_lr: float | None = None) -> str:
+    """One line summing up a finished run; it says so when the network never beat chance,
+    and which way to go: a rate ten times nearer the usual one ``usual_lr`` (the default of
+    the model and dataset), or, at the usual rate, more steps when it took few.
 
     A model with bounded outputs (LeNet-5's scaled tanh and RBF units) cannot blow up at a
     far too high learning rate: it saturates and stays at chance instead, which the
@@ -210,6 +272,11 @@ def final_line(result: RunResult, *, classes: int | None = None, lr: float | Non
     >>> print(final_line(stuck, classes=10, lr=1.0))
     best test accuracy 9.75% at epoch 1; last 9.75%; 1.0 s training, 1,000 images/s
     no better than chance (10.00% for 10 classes): the network did not learn; with lr=1 try a smaller rate, e.g. --lr 0.1
+    >>> print(final_line(stuck, classes=10, lr=1e-6, usual_lr=0.05).splitlines()[1])
+    no better than chance (10.00% for 10 classes): the network did not learn; with lr=1e-06 try a larger rate, e.g. --lr 1e-05
+    >>> stuck.steps = [2.3]  # one step of a 100,000-image batch, say
+    >>> print(final_line(stuck, classes=10, lr=0.05, usual_lr=0.05).splitlines()[1])
+    no better than chance (10.00% for 10 classes): the network did not learn; it took only 1 optimizer step: give it more with more --epochs or a smaller --batch-size
     """
     best = result.history[result.best_epoch - 1] if result.best_epoch else None
     if best is None:
@@ -220,8 +287,21 @@ def final_line(result: RunResult, *, classes: int | None = None, lr: float | Non
             f"last {100 * result.test_accuracy:.2f}%; {total:.1f} s training, "
             f"{mean_rate:,.0f} images/s")
     if classes and no_better_than_chance(best["test_accuracy"], classes):
-        advice = (f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}" if lr
-                  else "")
+        steps = len(result.steps)
+        if lr and usual_lr and lr > usual_lr:
+            advice = f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}"
+        elif lr and usual_lr and lr < usual_lr:
+            advice = f"; with lr={lr:g} try a larger rate, e.g. --lr {lr * 10:g}"
+        elif 0 < steps < FEW_STEPS:
+            advice = (f"; it took only {steps} optimizer step{'' if steps == 1 else 's'}: give "
+                      "it more with more --epochs or a smaller --batch-size")
+        elif lr and usual_lr:
+            advice = ("; try other rates, e.g. --lr-sweep "
+                      f"{lr / 100:g},{lr / 10:g},{lr * 10:g} --epochs 5 --out runs/sweep")
+        elif lr:
+            advice = f"; with lr={lr:g} try a smaller rate, e.g. --lr {lr / 10:g}"
+        else:
+            advice = ""
         line += (f"\nno better than chance ({100 / classes:.2f}% for {classes} classes): the "
                  f"network did not learn{advice}")
     return line
