@@ -9,7 +9,7 @@ import click
 from convarith import kinds
 from convarith.choices import SIZE_KINDS
 from convarith.cli import options
-from convarith.cli.types import SIZE, reject_unused, show
+from convarith.cli.types import CHANNELS_LAST, CONVENTION, SIZE, reject_unused, show
 from convarith.errors import ConvArithError
 
 _SYMBOLS = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
@@ -29,6 +29,8 @@ _APPLIES: dict[str, tuple[str, ...]] = {
     "symbolic": ("conv", "transposed", "pool"),
     "latex": ("conv", "transposed", "pool"),
     "strict": ("conv",),
+    "convention": ("conv", "transposed", "pool"),
+    "channels_last": ("conv",),
 }
 
 
@@ -38,9 +40,13 @@ _APPLIES: dict[str, tuple[str, ...]] = {
                      required=True)
 @options.kernel_size("Kernel size (not for adaptive).")
 @options.stride("Stride [conv: 1, pool: the kernel size].")
-@options.padding("Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv).")
+@options.padding("Padding: 2, 1x2, left:right pairs 1:2, or valid/same/full (conv) "
+                 "[with --convention keras: valid or same, default valid].")
 @options.dilation()
-@options.output_padding()
+@options.output_padding("Transposed: output padding [with --convention keras: Keras' own "
+                        "default, which is not 0].")
+@CONVENTION
+@CHANNELS_LAST
 @options.ceil_mode()
 @options.pool_kind("Pool: max, average or power-average (LPPool: no padding, no dilation) "
                    "pooling.")
@@ -55,9 +61,10 @@ _APPLIES: dict[str, tuple[str, ...]] = {
               help="How a 3-part --input such as 64x112x112 is read: D x H x W (a 3-D "
                    "layer) or C x H x W (channels, kept as they are). [default: dhw]")
 def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
-         dilation: Any, output_padding: Any, ceil_mode: bool, pool_kind: str, output_size: Any,
-         out_channels: int | None, explain: bool, symbolic: bool, latex: bool,
-         strict: bool, layout: str | None) -> None:
+         dilation: Any, output_padding: Any, convention: str, channels_last: bool,
+         ceil_mode: bool, pool_kind: str, output_size: Any, out_channels: int | None,
+         explain: bool, symbolic: bool, latex: bool, strict: bool,
+         layout: str | None) -> None:
     """Output size of a conv, transposed conv, pooling or adaptive pooling layer.
 
     The bare result is the first line of output, so scripts can read it.
@@ -70,10 +77,21 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
       convarith size transposed --input 3 --kernel 3 --stride 2 --padding 1 --output-padding 1
       convarith size conv --input 224x224 --kernel 3 --stride 2 --padding 1 --symbolic
       convarith size adaptive --input 13 --output 6
+      convarith size conv --input 7 --kernel 3 --stride 2 --padding same --convention keras
+      convarith size conv --input 32x32x3 --channels-last --kernel 3 --out-channels 16
     """
     from convarith.formulas import output_size as formulas
 
     reject_unused(kind, _APPLIES)
+    if convention == "keras":  # Keras' defaults where the command line gives none
+        given = click.get_current_context().get_parameter_source
+        if given("padding") is click.core.ParameterSource.DEFAULT:
+            padding = "valid"
+        if given("output_padding") is click.core.ParameterSource.DEFAULT:
+            output_padding = None
+    if channels_last and out_channels is None:
+        raise ConvArithError("--channels-last reads --input as HxWxC, which only --out-channels "
+                             "uses. Add --out-channels, or drop --channels-last.")
     three = isinstance(input_size, tuple) and len(input_size) == 3
     if layout is not None and not three:
         parts = len(input_size) if isinstance(input_size, tuple) else 1
@@ -95,11 +113,15 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         if kind != "conv":
             raise ConvArithError(f"--out-channels applies to conv, not {kind}. Drop it.")
         if not isinstance(input_size, tuple) or len(input_size) < 2:
+            order, example = ("HxWxC", "100x100x3") if channels_last else ("CxHxW", "3x100x100")
             raise ConvArithError(
                 f"--input {show(input_size)} has no channel dimension, but --out-channels "
-                "needs one. Write the input as CxHxW, e.g. --input 3x100x100."
+                f"needs one. Write the input as {order}, e.g. --input {example}."
             )
-        in_channels, input_size = input_size[0], input_size[1:]
+        if channels_last:
+            in_channels, input_size = input_size[-1], input_size[:-1]
+        else:
+            in_channels, input_size = input_size[0], input_size[1:]
         if len(input_size) == 1:
             input_size = input_size[0]
     if kind == "adaptive":
@@ -115,7 +137,8 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
         return
     if kernel_size is None:
         raise ConvArithError(f"{kind} needs a kernel size. Add --kernel, e.g. --kernel 3.")
-    arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation}
+    arguments = {"kernel_size": kernel_size, "padding": padding, "dilation": dilation,
+                 "convention": convention}
     if stride is not None or kind != "pool":
         arguments["stride"] = 1 if stride is None else stride
     # the layer kind (convarith.kinds) of the family asked for
@@ -146,9 +169,12 @@ def size(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any
     if symbolic:
         _print_symbolic(compute, input_size, arguments, latex)
     else:
-        channels = (f"{out_channels}x" if out_channels is not None else
-                    f"{channels}x" if layout == "chw" else "")
-        click.echo(channels + show(result))
+        if out_channels is not None and channels_last:
+            click.echo(f"{show(result)}x{out_channels}")
+        else:
+            channels = (f"{out_channels}x" if out_channels is not None else
+                        f"{channels}x" if layout == "chw" else "")
+            click.echo(channels + show(result))
     if reading is not None:
         click.echo(reading)
     if counts is not None:

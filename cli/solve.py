@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from convarith.cli.types import SIZE, show
+from convarith.choices import EQUIVALENT_LAYERS, KERAS_PADDINGS
+from convarith.cli.types import CONVENTION, SIZE, show
 from convarith.errors import ConvArithError
 
 
@@ -17,6 +18,8 @@ def solve() -> None:
       convarith solve padding --input 32 --output 32 --kernel 5
       convarith solve same --kernel 4 --dilation 1
       convarith solve inputs --kernel 11 --stride 4 --range 200:240
+      convarith solve padding --input 7 --output 4 --kernel 3 --stride 2 --convention keras
+      convarith solve torch-layer --input 8x8 --kernel 3 --stride 2 --padding same
     """
 
 
@@ -26,15 +29,22 @@ def solve() -> None:
 @click.option("--kernel", "kernel_size", type=click.IntRange(min=1), required=True)
 @click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True)
+@CONVENTION
 def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
-            dilation: int) -> None:
-    """Every symmetric padding that maps --input to --output (exit status 1 if none).
+            dilation: int, convention: str) -> None:
+    """Every symmetric padding that maps --input to --output (exit status 1 if none);
+    with --convention keras, the Keras padding modes that do, and where they pad.
 
     \b
-    Example:
+    Examples:
       convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
+      convarith solve padding --input 7 --output 4 --kernel 3 --stride 2 --convention keras
     """
     from convarith.formulas.solve import padding_for, same_padding
+
+    if convention == "keras":
+        _keras_padding(input_size, output_size, kernel_size, stride, dilation)
+        return
 
     found = padding_for(input_size, output_size, kernel_size=kernel_size, stride=stride,
                         dilation=dilation)
@@ -50,6 +60,55 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
                     f"(PyTorch's padding='same').")
     click.echo(message)
     raise SystemExit(1)
+
+
+def _keras_padding(input_size: int, output_size: int, kernel_size: int, stride: int,
+                   dilation: int) -> None:
+    from convarith.formulas.output_size import keras_same_padding_axis
+    from convarith.formulas.solve import keras_padding_for
+
+    found = keras_padding_for(input_size, output_size, kernel_size=kernel_size, stride=stride,
+                              dilation=dilation)
+    if not found:
+        click.echo("none")
+        click.echo(f"No Keras padding maps {input_size} to {output_size} with kernel "
+                   f"{kernel_size}, stride {stride}, dilation {dilation}. Put a ZeroPadding "
+                   "layer in front, or use --convention torch for explicit numbers.")
+        raise SystemExit(1)
+    click.echo(" ".join(found))
+    if "same" in found:
+        left, right = keras_same_padding_axis(input_size, kernel_size, stride, dilation)
+        click.echo(f"same pads {left + right} in total: {left} on the top/left, {right} on "
+                   "the bottom/right.")
+
+
+@solve.command("torch-layer")
+@click.option("--layer", type=click.Choice(EQUIVALENT_LAYERS), default="conv",
+              show_default=True, help="The Keras layer: Conv, ConvTranspose, MaxPooling or "
+                                      "AveragePooling (1D, 2D or 3D, from --input).")
+@click.option("--input", "input_size", type=SIZE, required=True,
+              help="Spatial input size: 224, 224x224 or 8x32x32 (no channels).")
+@click.option("--kernel", "kernel_size", type=SIZE, required=True)
+@click.option("--stride", type=SIZE, help="Stride [conv: 1, pooling: the pool size].")
+@click.option("--padding", type=click.Choice(KERAS_PADDINGS), default="valid",
+              show_default=True)
+@click.option("--dilation", type=SIZE, default="1", show_default=True)
+@click.option("--output-padding", type=SIZE, help="Transposed: output padding [Keras' default].")
+def torch_layer(layer: str, input_size: object, kernel_size: object, stride: object,
+                padding: str, dilation: object, output_padding: object) -> None:
+    """The PyTorch layer that computes what a Keras layer computes, at this input size:
+    symmetric padding where it exists, else the F.pad amounts (a ZeroPad2d in front).
+
+    \b
+    Example:
+      convarith solve torch-layer --input 8x8 --kernel 3 --stride 2 --padding same
+    """
+    from convarith.formulas.solve import torch_equivalent
+
+    eq = torch_equivalent(layer, input_size, kernel_size, stride=stride, padding=padding,
+                          dilation=dilation, output_padding=output_padding)
+    for line in eq.code():
+        click.echo(line)
 
 
 @solve.command()

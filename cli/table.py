@@ -35,7 +35,11 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.command()
 @click.argument("model")
 @click.option("--input", "input_size", type=SIZE,
-              help="C x H x W (3x227x227), H x W, or one size; default: the model's own.")
+              help="C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
+                   "size; default: the model's own.")
+@click.option("--channels-last/--channels-first", "channels_last", default=None,
+              help="--input is H x W x C, and the caption writes it so [default: for a "
+                   "keras.Model].")
 @click.option("-f", "--format", "format_", type=click.Choice(TABLE_FORMATS),
               help="Output format [default: terminal, or from the -o file's suffix].")
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")
@@ -61,7 +65,7 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 def table(model: str, input_size: Any, format_: str | None, columns: str | None,
           symbolic: bool, verify: bool, output: str | None, order: str, all_layers: bool,
           exact: bool, dtype: str, batch: int, num_classes: int | None,
-          extra: tuple[str, ...], color: bool | None) -> None:
+          extra: tuple[str, ...], color: bool | None, channels_last: bool | None) -> None:
     """The layer-by-layer table of MODEL: kernel, stride, padding, output shape,
     parameters, MACs, activation memory, receptive field and notes.
 
@@ -76,6 +80,7 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
       convarith table lenet5 --format latex -o lenet5.tex
       convarith table alexnet --symbolic --columns layer,output,params
       convarith table models.py:Net --input 3x32x32 --verify
+      convarith table keras_models.py:model --input 64x64x3 --channels-last
     """
     from convarith.tables.table import table as build
 
@@ -83,7 +88,8 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
     if num_classes is not None:
         options["num_classes"] = num_classes
     result = build(model, input_size, columns=columns, symbolic=symbolic, order=order,
-                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact, **options)
+                   dtype=dtype, batch=batch, fold=not all_layers, exact=exact,
+                   channels_last=channels_last, **options)
     if output is not None:
         written = result.write(output, format_)
         click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
@@ -91,13 +97,20 @@ def table(model: str, input_size: Any, format_: str | None, columns: str | None,
         use_color = sys.stdout.isatty() if color is None else color
         click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
     if verify:
+        from convarith.bridges.keras import is_keras_model
+        from convarith.tables.table import resolve
         from convarith.tables.table import verify as check
 
-        problems = check(model, input_size, **options)
+        resolved = resolve(model, **options)
+        problems = check(resolved, input_size, **options)
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)
             raise SystemExit(1)
+        if is_keras_model(resolved):
+            click.echo(f"Verified against Keras: all {len(resolved.layers)} layers agree in "
+                       "output shape and parameters.", err=True)
+            return
         layers = sum(len(row.layers) for row in result.rows)
         click.echo(f"Verified against torch: all {layers} layers agree in output shape and "
                    "parameters.", err=True)

@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from convarith.choices import CONVENTIONS
 from convarith.errors import ConvArithError
 from convarith.formulas.notation import parse_padding, parse_size, show_size
 
@@ -87,3 +88,15 @@ PADDING = PaddingType()
 
 #: A size as the command line writes it: ``55`` or ``55x55``.
 show = show_size
+
+
+#: ``--convention``: whose padding and output-size rules apply (shared by size and solve).
+CONVENTION = click.option(
+    "--convention", type=click.Choice(CONVENTIONS), default="torch", show_default=True,
+    help="Whose rules: PyTorch's, or Keras'/TensorFlow's (padding valid or same; same works "
+         "at any stride and gives ceil(i/s)).")
+
+#: ``--channels-last``: read sizes as H x W x C (Keras' order), not C x H x W (PyTorch's).
+CHANNELS_LAST = click.option(
+    "--channels-last", is_flag=True,
+    help="--input is HxWxC (Keras' channels-last order), not CxHxW; shapes are shown so.")

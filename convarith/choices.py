@@ -16,6 +16,20 @@ SIZE_KINDS: tuple[str, ...] = tuple(dict.fromkeys(
 #: d(k-1) on each side (Dumoulin & Visin, arXiv:1603.07285, section 2.2.3).
 PADDING_MODES: tuple[str, ...] = ("valid", "same", "full")
 
+#: Conventions for padding and output sizes: PyTorch's (the default) and Keras' (also
+#: TensorFlow's ``tf.nn`` ops), where "same" works at any stride and gives ``ceil(i/s)``.
+CONVENTIONS: tuple[str, ...] = ("torch", "keras")
+
+#: Padding modes of Keras' conv and pooling layers (Conv1D's "causal" is not covered).
+KERAS_PADDINGS: tuple[str, ...] = ("valid", "same")
+
+#: Pooling kinds Keras has (MaxPooling, AveragePooling), by their short names in kinds.
+KERAS_POOL_KINDS: tuple[str, ...] = ("max", "avg")
+
+#: Layer kinds (names of :mod:`convarith.kinds`) Keras has and ``convarith solve
+#: torch-layer`` finds the PyTorch equivalent of.
+EQUIVALENT_LAYERS: tuple[str, ...] = ("conv", "conv_transpose", "max_pool", "avg_pool")
+
 #: Layer kinds of ``convarith params``.
 PARAM_KINDS: tuple[str, ...] = ("conv", "transposed", "linear")
 

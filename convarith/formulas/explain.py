@@ -18,12 +18,20 @@ from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
+    conv_output_size,
     conv_transpose_axis,
     conv_transpose_output_size,
     effective_kernel,
+    keras_pool_arguments,
+    keras_same_axis,
+    keras_transpose_arguments,
+    keras_transpose_axis,
+    keras_transpose_crop_axis,
+    keras_valid_axis,
     lost_axis,
     pool_arguments,
     pool_axis,
+    pool_output_size,
     stretched_size,
     transposed_padding,
     uncovered_axis,
@@ -123,7 +131,8 @@ def _one_or_list(derivations: tuple[Derivation, ...]) -> list[Derivation] | Deri
 
 
 def explain_conv(
-    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1
+    input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
+    convention: str = "torch",
 ) -> list[Derivation] | Derivation:
     """How a convolution's output size comes about, with the lost-input note.
 
@@ -133,7 +142,25 @@ def explain_conv(
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
     (55, '217 mod 4 = 1, so the last row/column of the padded input is never covered (it is padding: no input is lost).')
+
+    ``convention="keras"`` shows Keras' own formula and where its padding goes:
+
+    >>> print(explain_conv(8, kernel_size=3, stride=2, padding="same", convention="keras").text())
+    Convolution output size (Keras, padding='same'):
+      o = ⌊(i − 1)/s⌋ + 1 = ⌈i/s⌉
+        = ⌊(8 − 1)/2⌋ + 1
+        = ⌊7/2⌋ + 1
+        = 3 + 1
+        = 4
+      padding: max((o - 1)s + k - i, 0) = max(3*2 + 3 - 8, 0) = 1 in total: 0 on the top/left, 1 on the bottom/right (the odd one goes there).
     """
+    if convention == "keras":
+        conv_output_size(input_size, kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, convention="keras")
+        a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
+                           convention="keras")
+        _require_numbers(a)
+        return _one_or_list(_keras_sliding("Convolution output size", a))
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
     _require_numbers(a)
     out = []
@@ -171,19 +198,79 @@ def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: i
         )
     steps.append(Step(str(o), str(o)))
     if not ceil:
-        uncovered = uncovered_axis(i, k, s, p, d)
-        lost = lost_axis(i, k, s, p, d)
-        if uncovered:
-            rows = "row/column" if uncovered == 1 else f"{uncovered} rows/columns"
-            tail = ("it is padding: no input is lost" if not lost
-                    else f"{lost} of them real input: that input is lost")
-            if lost == 1 and uncovered == 1:
-                tail = "it is real input: it is lost"
-            notes.append(
-                f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
-                f"{'is' if uncovered == 1 else 'are'} never covered ({tail})."
-            )
+        notes += _lost_notes(i, k, s, p, d)
     return Derivation(what, formula, tuple(steps), o, tuple(notes), label)
+
+
+def _lost_notes(i: int, k: int, s: int, p: tuple[int, int], d: int) -> list[str]:
+    """The note on the rows no window reaches (none when every row is covered)."""
+    uncovered = uncovered_axis(i, k, s, p, d)
+    lost = lost_axis(i, k, s, p, d)
+    if not uncovered:
+        return []
+    rows = "row/column" if uncovered == 1 else f"{uncovered} rows/columns"
+    tail = ("it is padding: no input is lost" if not lost
+            else f"{lost} of them real input: that input is lost")
+    if lost == 1 and uncovered == 1:
+        tail = "it is real input: it is lost"
+    numerator = i + p[0] + p[1] - effective_kernel(k, d)
+    return [f"{numerator} mod {s} = {uncovered}, so the last {rows} of the padded input "
+            f"{'is' if uncovered == 1 else 'are'} never covered ({tail})."]
+
+
+def _keras_sliding(what: str, a: Any, pool: str = "") -> tuple[Derivation, ...]:
+    """Keras' derivation (convolution or pooling): its own formula, then where it pads."""
+    out = []
+    for x, label in _axes(a):
+        i, k, s, p, d = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x]
+        kt, kn, klt, kln = _kernel_terms(k, d)
+        lb, rb = r"\left\lfloor", r"\right\rfloor"
+        notes = []
+        if a.mode == "same":
+            o = keras_same_axis(i, s)
+            formula = Step("floor((i - 1)/s) + 1 = ceil(i/s)",
+                           f"{lb} \\frac{{i - 1}}{{s}} {rb} + 1 = \\left\\lceil \\frac{{i}}{{s}} "
+                           r"\right\rceil")
+            steps = [Step(f"floor(({i} - 1)/{s}) + 1",
+                          f"{lb} \\frac{{{i} - 1}}{{{s}}} {rb} + 1")]
+            numerator = i - 1
+            k_text = "k" if d == 1 else "d(k-1) + 1"
+            k_num = str(k) if d == 1 else f"{d}*({k}-1) + 1"
+            total = p[0] + p[1]
+            formula_text = (f"padding: max((o - 1)s + {k_text} - i, 0) = "
+                            f"max({o - 1}*{s} + {k_num} - {i}, 0)")
+            if total == 0:
+                notes.append(f"{formula_text} = 0: the windows fit without padding.")
+            else:
+                notes.append(
+                    f"{formula_text} = {total} in total: {p[0]} on the top/left, {p[1]} on the "
+                    "bottom/right" + (" (the odd one goes there)." if total % 2 else ".")
+                )
+            if total and pool == "max":
+                notes.append("Padding cells never win a max (they count as -inf).")
+            elif total and pool == "avg":
+                notes.append("Each average divides by the cells inside the input, not by the "
+                             "window size.")
+                if p[0] != p[1]:
+                    notes.append("(TensorFlow's rule. Keras 3 on the torch backend instead "
+                                 "repeats the edge cells into unequal padding, and counts them.)")
+        else:
+            o = keras_valid_axis(i, k, s, d, context=a.context(what.split()[0].lower(), x))
+            formula = Step(f"floor((i - {kt})/s) + 1",
+                           f"{lb} \\frac{{i - {klt}}}{{s}} {rb} + 1")
+            steps = [Step(f"floor(({i} - {kn})/{s}) + 1",
+                          f"{lb} \\frac{{{i} - {kln}}}{{{s}}} {rb} + 1")]
+            numerator = i - effective_kernel(k, d)
+            notes.append("padding='valid': no padding.")
+            notes += _lost_notes(i, k, s, (0, 0), d)
+        if s != 1:
+            steps.append(Step(f"floor({numerator}/{s}) + 1",
+                              f"{lb} \\frac{{{numerator}}}{{{s}}} {rb} + 1"))
+        steps.append(Step(f"{numerator // s} + 1", f"{numerator // s} + 1"))
+        steps.append(Step(str(o), str(o)))
+        out.append(Derivation(f"{what} (Keras, padding={a.mode!r})", formula, tuple(steps), o,
+                              tuple(notes), label))
+    return tuple(out)
 
 
 def explain_pool(
@@ -195,8 +282,9 @@ def explain_pool(
     dilation: Any = 1,
     ceil_mode: bool = False,
     kind: str = "max",
+    convention: str = "torch",
 ) -> list[Derivation] | Derivation:
-    """How a pooling layer's output size comes about (floor or ceil mode).
+    """How a pooling layer's output size comes about (floor or ceil mode; or Keras').
 
     ``kind`` is "max", "avg" or "lp", with the rules of :func:`pool_output_size` (the same
     normaliser, :func:`~convarith.formulas.output_size.pool_arguments`).
@@ -207,7 +295,16 @@ def explain_pool(
     Traceback (most recent call last):
     ...
     convarith.errors.ConvArithError: Error computing the output size of a pooling: padding=((0, 2),) is not supported by PyTorch's pooling layers. Give a number or one per dimension.
+    >>> explain_pool(5, kernel_size=2, padding="same", convention="keras").notes[-1]
+    'Padding cells never win a max (they count as -inf).'
     """
+    if convention == "keras":
+        pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
+                         dilation=dilation, ceil_mode=ceil_mode, kind=kind, convention="keras")
+        a = keras_pool_arguments(input_size, kernel_size, stride, padding, dilation, ceil_mode,
+                                 kind)
+        _require_numbers(a)
+        return _one_or_list(_keras_sliding("Pooling output size", a, pool=kind))
     a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
@@ -226,14 +323,25 @@ def explain_conv_transpose(
     *,
     stride: Any = 1,
     padding: Any = 0,
-    output_padding: Any = 0,
+    output_padding: Any = None,
     dilation: Any = 1,
+    convention: str = "torch",
 ) -> list[Derivation] | Derivation:
-    """How a transposed convolution's output size comes about, and its equivalent convolution.
+    """How a transposed convolution's output size comes about, and its equivalent convolution
+    (``output_padding=None``: 0, or Keras' default with ``convention="keras"``).
 
     >>> print(explain_conv_transpose(3, kernel_size=3, stride=2, padding=1, output_padding=1).line())
     (3 - 1)*2 - 2*1 + 3 + 1 = 6
+    >>> d = explain_conv_transpose(4, kernel_size=3, stride=2, padding="same", convention="keras")
+    >>> print(d.line()); print(d.notes[0])
+    4*2 = 8
+    PyTorch's full output (padding 0) is (i - 1)s + k = 9 cells; Keras keeps 8: it cuts 0 at the start and 1 at the end.
     """
+    if convention == "keras":
+        return _one_or_list(_keras_transpose(input_size, kernel_size, stride, padding,
+                                             output_padding, dilation))
+    if output_padding is None:
+        output_padding = 0
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
                                output_padding=output_padding, dilation=dilation)
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
@@ -262,6 +370,47 @@ def explain_conv_transpose(
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
     return _one_or_list(tuple(out))
+
+
+def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: Any,
+                     output_padding: Any, dilation: Any) -> tuple[Derivation, ...]:
+    conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
+                               output_padding=output_padding, dilation=dilation,
+                               convention="keras")
+    a, ops = keras_transpose_arguments(input_size, kernel_size, stride, padding,
+                                       output_padding, dilation)
+    _require_numbers(a)
+    out = []
+    for x, label in _axes(a):
+        i, k, s, d, op = a.i[x], a.k[x], a.s[x], a.d[x], ops[x]
+        o = keras_transpose_axis(i, k, s, op, d, a.mode)
+        kt = "k" if d == 1 else "d(k-1) + 1"
+        kn = str(k) if d == 1 else f"{d}*({k}-1) + 1"
+        if a.mode == "valid":
+            text = f"(i - 1)*s + max({kt}, s)" if op is None else f"(i - 1)*s + {kt} + a"
+            numbers = (f"({i} - 1)*{s} + max({kn}, {s})" if op is None
+                       else f"({i} - 1)*{s} + {kn} + {op}")
+        else:
+            text = "i*s" if op is None else f"(i - 1)*s + ({kt} mod 2) + a"
+            numbers = (f"{i}*{s}" if op is None
+                       else f"({i} - 1)*{s} + ({kn} mod 2) + {op}")
+        left, right = keras_transpose_crop_axis(i, k, s, op, d, a.mode)
+        full = (i - 1) * s + effective_kernel(k, d)
+
+        verbs = ["cuts" if n >= 0 else "adds" for n in (left, right)]
+        second = f"{abs(right)} at the end" if verbs[0] == verbs[1] else \
+            f"{verbs[1]} {abs(right)} at the end"
+        notes = (f"PyTorch's full output (padding 0) is (i - 1)s + {kt} = {full} cells; Keras "
+                 f"keeps {o}: it {verbs[0]} {abs(left)} at the start and {second}.",)
+        def tex(plain: str) -> str:
+            return plain.replace("*", r" \cdot ").replace("max(", r"\max(").replace(
+                " mod ", r" \bmod ")
+
+        steps = (Step(numbers, tex(numbers)), Step(str(o), str(o)))
+        out.append(Derivation(f"Transposed convolution output size (Keras, padding={a.mode!r})",
+                              Step(text, tex(text)), steps
+                              if numbers != str(o) else steps[1:], o, notes, label))
+    return tuple(out)
 
 
 #: The worked derivations of every kind that has one, each giving a tuple of them.

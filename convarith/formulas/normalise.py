@@ -67,6 +67,32 @@ def where(condition: Any, if_true: Any, if_false: Any) -> Any:
     return if_true if truth else if_false
 
 
+def maximum(a: Any, b: Any) -> Any:
+    """``max(a, b)`` on ints, a sympy ``Max`` on expressions.
+
+    >>> maximum(-2, 0)
+    0
+    """
+    if known(a >= b) is not None:
+        return a if known(a >= b) else b
+    import sympy
+
+    return sympy.Max(a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """``min(a, b)`` on ints, a sympy ``Min`` on expressions.
+
+    >>> minimum(3, 2)
+    2
+    """
+    if known(a <= b) is not None:
+        return a if known(a <= b) else b
+    import sympy
+
+    return sympy.Min(a, b)
+
+
 def integer(name: str, value: Any, *, minimum: int, context: str) -> Any:
     """An int (or a sympy expression) checked against ``minimum``.
 

@@ -27,11 +27,14 @@ from functools import partial
 from typing import Any
 
 from convarith import kinds
+from convarith.choices import CONVENTIONS, KERAS_PADDINGS, KERAS_POOL_KINDS
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import (
     Pairs,
     SizeArg,
     known,
+    maximum,
+    minimum,
     ndim_of,
     padding_pairs,
     per_dim,
@@ -208,6 +211,98 @@ def lost_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
     return where(uncovered > p[1], uncovered - p[1], 0)
 
 
+# --------------------------------------------------------------------------- Keras' convention
+# Keras 3 and TensorFlow's tf.nn ops: "valid" pads nothing; "same" gives ceil(i/s) at any
+# stride and pads what that takes, the odd cell at the end (bottom/right). Keras computes
+# the sizes in keras/src/ops/operation_utils.py (compute_conv_output_shape,
+# compute_pooling_output_shape) and the torch backend's padding in _compute_padding_length;
+# tests/test_keras.py checks every line here against Keras 3 on the torch backend.
+
+
+def keras_same_axis(i: Any, s: Any) -> Any:
+    """Keras' "same" output size, ``o = floor((i - 1)/s) + 1`` (that is ``ceil(i/s)``), at any
+    stride, for convolution and pooling alike.
+
+    >>> keras_same_axis(7, 2), keras_same_axis(8, 2), keras_same_axis(224, 1)
+    (4, 4, 224)
+    """
+    return (i - 1) // s + 1
+
+
+def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
+    """``(top/left, bottom/right)`` padding of Keras' "same": in total
+    ``max((o - 1)s + d(k-1) + 1 - i, 0)`` with ``o = ceil(i/s)``, the odd cell at the end.
+
+    >>> keras_same_padding_axis(7, 3, 2, 1), keras_same_padding_axis(8, 3, 2, 1)
+    ((1, 1), (0, 1))
+    >>> keras_same_padding_axis(5, 4, 1, 1)
+    (1, 2)
+    """
+    o = keras_same_axis(i, s)
+    total = maximum((o - 1) * s + effective_kernel(k, d) - i, 0)
+    return (total // 2, total - total // 2)
+
+
+def keras_valid_axis(i: Any, k: Any, s: Any, d: Any, *, context: Context) -> Any:
+    """Keras' "valid" output size, ``o = floor((i - d(k-1) - 1)/s) + 1`` (``ceil((i -
+    d(k-1))/s)``): the PyTorch formula with no padding. Keras rejects an output below 1.
+
+    >>> keras_valid_axis(7, 3, 2, 1, context="x")
+    3
+    """
+    k_eff = effective_kernel(k, d)
+    if known(k_eff > i):
+        fix = f"Use padding='same', or k <= {(i - 1) // d + 1}"
+        if d != 1:
+            fix += ", or a smaller dilation"
+        raise ConvArithError(
+            f"{_text(context)}: the effective kernel ({k_eff}) is larger than the input ({i}), "
+            f"so the output size would be {(i - k_eff) // s + 1}, which Keras rejects. {fix}."
+        )
+    return (i - k_eff) // s + 1
+
+
+def keras_transpose_axis(i: Any, k: Any, s: Any, a: Any, d: Any, mode: str) -> Any:
+    """Output size of Keras' ``Conv1DTranspose``/``2D``/``3D`` (``a``: output_padding, or None).
+
+    "valid": ``(i-1)s + max(k*, s)``, or ``(i-1)s + k* + a``; "same": ``i s``, or
+    ``(i-1)s + (k* mod 2) + a`` (keras/src/backend/common/backend_utils.py,
+    ``_get_output_shape_given_tf_padding``; ``k* = d(k-1) + 1``).
+
+    >>> keras_transpose_axis(4, 3, 2, None, 1, "same"), keras_transpose_axis(4, 3, 2, None, 1, "valid")
+    (8, 9)
+    >>> keras_transpose_axis(4, 3, 2, 0, 1, "same")
+    7
+    """
+    k_eff = effective_kernel(k, d)
+    if mode == "valid":
+        return (i - 1) * s + (maximum(k_eff, s) if a is None else k_eff + a)
+    return i * s if a is None else (i - 1) * s + k_eff % 2 + a
+
+
+def keras_transpose_crop_axis(i: Any, k: Any, s: Any, a: Any, d: Any,
+                              mode: str) -> tuple[Any, Any]:
+    """Where Keras' transposed convolution puts its output: ``(left, right)`` cells cut from
+    the full transposed output ``(i-1)s + k*`` (PyTorch's, with padding 0); negative: that
+    many zero cells added (plus the bias). As the torch backend does
+    (``compute_conv_transpose_output_crops_for_torch``): the padding of the equivalent
+    stride-1 convolution is ``left = min(ceil(t/2), k* - 1)``, ``right = t - left``, with
+    ``t = s + k* - 2`` ("same") or ``k* + (k* mod 2) - 2 + a``.
+
+    >>> keras_transpose_crop_axis(4, 3, 2, None, 1, "same")
+    (0, 1)
+    >>> keras_transpose_crop_axis(4, 1, 3, None, 1, "valid")
+    (0, -2)
+    """
+    k_eff = effective_kernel(k, d)
+    full = (i - 1) * s + k_eff
+    if mode == "valid":
+        return (0, full - keras_transpose_axis(i, k, s, a, d, mode))
+    total = s + k_eff - 2 if a is None else k_eff + k_eff % 2 - 2 + a
+    left = minimum(-(-total // 2), k_eff - 1)
+    return (k_eff - 1 - left, k_eff - 1 - (total - left))
+
+
 # --------------------------------------------------------------------------- public API
 
 
@@ -221,13 +316,16 @@ class _Conv:
     s: tuple[Any, ...]
     p: Pairs
     d: tuple[Any, ...]
+    mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
 
     def context(self, what: str, axis: int) -> str:
         dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
+        padding = (f"padding={self.mode!r}" if self.mode
+                   else f"p={show_padding(self.p[axis])}")
+        where_ = " (Keras)" if self.mode else ""
         return (
-            f"Error computing the output size of a {what}{dim} for i={self.i[axis]}, "
-            f"k={self.k[axis]}, s={self.s[axis]}, p={show_padding(self.p[axis])}, "
-            f"d={self.d[axis]}"
+            f"Error computing the output size of a {what}{where_}{dim} for i={self.i[axis]}, "
+            f"k={self.k[axis]}, s={self.s[axis]}, {padding}, d={self.d[axis]}"
         )
 
     def answer(self, values: list[Any]) -> Any:
@@ -244,9 +342,15 @@ def conv_arguments(
     *,
     what: str = "convolution",
     extra: tuple[Any, ...] = (),
+    convention: str = "torch",
 ) -> _Conv:
-    """Normalise a convolution's arguments to one per-dimension form (used by every formula)."""
+    """Normalise a convolution's arguments to one per-dimension form (used by every formula).
+
+    With ``convention="keras"`` the padding is Keras' "valid" or "same" and the pairs are
+    where Keras puts it (:func:`keras_same_padding_axis`).
+    """
     context = f"Error computing the output size of a {what}"
+    check_convention(convention, context)
     n = ndim_of(input_size, kernel_size, stride, dilation,
                 0 if isinstance(padding, str) else padding, *extra)
     dims = n or 1
@@ -254,8 +358,44 @@ def conv_arguments(
     k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
     s = per_dim("stride", stride, dims, minimum=1, context=context)
     d = per_dim("dilation", dilation, dims, minimum=1, context=context)
+    if convention == "keras":
+        mode = keras_mode(padding, context=f"{context} (Keras)")
+        if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
+            raise ConvArithError(
+                f"{context} (Keras) for stride={_show_axes(s)}, dilation={_show_axes(d)}: "
+                "Keras does not support strides > 1 together with dilation_rate > 1. "
+                "Use stride 1 or dilation 1."
+            )
+        p = tuple(keras_same_padding_axis(i[x], k[x], s[x], d[x]) if mode == "same" else (0, 0)
+                  for x in range(dims))
+        return _Conv(n, i, k, s, p, d, mode)
     p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
     return _Conv(n, i, k, s, p, d)
+
+
+def check_convention(convention: str, context: str) -> None:
+    """Reject a convention that is not one of :data:`convarith.choices.CONVENTIONS`."""
+    if convention not in CONVENTIONS:
+        raise ConvArithError(
+            f"{context}: convention={convention!r} is not known. "
+            f"Use one of {', '.join(CONVENTIONS)}."
+        )
+
+
+def keras_mode(padding: Any, *, context: str) -> str:
+    """Keras' padding mode, "valid" or "same" (any case, as Keras reads it)."""
+    mode = padding.lower() if isinstance(padding, str) else padding
+    if mode not in KERAS_PADDINGS:
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is not a Keras padding. Use "
+            f"{' or '.join(repr(m) for m in KERAS_PADDINGS)} (Keras pads nothing else; put a "
+            "ZeroPadding layer in front for explicit numbers), or convention='torch'."
+        )
+    return mode
+
+
+def _show_axes(values: tuple[Any, ...]) -> str:
+    return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
 def conv_output_size(
@@ -266,11 +406,14 @@ def conv_output_size(
     padding: Any = 0,
     dilation: SizeArg = 1,
     strict: bool = False,
+    convention: str = "torch",
 ) -> Any:
     """Output size of ``nn.Conv1d/2d/3d`` (and of the Dumoulin & Visin relationships).
 
     ``padding`` is an int, a per-dimension tuple, per-dimension ``(left, right)`` pairs, or
     "valid", "same" or "full". ``strict=True`` also rejects input the windows never reach.
+    ``convention="keras"``: Keras' ``Conv1D/2D/3D`` (and ``tf.nn.convolution``), whose
+    padding is "valid" or "same", and "same" works at any stride (see the last examples).
 
     >>> conv_output_size(32, kernel_size=3, stride=2, padding=1)
     16
@@ -288,16 +431,31 @@ def conv_output_size(
     Traceback (most recent call last):
     ...
     convarith.errors.ConvArithError: Error computing the output size of a convolution for i=5, k=7, s=1, p=0, d=1: the effective kernel (7) is larger than the padded input (5). Use p >= 1, or k <= 5.
+    >>> conv_output_size(7, kernel_size=3, stride=2, padding="same", convention="keras")
+    4
+    >>> conv_output_size(H, kernel_size=3, stride=2, padding="same", convention="keras")
+    floor(H/2 - 1/2) + 1
+    >>> conv_output_size(5, kernel_size=7, convention="keras", padding="valid")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a convolution (Keras) for i=5, k=7, s=1, padding='valid', d=1: the effective kernel (7) is larger than the input (5), so the output size would be -1, which Keras rejects. Use padding='same', or k <= 5.
     """
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
         nonnegative=("p",),
     )
-    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"])
+    a = conv_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
+                       convention=convention)
     out = []
     for axis in range(len(a.i)):
         context = partial(a.context, "convolution", axis)
-        o = conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis], context=context)
+        if a.mode == "same":
+            o = keras_same_axis(a.i[axis], a.s[axis])
+        elif a.mode == "valid":
+            o = keras_valid_axis(a.i[axis], a.k[axis], a.s[axis], a.d[axis], context=context)
+        else:
+            o = conv_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis],
+                          context=context)
         if strict:
             _reject_lost(a, axis, context)
         out.append(o)
@@ -348,10 +506,18 @@ def conv_transpose_output_size(
     *,
     stride: SizeArg = 1,
     padding: SizeArg = 0,
-    output_padding: SizeArg = 0,
+    output_padding: SizeArg | None = None,
     dilation: SizeArg = 1,
+    convention: str = "torch",
 ) -> Any:
-    """Output size of ``nn.ConvTranspose1d/2d/3d``.
+    """Output size of ``nn.ConvTranspose1d/2d/3d`` (``output_padding=None``: 0).
+
+    ``convention="keras"``: Keras' ``Conv1DTranspose/2D/3D``, padding "valid" or "same";
+    ``output_padding=None`` is Keras' default (:func:`keras_transpose_axis`), which differs
+    from 0, and Keras requires ``output_padding < stride``.
+
+    >>> conv_transpose_output_size(4, kernel_size=3, stride=2, padding="same", convention="keras")
+    8
 
     >>> conv_transpose_output_size(2, kernel_size=3)
     4
@@ -362,6 +528,11 @@ def conv_transpose_output_size(
     ...
     convarith.errors.ConvArithError: Error computing the output size of a transposed convolution for i=3, k=3, s=2, p=0, d=1: output_padding=2 must be smaller than either stride=2 or dilation=1. Use output_padding <= 1.
     """
+    if convention == "keras":
+        return _keras_transpose(input_size, kernel_size, stride, padding, output_padding,
+                                dilation)
+    if output_padding is None:
+        output_padding = 0
     if isinstance(padding, str):
         raise ConvArithError(
             f"Error computing the output size of a transposed convolution: padding={padding!r} "
@@ -387,6 +558,46 @@ def conv_transpose_output_size(
             a.i[axis], a.k[axis], a.s[axis], a.p[axis], op[axis], a.d[axis],
             context=partial(a.context, "transposed convolution", axis),
         ))
+    return restore(a.answer(out))
+
+
+def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg,
+                              padding: Any, output_padding: Any,
+                              dilation: SizeArg) -> tuple[_Conv, tuple[Any, ...]]:
+    """Keras' transposed-convolution arguments, checked as Keras checks them: the geometry
+    and one output padding per axis (None: Keras' default)."""
+    what = "transposed convolution"
+    context = f"Error computing the output size of a {what} (Keras)"
+    extra = () if output_padding is None else (output_padding,)
+    a = conv_arguments(input_size, kernel_size, stride, "valid", dilation, what=what,
+                       extra=extra, convention="keras")
+    mode = keras_mode(padding, context=context)
+    a = _Conv(a.n, a.i, a.k, a.s, a.p, a.d, mode)
+    if output_padding is None:
+        return a, (None,) * len(a.i)
+    op = per_dim("output_padding", output_padding, len(a.i), minimum=0, context=context)
+    for x in range(len(a.i)):
+        if known(op[x] >= a.s[x]):
+            raise ConvArithError(
+                f"{context} for stride={_show_axes(a.s)}: output_padding={_show_axes(op)} must "
+                f"be smaller than the stride on every axis, as Keras requires. Use "
+                f"output_padding <= {a.s[x] - 1}, or None (Keras' default)."
+            )
+    return a, op
+
+
+def _keras_transpose(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg, padding: Any,
+                     output_padding: Any, dilation: SizeArg) -> Any:
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": stride, "a": output_padding, "d": dilation},
+        nonnegative=("a",),
+    )
+    a, op = keras_transpose_arguments(values["i"], values["k"], values["s"], padding,
+                                      values["a"], values["d"])
+    # never below 0; Keras returns an empty output where it is 0 ("same", i = 1, k* even,
+    # output_padding 0), where PyTorch would refuse (seen with Keras 3.15 on torch)
+    out = [keras_transpose_axis(a.i[x], a.k[x], a.s[x], op[x], a.d[x], a.mode)
+           for x in range(len(a.i))]
     return restore(a.answer(out))
 
 
@@ -494,8 +705,16 @@ def pool_output_size(
     dilation: SizeArg = 1,
     ceil_mode: bool = False,
     kind: str = "max",
+    convention: str = "torch",
 ) -> Any:
     """Output size of ``nn.MaxPool``, ``nn.AvgPool`` and ``nn.LPPool`` (1d/2d/3d).
+
+    ``convention="keras"``: Keras' ``MaxPooling1D/2D/3D`` and ``AveragePooling1D/2D/3D``
+    (padding "valid" or "same"; no dilation, no ceil mode). Keras' "same" padding never wins
+    a max, and an average divides by the cells inside the input.
+
+    >>> pool_output_size(7, kernel_size=2, padding="same", convention="keras")
+    4
 
     ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max", "avg" or "lp"
     (:func:`pool_arguments` has each one's rules: AvgPool has no dilation, LPPool neither
@@ -517,6 +736,9 @@ def pool_output_size(
     ...
     convarith.errors.ConvArithError: Error computing the output size of a pooling for i=8, k=2, s=2, p=2, d=1: padding=2 is more than half of kernel_size (2), which PyTorch rejects. Use padding <= 1, or a larger kernel.
     """
+    if convention == "keras":
+        return _keras_pool(input_size, kernel_size, stride, padding, dilation, ceil_mode, kind)
+    check_convention(convention, "Error computing the output size of a pooling")
     stride = kernel_size if stride is None else stride
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "d": dilation},
@@ -525,6 +747,44 @@ def pool_output_size(
     a = pool_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
                        kind=kind)
     return restore(a.answer(list(pool_axes(a, ceil_mode, "pooling"))))
+
+
+def keras_pool_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
+                         padding: Any, dilation: SizeArg = 1, ceil_mode: bool = False,
+                         kind: str = "max") -> _Conv:
+    """Keras' pooling arguments, normalised and checked (stride None: the pool size)."""
+    context = "Error computing the output size of a pooling (Keras)"
+    if kind not in KERAS_POOL_KINDS:
+        raise ConvArithError(
+            f"{context}: kind={kind!r} is not one of Keras' pooling kinds. Use one of "
+            f"{', '.join(KERAS_POOL_KINDS)}."
+        )
+    if ceil_mode:
+        raise ConvArithError(
+            f"{context}: ceil_mode is PyTorch's; Keras' pooling has none. Use padding='same' "
+            "(which rounds up), or convention='torch'."
+        )
+    if any(known(x != 1) for x in (dilation if isinstance(dilation, (tuple, list))
+                                   else (dilation,))):
+        raise ConvArithError(
+            f"{context}: dilation={dilation!r}, but Keras' pooling layers have no dilation. "
+            "Use dilation=1, or convention='torch'."
+        )
+    return conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                          padding, 1, what="pooling", convention="keras")
+
+
+def _keras_pool(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
+                padding: Any, dilation: SizeArg, ceil_mode: bool, kind: str) -> Any:
+    values, restore = with_integer_symbols(
+        {"i": input_size, "k": kernel_size, "s": kernel_size if stride is None else stride})
+    a = keras_pool_arguments(values["i"], values["k"], values["s"], padding, dilation,
+                             ceil_mode, kind)
+    out = [keras_same_axis(a.i[x], a.s[x]) if a.mode == "same"
+           else keras_valid_axis(a.i[x], a.k[x], a.s[x], 1,
+                                 context=partial(a.context, "pooling", x))
+           for x in range(len(a.i))]
+    return restore(a.answer(out))
 
 
 def adaptive_pool_bins(input_size: SizeArg, output_size: SizeArg) -> Any:

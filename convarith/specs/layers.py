@@ -43,6 +43,7 @@ from convarith.formulas.normalise import padding_pairs, per_dim
 from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
+    conv_arguments,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
@@ -175,6 +176,12 @@ class Conv(Layer):
     896
     >>> Conv(8, 3, padding="same").output_shape((4, 16))
     (8, 16)
+
+    ``convention="keras"``: Keras' ``Conv1D/2D/3D``, padding "valid" or "same" (at any
+    stride; where it pads depends on the input size):
+
+    >>> Conv(8, 3, stride=2, padding="same", convention="keras").output_shape((3, 8, 8))
+    (8, 4, 4)
     """
 
     out_channels: int
@@ -184,6 +191,7 @@ class Conv(Layer):
     dilation: Any = 1
     groups: int = 1
     bias: bool = True
+    convention: str = field(default="torch", kw_only=True)
 
     kind: ClassVar[str] = "conv"
     rf_effect: ClassVar[str] = "window"
@@ -192,8 +200,16 @@ class Conv(Layer):
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         self.params(input_shape)  # checks channels against groups
         out = conv_output_size(_size_arg(spatial), self.kernel_size, stride=self.stride,
-                               padding=self.padding, dilation=self.dilation)
+                               padding=self.padding, dilation=self.dilation,
+                               convention=self.convention)
         return (self.out_channels, *out)
+
+    def _padding_at(self, spatial: tuple[Any, ...]) -> Any:
+        """The padding as PyTorch's pairs would give it (Keras': where Keras pads)."""
+        if self.convention == "torch":
+            return self.padding
+        return conv_arguments(_size_arg(spatial), self.kernel_size, self.stride, self.padding,
+                              self.dilation, convention=self.convention).p
 
     def params(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
@@ -204,7 +220,7 @@ class Conv(Layer):
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         return counting.conv_macs(_size_arg(spatial), input_shape[0], self.out_channels,
                                   self._kernel(len(spatial)), stride=self.stride,
-                                  padding=self.padding, dilation=self.dilation,
+                                  padding=self._padding_at(spatial), dilation=self.dilation,
                                   groups=self.groups)
 
     def connections(self, input_shape: Shape) -> Any:
@@ -216,7 +232,9 @@ class Conv(Layer):
         return per_dim("kernel_size", self.kernel_size, dims, minimum=1,
                        context=f"Error reading the convolution{_called(self.name)}")
 
-    def _pairs(self, dims: int) -> tuple[tuple[Any, Any], ...]:
+    def _pairs(self, dims: int, spatial: tuple[Any, ...] = ()) -> tuple[tuple[Any, Any], ...]:
+        if self.convention != "torch":
+            return self._padding_at(spatial)
         context = f"Error reading the convolution{_called(self.name)}"
         k = self._kernel(dims)
         s = per_dim("stride", self.stride, dims, minimum=1, context=context)
@@ -230,14 +248,16 @@ class Conv(Layer):
         k = self._kernel(dims)
         s = per_dim("stride", self.stride, dims, minimum=1, context=context)
         d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        p = self._pairs(dims)
+        p = self._pairs(dims, tuple(input_shape[1:]))
         return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
                      for a in range(dims))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        pairs = self._pairs(dims)
+        pairs = self._pairs(dims, tuple(input_shape[1:]))
         padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
+        if self.convention == "keras" and not all(isinstance(x, int) for p in pairs for x in p):
+            padding = [str(self.padding)]  # Keras' padding of a symbolic size: its mode
         out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
                "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
         if _show_arg(self.dilation) != "1":
@@ -249,7 +269,8 @@ class Conv(Layer):
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.stride,
-                                padding=self._pairs(len(spatial)), dilation=self.dilation))
+                                padding=self._pairs(len(spatial), spatial),
+                                dilation=self.dilation))
 
     def describe(self) -> str:
         extra = "" if self.groups == 1 else f" g{self.groups}"
@@ -260,10 +281,11 @@ class Conv(Layer):
         import torch.nn as nn
 
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        pairs = self._pairs(dims)
+        pairs = self._pairs(dims, tuple(input_shape[1:]))
         symmetric = all(a == b for a, b in pairs)
         conv_class = (nn.Conv1d, nn.Conv2d, nn.Conv3d)[dims - 1]
-        padding: Any = (self.padding if isinstance(self.padding, str) and symmetric
+        named = isinstance(self.padding, str) and self.convention == "torch"
+        padding: Any = (self.padding if named and symmetric
                         else tuple(a for a, _ in pairs) if symmetric else 0)
         conv = conv_class(input_shape[0], self.out_channels, self._kernel(dims),
                           stride=self.stride, padding=padding, dilation=self.dilation,
@@ -282,6 +304,13 @@ class ConvTranspose(Layer):
 
     >>> ConvTranspose(8, 4, stride=2, padding=1).output_shape((16, 8, 8))
     (8, 16, 16)
+
+    ``convention="keras"``: Keras' ``Conv2DTranspose`` (padding "valid" or "same";
+    ``output_padding=None`` is Keras' default, which is not 0):
+
+    >>> ConvTranspose(8, 3, stride=2, padding="same", output_padding=None,
+    ...               convention="keras").output_shape((16, 4, 4))
+    (8, 8, 8)
     """
 
     out_channels: int
@@ -292,6 +321,7 @@ class ConvTranspose(Layer):
     dilation: Any = 1
     groups: int = 1
     bias: bool = True
+    convention: str = field(default="torch", kw_only=True)
 
     kind: ClassVar[str] = "transposed conv"
     rf_effect: ClassVar[str] = "global"  # the Distill recurrences do not cover upsampling
@@ -301,7 +331,8 @@ class ConvTranspose(Layer):
         self.params(input_shape)
         out = conv_transpose_output_size(
             _size_arg(spatial), self.kernel_size, stride=self.stride, padding=self.padding,
-            output_padding=self.output_padding, dilation=self.dilation)
+            output_padding=self.output_padding, dilation=self.dilation,
+            convention=self.convention)
         return (self.out_channels, *out)
 
     def params(self, input_shape: Shape) -> Any:
@@ -342,6 +373,15 @@ class ConvTranspose(Layer):
         import torch.nn as nn
 
         dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        if self.convention == "keras":
+            from convarith.bridges.keras import torch_module
+            from convarith.formulas.solve import torch_equivalent
+
+            return torch_module(torch_equivalent(
+                "conv_transpose", _size_arg(input_shape[1:]), self.kernel_size, stride=self.stride,
+                padding=self.padding, dilation=self.dilation,
+                output_padding=self.output_padding), input_shape[0], self.out_channels,
+                bias=self.bias)
         cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
         return cls(input_shape[0], self.out_channels, self._kernel(dims), stride=self.stride,
                    padding=self.padding, output_padding=self.output_padding,
@@ -362,6 +402,8 @@ class _Windowed:
     name: str
     kind: ClassVar[str]
     label: str
+    #: "keras": padding "valid" or "same" in Keras' convention (a field of MaxPool and AvgPool)
+    convention: ClassVar[str] = "torch"
 
     rf_effect: ClassVar[str] = "window"
     pool_kind: ClassVar[str] = "max"  # the short kind name: torch's rules differ per kind
@@ -373,8 +415,24 @@ class _Windowed:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
         out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self._stride(),
                                padding=self.padding, dilation=self.dilation,
-                               ceil_mode=self.ceil_mode, kind=self.pool_kind)
+                               ceil_mode=self.ceil_mode, kind=self.pool_kind,
+                               convention=self.convention)
         return (input_shape[0], *out)
+
+    def _keras_pairs(self, input_shape: Shape) -> tuple[tuple[Any, Any], ...]:
+        """Where Keras pads this input (before, after) per axis."""
+        from convarith.formulas.output_size import keras_pool_arguments
+
+        return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
+                                    self._stride(), self.padding).p
+
+    def _keras_torch(self, input_shape: Shape) -> Any:
+        from convarith.bridges.keras import torch_module
+        from convarith.formulas.solve import torch_equivalent
+
+        return torch_module(torch_equivalent(
+            f"{self.pool_kind}_pool", _size_arg(input_shape[1:]),
+            self.kernel_size, stride=self._stride(), padding=self.padding))
 
     def connections(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
@@ -386,14 +444,23 @@ class _Windowed:
         context = f"Error reading the {self.kind}{_called(self.name)}"
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
         s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
-        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
+        p = (tuple(left for left, _ in self._keras_pairs(input_shape))
+             if self.convention == "keras"
+             else per_dim("padding", self.padding, dims, minimum=0, context=context))
         d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
         return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
                      for a in range(dims))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
+        padding = _show_arg(self.padding)
+        if self.convention == "keras":
+            found = self._keras_pairs(input_shape)
+            pairs = [str(a) if a == b else f"{a}:{b}" for a, b in found]
+            padding = pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)
+            if not all(isinstance(x, int) for pair in found for x in pair):
+                padding = str(self.padding)  # Keras' padding of a symbolic size: its mode
         out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
-               "padding": _show_arg(self.padding)}
+               "padding": padding}
         if _show_arg(self.dilation) != "1":
             out["dilation"] = _show_arg(self.dilation)
         return out
@@ -402,8 +469,10 @@ class _Windowed:
         if self.ceil_mode:
             return None  # ceil mode adds a partial window instead of dropping input
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
+        padding = (self._keras_pairs(input_shape) if self.convention == "keras"
+                   else self.padding)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self._stride(),
-                                padding=self.padding, dilation=self.dilation))
+                                padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
         return f"{self.kind} {_show_arg(self.kernel_size)}/{_show_arg(self._stride())}"
@@ -416,6 +485,7 @@ class _Pool(_Windowed, Layer):
     padding: Any = 0
     ceil_mode: bool = False
     dilation: Any = 1
+    convention: str = field(default="torch", kw_only=True)  # type: ignore[misc]
 
 
 @SPECS.register("max_pool")
@@ -425,6 +495,8 @@ class MaxPool(_Pool):
 
     >>> MaxPool(3, stride=2).output_shape((96, 55, 55))
     (96, 27, 27)
+    >>> MaxPool(2, padding="same", convention="keras").output_shape((8, 5, 5))
+    (8, 3, 3)
     """
 
     kind: ClassVar[str] = "max-pool"
@@ -432,6 +504,8 @@ class MaxPool(_Pool):
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
 
+        if self.convention == "keras":
+            return self._keras_torch(input_shape)
         dims = len(_spatial(input_shape, "a max-pool", name=self.name))
         cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[dims - 1]
         return cls(self.kernel_size, stride=self._stride(), padding=self.padding,
@@ -453,6 +527,8 @@ class AvgPool(_Pool):
     def to_torch(self, input_shape: Shape) -> Any:
         import torch.nn as nn
 
+        if self.convention == "keras":
+            return self._keras_torch(input_shape)
         dims = len(_spatial(input_shape, "an avg-pool", name=self.name))
         cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[dims - 1]
         return cls(self.kernel_size, stride=self._stride(), padding=self.padding,

@@ -349,6 +349,7 @@ class Table:
     dtype: str = "float32"
     batch: int = 1
     exact: bool = False
+    channels_last: bool = False  # the caption writes the input H x W x C, as Keras does
 
     # ------------------------------------------------------------- cells
 
@@ -414,8 +415,12 @@ class Table:
         if any(c in self.columns for c in ("macs", "memory")):
             images = "one image" if self.batch == 1 else f"a batch of {self.batch}"
             counted = f"; MACs per image, memory of {self.dtype} outputs for {images}"
-        axes = " x ".join(["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")])
-        return f"{self.model}, input {shape} ({axes}){counted}."
+        letters = ["C", *{2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")]
+        if self.channels_last and len(self.input_shape) > 1:
+            letters = letters[1:] + letters[:1]
+            shape = "x".join(show_value(x) for x in (*self.input_shape[1:],
+                                                      self.input_shape[0]))
+        return f"{self.model}, input {shape} ({' x '.join(letters)}){counted}."
 
     # ------------------------------------------------------------- renderers
 
@@ -642,6 +647,9 @@ def resolve(model: Any, **options: Any) -> Network | Any:
         if ":" in model:
             from convarith.bridges.trace import load
 
+            # a Keras model file runs Keras on the torch backend (the "keras" extra)
+            os.environ.setdefault("KERAS_BACKEND", "torch")
+
             return load(model, **options)
         from convarith.specs import zoo
 
@@ -651,7 +659,8 @@ def resolve(model: Any, **options: Any) -> Network | Any:
 
 def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None = None,
           symbolic: bool = False, order: str = "hwc", dtype: str = "float32", batch: int = 1,
-          fold: bool = True, exact: bool = False, **options: Any) -> Table:
+          fold: bool = True, exact: bool = False, channels_last: bool | None = None,
+          **options: Any) -> Table:
     """The shape table of a zoo model (by name), a :class:`Network`, or any
     ``torch.nn.Module`` (traced on the meta device; give ``input``).
 
@@ -659,6 +668,9 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     ``symbolic=True`` writes every size as an expression of H and W; ``columns`` picks
     among :data:`convarith.choices.TABLE_COLUMNS`; ``order`` is "hwc" (course notes) or
     "chw" (PyTorch); ``options`` go to the zoo (``in_channels``, ``num_classes``, ...).
+    ``channels_last=True``: ``input`` is ``(H, W, C)`` (Keras' order) and the caption writes
+    it so; the default is True for a ``keras.Model`` (its layers become specs with Keras'
+    convention, see :mod:`convarith.bridges.keras`), False otherwise.
 
     >>> table("alexnet", (3, 227, 227)).rows[1].output_shape
     (96, 56, 56)
@@ -671,7 +683,19 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
             f"Use one of {', '.join(SHAPE_ORDERS)}."
         )
     resolved = resolve(model, **options)
-    if isinstance(resolved, Network):
+    from convarith.bridges.keras import channels_first, is_keras_model
+
+    if channels_last is None:
+        channels_last = is_keras_model(resolved)
+    if channels_last and isinstance(input, (tuple, list)):
+        input = channels_first(input)
+    if is_keras_model(resolved):
+        from convarith.bridges.keras import keras_records
+
+        shape, records, notes = keras_records(resolved, input, dtype=dtype, batch=batch)
+        name = model if isinstance(model, str) else resolved.name
+        footnotes, extra = tuple(notes), ()
+    elif isinstance(resolved, Network):
         shape = _input_shape(resolved.input_shape, input, symbolic=symbolic)
         net = resolved.with_input(shape)
         records = network_records(net, dtype=dtype, batch=batch)
@@ -699,7 +723,8 @@ def table(model: Any, input: Any = None, *, columns: Iterable[str] | str | None 
     if "buffers" in chosen:
         footnotes = (*footnotes, BUFFERS_NOTE)
     return Table(name, shape, tuple(rows), totals, chosen, tuple(footnotes), order, dtype,
-                 batch, exact)
+                 batch, exact, channels_last)
+
 
 def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     """Check a model's rows against torch: a zoo model or Network is built with
@@ -709,9 +734,18 @@ def verify(model: Any, input: Any = None, **options: Any) -> list[str]:
     >>> verify("alexnet", (3, 227, 227))
     []
     """
+    from convarith.bridges.keras import channels_first, is_keras_model, keras_mismatches
     from convarith.bridges.trace import trace
 
     resolved = resolve(model, **options)
+    if is_keras_model(resolved):  # against Keras' own shapes, at the model's own input
+        own = channels_first(tuple(resolved.inputs[0].shape)[1:])
+        if input is not None and channels_first(input) != own:
+            raise ConvArithError(
+                f"Error verifying the Keras model {resolved.name}: Keras knows its shapes at "
+                f"its own input {'x'.join(map(str, (*own[1:], own[0])))} (H x W x C) only. "
+                "Drop --input to verify.")
+        return keras_mismatches(resolved)
     if isinstance(resolved, Network):
         return resolved.with_input(_input_shape(resolved.input_shape, input,
                                                 symbolic=False)).check_torch()
