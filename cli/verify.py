@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from convarith.bridges.loading import CALL_TIMEOUT
-from convarith.choices import CONVENTIONS, IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
+from convarith.choices import HOMEWORK_CONVENTIONS, IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
 from convarith.cli.types import SEED
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 @click.option("--impl", "target", metavar="FILE.py:NAME",
               help="Check your own layer (path/file.py:NAME or module:NAME, a function or a "
                    f"class) against torch, as one of: {', '.join(IMPL_LAYERS)}.")
-@click.option("--convention", type=click.Choice(CONVENTIONS), default=None,
+@click.option("--convention", type=click.Choice(HOMEWORK_CONVENTIONS), default=None,
               help="How --impl is called (default: read from its signature).")
 @click.option("--backward", "backward", metavar="NAME",
               help="The backward function of --impl (default: found beside it, e.g. "

@@ -39,7 +39,7 @@ import numpy as np
 
 from convarith.bridges.verify.cases import LayerCase
 from convarith.bridges.verify.features import BASE, HOMEWORK_LAYERS
-from convarith.choices import CONVENTIONS
+from convarith.choices import HOMEWORK_CONVENTIONS
 from convarith.errors import ConvArithError
 
 
@@ -522,9 +522,9 @@ def _classes() -> dict[str, type[Convention]]:
 
 
 def convention_class(name: str) -> type[Convention]:
-    """The :class:`Convention` of a name of :data:`convarith.choices.CONVENTIONS`."""
+    """The :class:`Convention` of a name of :data:`convarith.choices.HOMEWORK_CONVENTIONS`."""
     classes = _classes()
-    assert tuple(classes) == CONVENTIONS
+    assert tuple(classes) == HOMEWORK_CONVENTIONS
     return classes[name]
 
 

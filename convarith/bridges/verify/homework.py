@@ -31,7 +31,7 @@ import numpy as np
 from convarith.bridges.loading import CALL_TIMEOUT, Loaded, call, describe_error, load, user_line
 from convarith.bridges.verify.cases import LayerCase, has_empty_window
 from convarith.bridges.verify.conventions import (
-    CONVENTIONS,
+    HOMEWORK_CONVENTIONS,
     BadReturn,
     Convention,
     Inexpressible,
@@ -540,9 +540,9 @@ def check(function: Any, layer: str | None = None, *, convention: str | None = N
     target = target or name
     layer = _layer(layer, name, target)
     convention = convention or detect(function)
-    if convention not in CONVENTIONS:
+    if convention not in HOMEWORK_CONVENTIONS:
         raise ConvArithError(f"Error checking {target}: convention {convention!r} is not "
-                             f"known. Use one of {', '.join(CONVENTIONS)}.")
+                             f"known. Use one of {', '.join(HOMEWORK_CONVENTIONS)}.")
     backward_function, found = _backward(backward, function, convention)
     adapter = convention_class(convention)(layer, function, backward_function)
     if backward is False:
