@@ -63,6 +63,10 @@ VERIFY_LAYERS: tuple[str, ...] = (*SCRATCH_LAYERS, "receptive_field", "transpose
 #: Layers a user's own function can be checked as (``convarith verify --impl``).
 IMPL_LAYERS: tuple[str, ...] = ("conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d")
 
+#: How ``convarith verify --impl`` calls a homework layer (see convarith.verify.conventions);
+#: not to be confused with CONVENTIONS, the torch/Keras size conventions.
+HOMEWORK_CONVENTIONS: tuple[str, ...] = ("functional", "cs231n", "coursera", "d2l", "class")
+
 #: Fixed hypothesis profiles of ``convarith verify --profile``.
 VERIFY_PROFILES: tuple[str, ...] = ("quick", "thorough")
 

@@ -7,6 +7,10 @@ import os
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Homework-shaped files the bench loads as a student's (some exit or loop when imported):
+# never collected, not even for doctests.
+collect_ignore = ["homework"]
+
 # The profiles are fixed: "ci" keeps the whole suite well under the CI budget; "thorough"
 # is what `convarith verify --profile thorough` runs. Choose with HYPOTHESIS_PROFILE.
 settings.register_profile(

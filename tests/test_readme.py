@@ -50,6 +50,17 @@ def test_readme_console_example(command, expected):
     assert result.output == expected
 
 
+@pytest.mark.parametrize("command, expected",
+                         [e for e in console_examples() if e[0].startswith("convarith verify --impl")],
+                         ids=lambda value: value[:60] if isinstance(value, str) else "")
+def test_readme_homework_bench_example(command, expected, monkeypatch):
+    """`verify --impl` on the homework files named in the README: the card and findings
+    printed exactly (no timings in them), from the repository's root as the README runs it."""
+    monkeypatch.chdir(README.parent)
+    result = CliRunner().invoke(main, shlex.split(command)[1:])
+    assert result.output == expected
+
+
 def test_readme_has_the_two_setup_commands():
     text = README.read_text()
     assert "pip install -e . && convarith table alexnet" in text

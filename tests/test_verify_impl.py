@@ -1,5 +1,5 @@
-"""The --impl bench against planted bugs: each deliberately wrong layer is reported, in words,
-with its smallest failing case; the correct (scratch) layers pass.
+"""The homework bench against planted bugs in torch.nn.functional-style layers: the card names
+the feature each one breaks, in words, on the smallest case.
 
 The planted implementations live here, at module level, so the command-line tests can name
 them as ``tests/test_verify_impl.py:function``.
@@ -12,10 +12,11 @@ import pytest
 
 from convarith.bridges.scratch.conv import conv
 from convarith.bridges.scratch.pool import avg_pool, max_pool
-from convarith.bridges.verify.bench import run
-from convarith.bridges.verify.cases import LayerCase
-from convarith.bridges.verify.checks import Mismatch
-from convarith.bridges.verify.impl import check_impl, describe_call, impl_arguments
+from convarith.verify import check
+from convarith.verify.cases import LayerCase
+from convarith.verify.homework import SUPPORTED, UNSUPPORTED, WRONG
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _pairs(value):
@@ -106,84 +107,61 @@ def helper_with_no_layer_name(x, *args, **kwargs):
 
 
 PLANTED = [
-    ("conv2d", conv2d_padding_off_by_one, "returned shape"),
-    ("conv2d", conv2d_stride_ignored, "returned shape"),
-    ("conv2d", conv2d_dilation_ignored, "returned shape"),
-    ("conv2d", conv2d_groups_ignored, "its value at"),
-    ("conv_transpose2d", conv_transpose2d_kernel_not_flipped, "its value at"),
-    ("max_pool2d", max_pool2d_ceil_keeps_window_in_padding, "returned shape"),
-    ("avg_pool2d", avg_pool2d_always_counts_padding, "its value at"),
-    ("max_pool2d", max_pool2d_returns_list, "returned a builtins.list, not a numpy array"),
-    ("conv2d", conv2d_without_groups, "raised NotImplementedError: groups are not supported"),
+    ("conv2d", conv2d_padding_off_by_one, "basic", "returned output of shape"),
+    ("conv2d", conv2d_stride_ignored, "stride", "returned output of shape"),
+    ("conv2d", conv2d_dilation_ignored, "dilation", "returned output of shape"),
+    ("conv2d", conv2d_groups_ignored, "groups", "of the right shape"),
+    ("conv_transpose2d", conv_transpose2d_kernel_not_flipped, "basic", "of the right shape"),
+    ("avg_pool2d", avg_pool2d_always_counts_padding, "count_include_pad", "of the right shape"),
+    ("max_pool2d", max_pool2d_returns_list, "basic", "output is a list, not a numpy array"),
 ]
 
 
-@pytest.mark.parametrize(("layer", "function", "words"), PLANTED,
-                         ids=[function.__name__ for _, function, _ in PLANTED])
-def test_bench_reports_each_planted_bug_in_words(layer, function, words):
-    report = run([layer], examples=200, impl=function, impl_name=f"x:{function.__name__}")
-    (result,) = report.results
+@pytest.mark.parametrize(("layer", "function", "feature", "words"), PLANTED,
+                         ids=[function.__name__ for _, function, _, _ in PLANTED])
+def test_card_names_the_feature_each_planted_bug_breaks(layer, function, feature, words):
+    report = check(function, layer=layer, examples=10)
+    cell = report.cell(feature)
+    assert cell.status == WRONG
+    assert words in cell.reason
     assert not report.ok
-    assert result.error is None, result.error
-    assert isinstance(result.mismatch, Mismatch)
-    assert words in str(result.mismatch)
-    assert str(result.mismatch).startswith(f"{layer}: for input ")
-    assert report.reproduce(layer) == (f"convarith verify --layer {layer} --seed 0 "
-                                       f"--examples 200 --impl x:{function.__name__}")
+    if feature != "basic":
+        assert report.cell("basic").status == SUPPORTED
 
 
-def test_smallest_case_of_stride_ignored_is_the_smallest_strided_layer():
-    report = run(["conv2d"], examples=200, impl=conv2d_stride_ignored)
-    case = report.results[0].mismatch.case
-    # shrunk: one image, one channel, a stride of 2 on one axis only
-    assert case.input_shape[:2] == (1, 1)
-    assert sorted(case.stride) == [1, 2]
+def test_stride_ignored_is_caught_on_the_smallest_strided_case():
+    cell = check(conv2d_stride_ignored, layer="conv2d", examples=10).cell("stride")
+    assert cell.case == LayerCase("conv2d", (1, 1, 5, 5), kernel_size=(3, 3), stride=(2, 2),
+                                  padding=(0, 0), dilation=(1, 1), out_channels=1)
+    assert cell.reason == ("your conv2d_stride_ignored returned output of shape (1, 1, 3, 3); "
+                           "torch gives (1, 1, 2, 2)")
+    assert cell.call == ("conv2d_stride_ignored(x, weight, bias, stride=2, padding=0, "
+                         "dilation=1, groups=1)")
 
 
-def test_ceil_mode_bug_is_found_where_the_last_window_starts_in_padding():
-    case = run(["max_pool2d"], examples=200,
-               impl=max_pool2d_ceil_keeps_window_in_padding).results[0].mismatch.case
-    assert case.ceil_mode
-    stride = case.stride or case.kernel_size
-    # torch drops the last window when (o-1)s >= i + p on some axis
-    assert any((-(-(i + 2 * p - k) // s)) * s >= i + p
-               for i, k, s, p in zip(case.spatial, case.kernel_size, stride, case.padding))
-
-
-@pytest.mark.parametrize(("layer", "target"), [
-    ("conv2d", "convarith.scratch.conv:conv2d"),
-    ("conv_transpose2d", "convarith.scratch.transposed:conv_transpose2d"),
-    ("max_pool2d", "convarith.scratch.pool:max_pool2d"),
-    ("avg_pool2d", "convarith.scratch.pool:avg_pool2d"),
-])
-def test_bench_passes_correct_implementations(layer, target):
-    from convarith.bridges.verify.impl import load_impl
-
-    report = run([layer], examples=200, impl=load_impl(target), impl_name=target)
-    assert report.ok, report.results[0].mismatch
-    assert report.results[0].cases >= 200
+def test_no_groups_is_a_limit_not_a_failure():
+    report = check(conv2d_without_groups, layer="conv2d", examples=10)
+    assert report.cell("groups").status == UNSUPPORTED
+    assert report.cell("groups").note == "raises NotImplementedError: groups are not supported yet"
+    assert report.ok
 
 
 def test_same_seed_gives_the_same_smallest_case():
-    first = run(["avg_pool2d"], examples=100, seed=3, impl=avg_pool2d_always_counts_padding)
-    again = run(["avg_pool2d"], examples=100, seed=3, impl=avg_pool2d_always_counts_padding)
-    assert first.results[0].mismatch.case == again.results[0].mismatch.case
-
-
-def test_message_names_the_shapes_like_a_teacher_would():
-    case = LayerCase("conv2d", (1, 3, 7, 7), kernel_size=(3, 3), stride=(2, 2), padding=(1, 1),
-                     out_channels=4)
-    with pytest.raises(Mismatch) as caught:
-        check_impl(conv2d_stride_ignored, case)
-    assert str(caught.value) == (
-        "conv2d: for input 1x3x7x7, kernel 3, stride 2, padding 1, 4 output channels: "
-        "your conv2d_stride_ignored returned shape (1, 4, 7, 7); torch gives (1, 4, 4, 4)")
+    first = check(max_pool2d_ceil_keeps_window_in_padding, layer="max_pool2d", examples=60,
+                  seed=3).searches[0].failure
+    again = check(max_pool2d_ceil_keeps_window_in_padding, layer="max_pool2d", examples=60,
+                  seed=3).searches[0].failure
+    assert first is not None and first.case == again.case
 
 
 def test_arguments_are_ints_when_axes_agree_and_pairs_when_they_differ():
+    from convarith.verify.conventions import Functional
+
     case = LayerCase("conv2d", (1, 2, 6, 5), kernel_size=(3, 2), stride=(2, 2), padding=(1, 0),
                      out_channels=2, groups=2, bias=False)
-    _, kwargs = impl_arguments(case)
+    convention = Functional("conv2d", conv2d_stride_ignored)
+    _, args, kwargs = convention.forward_call(case, "x", "w", None)
+    assert args == ("x", "w", None)
     assert kwargs == {"stride": 2, "padding": (1, 0), "dilation": 1, "groups": 2}
-    assert describe_call(case) == "conv2d(x, weight, None, stride=2, padding=(1, 0), " \
-                                  "dilation=1, groups=2)"
+    assert convention.call_words(case) == ("conv2d_stride_ignored(x, weight, None, stride=2, "
+                                           "padding=(1, 0), dilation=1, groups=2)")

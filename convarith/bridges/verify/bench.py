@@ -13,7 +13,9 @@ Checks per layer kind (names of :data:`convarith.choices.VERIFY_LAYERS`):
   :func:`convarith.receptive_field`;
 * "transposed_identities": a convolution as a matrix ``C``, its transpose as ``C^T``, and
   the stretch-pad-convolve construction (arXiv:1603.07285, section 4);
-* with ``impl``: a user's function against torch (see :mod:`convarith.verify.impl`).
+
+A user's own layer (``convarith verify --impl``) has its own bench, the capability card and
+the search inside the supported space: :mod:`convarith.verify.homework`.
 
 >>> report = run(["relu"], examples=5)
 >>> report.results[0].layer, report.results[0].mismatch, report.ok
@@ -76,7 +78,6 @@ class Report:
     examples: int
     seed: int
     profile: str
-    impl: str | None = None
     results: list[LayerResult] = field(default_factory=list)
 
     @property
@@ -85,8 +86,7 @@ class Report:
 
     def reproduce(self, layer: str) -> str:
         """The command that reruns one layer kind's check, to the same minimal case."""
-        command = f"convarith verify --layer {layer} --seed {self.seed} --examples {self.examples}"
-        return command + (f" --impl {self.impl}" if self.impl else "")
+        return f"convarith verify --layer {layer} --seed {self.seed} --examples {self.examples}"
 
 
 def _accepted(case: LayerCase) -> bool:
@@ -103,13 +103,8 @@ def _layer_check(case: LayerCase) -> None:
         check_scratch_values(case)
 
 
-def plan(layer: str, impl: Callable[..., Any] | None = None
-         ) -> tuple[st.SearchStrategy[Any], Callable[[Any], None]]:
+def plan(layer: str) -> tuple[st.SearchStrategy[Any], Callable[[Any], None]]:
     """The strategy and the checker of one layer kind."""
-    if impl is not None:
-        from convarith.bridges.verify.impl import check_impl, impl_cases
-
-        return impl_cases(layer), lambda case: check_impl(impl, case)
     if layer == "receptive_field":
         from convarith.bridges.verify.receptive import check_receptive_field, stacks
 
@@ -125,8 +120,8 @@ def plan(layer: str, impl: Callable[..., Any] | None = None
 
 
 def run(layers: Sequence[str] = VERIFY_LAYERS, *, profile: str = "quick",
-        examples: int | None = None, seed: int = 0, impl: Callable[..., Any] | None = None,
-        impl_name: str | None = None, on_case: Callable[[str], None] | None = None) -> Report:
+        examples: int | None = None, seed: int = 0,
+        on_case: Callable[[str], None] | None = None) -> Report:
     """Run the checks of ``layers``; ``on_case(layer)`` is called after every case."""
     import torch
 
@@ -138,24 +133,24 @@ def run(layers: Sequence[str] = VERIFY_LAYERS, *, profile: str = "quick",
         raise ConvArithError(f"Error running the verification bench: layer {unknown[0]!r} is "
                              f"not known. Use one of {', '.join(VERIFY_LAYERS)}.")
     chosen = settings(PROFILES[profile], max_examples=examples or PROFILES[profile].max_examples)
-    report = Report(chosen.max_examples, seed, profile, impl_name)
+    report = Report(chosen.max_examples, seed, profile)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # tiny tensors: a second thread only adds wake-up latency
     try:
         for layer in layers:
-            report.results.append(_run_layer(layer, chosen, seed, impl, on_case))
+            report.results.append(_run_layer(layer, chosen, seed, on_case))
     finally:
         torch.set_num_threads(threads)
     return report
 
 
-def _run_layer(layer: str, chosen: settings, seed: int, impl: Callable[..., Any] | None,
+def _run_layer(layer: str, chosen: settings, seed: int,
                on_case: Callable[[str], None] | None) -> LayerResult:
     import warnings
 
     from hypothesis.errors import HypothesisException
 
-    strategy, check = plan(layer, impl)
+    strategy, check = plan(layer)
     result = LayerResult(layer)
 
     @hypothesis_seed(seed)

@@ -17,10 +17,10 @@ core only, so a wrong formula shows up as a disagreement with torch and with the
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
+from convarith.bridges.verify.registry import SHAPE, entry, family_of
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
@@ -29,16 +29,6 @@ from convarith.formulas.output_size import (
     pool_output_size,
     unfold_blocks,
 )
-
-
-def family_of(layer: str) -> str:
-    """The layer kind without its dimension.
-
-    >>> family_of("conv_transpose2d"), family_of("unfold")
-    ('conv_transpose', 'unfold')
-    """
-    match = re.fullmatch(r"(.+)[123]d", layer)
-    return match.group(1) if match else layer
 
 
 @dataclass(frozen=True)
@@ -177,39 +167,62 @@ def expected_shape(case: LayerCase) -> tuple[int, ...]:
     ...                          padding=(1, 1), dilation=(1, 1)))
     (2, 12, 9)
     """
-    n, c = case.input_shape[:2]
+    return entry(SHAPE, case.layer)(case)
+
+
+@SHAPE.register("conv")
+def _conv_shape(case: LayerCase) -> tuple[int, ...]:
+    o = conv_output_size(case.spatial, case.kernel_size, stride=case.stride,
+                         padding=case.padding, dilation=case.dilation)
+    return (case.input_shape[0], case.out_channels, *o)
+
+
+@SHAPE.register("conv_transpose")
+def _conv_transpose_shape(case: LayerCase) -> tuple[int, ...]:
+    o = conv_transpose_output_size(case.spatial, case.kernel_size, stride=case.stride,
+                                   padding=case.padding, output_padding=case.output_padding,
+                                   dilation=case.dilation)
+    return (case.input_shape[0], case.out_channels, *o)
+
+
+@SHAPE.register("max_pool", "avg_pool", "lp_pool")
+def _pool_shape(case: LayerCase) -> tuple[int, ...]:
     family = case.family
-    if family == "conv":
-        o = conv_output_size(case.spatial, case.kernel_size, stride=case.stride,
-                             padding=case.padding, dilation=case.dilation)
-        return (n, case.out_channels, *o)
-    if family == "conv_transpose":
-        o = conv_transpose_output_size(case.spatial, case.kernel_size, stride=case.stride,
-                                       padding=case.padding, output_padding=case.output_padding,
-                                       dilation=case.dilation)
-        return (n, case.out_channels, *o)
-    if family in ("max_pool", "avg_pool", "lp_pool"):
-        o = pool_output_size(case.spatial, case.kernel_size, stride=case.stride,
-                             padding=case.padding,
-                             dilation=case.dilation if family == "max_pool" else 1,
-                             ceil_mode=case.ceil_mode,
-                             kind=(lp_pool_rules(case.norm_type) if family == "lp_pool"
-                                   else family.removesuffix("_pool")))
-        return (n, c, *o)
-    if family == "adaptive_avg_pool":
-        bins = adaptive_pool_bins(case.spatial, case.output_size)
-        return (n, c, *(len(b) for b in bins))
-    if family == "unfold":
-        blocks = unfold_blocks(case.spatial, case.kernel_size, dilation=case.dilation,
-                               padding=case.padding, stride=case.stride)
-        return (n, c * math.prod(case.kernel_size), blocks)
-    if family == "linear":
-        return (*case.input_shape[:-1], case.out_channels)
-    if family in ("relu", "tanh"):
-        return case.input_shape
-    if family == "cross_entropy":
-        return ()
-    raise ValueError(f"no shape rule for layer {case.layer!r}")
+    kind = lp_pool_rules(case.norm_type) if family == "lp_pool" else family.removesuffix("_pool")
+    o = pool_output_size(case.spatial, case.kernel_size, stride=case.stride,
+                         padding=case.padding,
+                         dilation=case.dilation if family == "max_pool" else 1,
+                         ceil_mode=case.ceil_mode, kind=kind)
+    return (*case.input_shape[:2], *o)
+
+
+@SHAPE.register("adaptive_avg_pool")
+def _adaptive_shape(case: LayerCase) -> tuple[int, ...]:
+    bins = adaptive_pool_bins(case.spatial, case.output_size)
+    return (*case.input_shape[:2], *(len(b) for b in bins))
+
+
+@SHAPE.register("unfold")
+def _unfold_shape(case: LayerCase) -> tuple[int, ...]:
+    blocks = unfold_blocks(case.spatial, case.kernel_size, dilation=case.dilation,
+                           padding=case.padding, stride=case.stride)
+    n, c = case.input_shape[:2]
+    return (n, c * math.prod(case.kernel_size), blocks)
+
+
+@SHAPE.register("linear")
+def _linear_shape(case: LayerCase) -> tuple[int, ...]:
+    return (*case.input_shape[:-1], case.out_channels)
+
+
+@SHAPE.register("relu", "tanh")
+def _elementwise_shape(case: LayerCase) -> tuple[int, ...]:
+    return case.input_shape
+
+
+@SHAPE.register("cross_entropy")
+def _loss_shape(case: LayerCase) -> tuple[int, ...]:
+    return ()
 
 
 def has_empty_window(case: LayerCase) -> bool:

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from convarith.bridges.verify.cases import LayerCase
+from convarith.bridges.verify.registry import TORCH_FORWARD, TORCH_MODULE, entry
 
 #: What torch raises for a configuration it rejects.
 TORCH_REJECTS = (RuntimeError, ValueError)
@@ -45,47 +46,76 @@ def torch_padding(case: LayerCase) -> tuple[Any, tuple[int, ...]]:
 
 def torch_module(case: LayerCase) -> nn.Module:
     """The ``torch.nn`` module of the case (asymmetric padding: ZeroPad then the layer)."""
-    n, family = case.ndim, case.family
-    c = case.in_channels
-    if family == "conv":
-        padding, pad = torch_padding(case)
-        conv = getattr(nn, f"Conv{n}d")(c, case.out_channels, case.kernel_size,
-                                       stride=case.stride, padding=padding,
-                                       dilation=case.dilation, groups=case.groups,
-                                       bias=case.bias, dtype=torch.float64)
-        return nn.Sequential(_ZeroPad(pad), conv) if pad else conv
-    if family == "conv_transpose":
-        return getattr(nn, f"ConvTranspose{n}d")(
-            c, case.out_channels, case.kernel_size, stride=case.stride, padding=case.padding,
-            output_padding=case.output_padding, groups=case.groups, bias=case.bias,
-            dilation=case.dilation, dtype=torch.float64)
-    if family == "max_pool":
-        return getattr(nn, f"MaxPool{n}d")(case.kernel_size, stride=case.stride,
-                                          padding=case.padding, dilation=case.dilation,
-                                          ceil_mode=case.ceil_mode)
-    if family == "avg_pool":
-        return getattr(nn, f"AvgPool{n}d")(case.kernel_size, stride=case.stride,
-                                          padding=case.padding, ceil_mode=case.ceil_mode,
-                                          count_include_pad=case.count_include_pad)
-    if family == "lp_pool":
-        # torch 2.13's lp_pool1d multiplies by kernel_size, so it wants ints, not 1-tuples
-        kernel, stride = ((case.kernel_size[0], case.stride and case.stride[0]) if n == 1
-                          else (case.kernel_size, case.stride))
-        return getattr(nn, f"LPPool{n}d")(case.norm_type, kernel, stride=stride,
-                                         ceil_mode=case.ceil_mode)
-    if family == "adaptive_avg_pool":
-        return getattr(nn, f"AdaptiveAvgPool{n}d")(case.output_size)
-    if family == "unfold":
-        return nn.Unfold(case.kernel_size, dilation=case.dilation, padding=case.padding,
-                         stride=case.stride)
-    if family == "linear":
-        return nn.Linear(case.input_shape[-1], case.out_channels, bias=case.bias,
-                         dtype=torch.float64)
-    if family == "relu":
-        return nn.ReLU()
-    if family == "tanh":
-        return nn.Tanh()
-    raise ValueError(f"no torch module for layer {case.layer!r}")
+    return entry(TORCH_MODULE, case.layer)(case)
+
+
+@TORCH_MODULE.register("conv")
+def _conv_module(case: LayerCase) -> nn.Module:
+    padding, pad = torch_padding(case)
+    conv = getattr(nn, f"Conv{case.ndim}d")(case.in_channels, case.out_channels,
+                                           case.kernel_size, stride=case.stride,
+                                           padding=padding, dilation=case.dilation,
+                                           groups=case.groups, bias=case.bias,
+                                           dtype=torch.float64)
+    return nn.Sequential(_ZeroPad(pad), conv) if pad else conv
+
+
+@TORCH_MODULE.register("conv_transpose")
+def _conv_transpose_module(case: LayerCase) -> nn.Module:
+    return getattr(nn, f"ConvTranspose{case.ndim}d")(
+        case.in_channels, case.out_channels, case.kernel_size, stride=case.stride,
+        padding=case.padding, output_padding=case.output_padding, groups=case.groups,
+        bias=case.bias, dilation=case.dilation, dtype=torch.float64)
+
+
+@TORCH_MODULE.register("max_pool")
+def _max_pool_module(case: LayerCase) -> nn.Module:
+    return getattr(nn, f"MaxPool{case.ndim}d")(case.kernel_size, stride=case.stride,
+                                              padding=case.padding, dilation=case.dilation,
+                                              ceil_mode=case.ceil_mode)
+
+
+@TORCH_MODULE.register("avg_pool")
+def _avg_pool_module(case: LayerCase) -> nn.Module:
+    return getattr(nn, f"AvgPool{case.ndim}d")(case.kernel_size, stride=case.stride,
+                                              padding=case.padding, ceil_mode=case.ceil_mode,
+                                              count_include_pad=case.count_include_pad)
+
+
+@TORCH_MODULE.register("lp_pool")
+def _lp_pool_module(case: LayerCase) -> nn.Module:
+    # torch 2.13's lp_pool1d multiplies by kernel_size, so it wants ints, not 1-tuples
+    kernel, stride = ((case.kernel_size[0], case.stride and case.stride[0]) if case.ndim == 1
+                      else (case.kernel_size, case.stride))
+    return getattr(nn, f"LPPool{case.ndim}d")(case.norm_type, kernel, stride=stride,
+                                             ceil_mode=case.ceil_mode)
+
+
+@TORCH_MODULE.register("adaptive_avg_pool")
+def _adaptive_module(case: LayerCase) -> nn.Module:
+    return getattr(nn, f"AdaptiveAvgPool{case.ndim}d")(case.output_size)
+
+
+@TORCH_MODULE.register("unfold")
+def _unfold_module(case: LayerCase) -> nn.Module:
+    return nn.Unfold(case.kernel_size, dilation=case.dilation, padding=case.padding,
+                     stride=case.stride)
+
+
+@TORCH_MODULE.register("linear")
+def _linear_module(case: LayerCase) -> nn.Module:
+    return nn.Linear(case.input_shape[-1], case.out_channels, bias=case.bias,
+                     dtype=torch.float64)
+
+
+@TORCH_MODULE.register("relu", "tanh")
+def _activation_module(case: LayerCase) -> nn.Module:
+    return nn.ReLU() if case.layer == "relu" else nn.Tanh()
+
+
+@TORCH_MODULE.register("cross_entropy")
+def _loss_module(case: LayerCase) -> nn.Module:
+    return nn.CrossEntropyLoss()
 
 
 class _ZeroPad(nn.Module):
@@ -118,23 +148,40 @@ def torch_forward(case: LayerCase, x: Any, weight: Any = None, bias: Any = None)
 
 
 def _forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
-    family = case.family
-    if family == "conv":
-        padding, pad = torch_padding(case)
-        if pad:
-            x = F.pad(x, pad)
-        conv = getattr(F, f"conv{case.ndim}d")
-        return conv(x, weight, bias, stride=case.stride, padding=padding,
-                    dilation=case.dilation, groups=case.groups)
-    if family == "conv_transpose":
-        conv_t = getattr(F, f"conv_transpose{case.ndim}d")
-        return conv_t(x, weight, bias, stride=case.stride, padding=case.padding,
-                      output_padding=case.output_padding, groups=case.groups,
-                      dilation=case.dilation)
-    if family == "linear":
-        return F.linear(x, weight, bias)
-    if family == "cross_entropy":
-        return F.cross_entropy(x, weight)
+    return entry(TORCH_FORWARD, case.layer)(case, x, weight, bias)
+
+
+@TORCH_FORWARD.register("conv")
+def _conv_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    padding, pad = torch_padding(case)
+    if pad:
+        x = F.pad(x, pad)
+    return getattr(F, f"conv{case.ndim}d")(x, weight, bias, stride=case.stride,
+                                           padding=padding, dilation=case.dilation,
+                                           groups=case.groups)
+
+
+@TORCH_FORWARD.register("conv_transpose")
+def _conv_transpose_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    return getattr(F, f"conv_transpose{case.ndim}d")(
+        x, weight, bias, stride=case.stride, padding=case.padding,
+        output_padding=case.output_padding, groups=case.groups, dilation=case.dilation)
+
+
+@TORCH_FORWARD.register("linear")
+def _linear_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    return F.linear(x, weight, bias)
+
+
+@TORCH_FORWARD.register("cross_entropy")
+def _loss_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    return F.cross_entropy(x, weight)
+
+
+@TORCH_FORWARD.register("max_pool", "avg_pool", "lp_pool", "adaptive_avg_pool", "unfold",
+                        "relu", "tanh")
+def _module_forward(case: LayerCase, x: Any, weight: Any, bias: Any) -> Any:
+    """Layers without parameters: the module itself."""
     return torch_module(case)(x)
 
 

@@ -26,7 +26,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from convarith.bridges.verify.cases import LayerCase, expected_shape, family_of
+from convarith.bridges.verify.cases import LayerCase, expected_shape
+from convarith.bridges.verify.registry import STRATEGY, entry, family_of
 from convarith.errors import ConvArithError
 
 #: Largest spatial input size drawn, per number of spatial dimensions (tiny on purpose).
@@ -170,12 +171,11 @@ def _dense(draw: Any, layer: str, kind: str) -> LayerCase:
                      bias=draw(st.booleans()))
 
 
-_FAMILIES = {
-    "conv": _conv, "conv_transpose": _conv_transpose, "max_pool": _pool, "avg_pool": _pool,
-    "lp_pool": _pool,
-    "adaptive_avg_pool": _adaptive, "unfold": _unfold, "linear": _dense, "relu": _dense,
-    "tanh": _dense, "cross_entropy": _dense,
-}
+for _kinds, _builder in ((("conv",), _conv), (("conv_transpose",), _conv_transpose),
+                         (("max_pool", "avg_pool", "lp_pool"), _pool),
+                         (("adaptive_avg_pool",), _adaptive), (("unfold",), _unfold),
+                         (("linear", "relu", "tanh", "cross_entropy"), _dense)):
+    STRATEGY.register(*_kinds)(_builder)
 
 #: The argument names a case can carry that may be made non-positive, per family.
 _BREAKABLE = {
@@ -230,8 +230,9 @@ def layer_cases(layer: str, *, kind: str = "valid",
         raise ValueError(f"kind={kind!r}: use one of {', '.join(KINDS)}")
     family = family_of(layer)
     drawn_kind = "valid" if kind == "valid" else "any"
-    drawn = (_conv(layer, drawn_kind, padding_forms) if family == "conv"
-             else _FAMILIES[family](layer, drawn_kind))
+    builder = entry(STRATEGY, layer)
+    drawn = (builder(layer, drawn_kind, padding_forms) if builder is _conv
+             else builder(layer, drawn_kind))
     if kind == "valid":
         return drawn.filter(_accepted)
     if kind == "invalid":
