@@ -177,7 +177,7 @@ def test_load_errors_say_what_to_fix(tmp_path):
         load("no_such_package.models:Net")
     with pytest.raises(ConvArithError, match="no input shape"):
         table(f"{path}:Net")
-    with pytest.raises(ConvArithError, match=r"Error tracing Net with input 32: Expected 3D"):
+    with pytest.raises(ConvArithError, match=r"Error tracing Net with input 32: RuntimeError: Expected 3D"):
         table(f"{path}:Net", 32)
     with pytest.raises(ConvArithError, match=r"Error tracing Net with input 3x8x8"):
         table(f"{path}:Net", (3, 8, 8))

@@ -354,9 +354,9 @@ def _failure(model: nn.Module, error: BaseException, rec: _Recorder, device: str
     """One line: what the model did, where, and the fix."""
     done = [c for c in rec.calls if c.outputs and c.name]
     after = f" after {done[-1].name}" if done else ""
-    text = " ".join(str(error).split()) or type(error).__name__
-    if isinstance(error, SystemExit):
-        text = f"its code called sys.exit({error.code!r})"
+    from convarith.bridges.loading import describe_error
+
+    text = describe_error(error)  # its kind, message and the user's own line
     context = f"Error tracing {type(model).__name__}{what}{after}"
     if device == "meta" and any(marker in text for marker in _NEEDS_DATA):
         return (f"{context}: the model reads tensor values or moves tensors ({text}); the "

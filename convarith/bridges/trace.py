@@ -83,62 +83,61 @@ class Traced:
 # --------------------------------------------------------------------------- loading
 
 
-def load(target: str, **options: Any) -> nn.Module:
+#: Seconds a model's factory may take to build it, and one traced forward may take.
+BUILD_TIMEOUT = 60.0
+FORWARD_TIMEOUT = 60.0
+
+
+def load(target: str, *, timeout: float = BUILD_TIMEOUT, **options: Any) -> nn.Module:
     """``path/to/file.py:Name`` or ``package.module:name``: a module instance, a module
     class or a factory (called with ``options``; built on the meta device, so a large model
     costs no memory). ``torchvision:resnet18`` works when torchvision is installed.
+
+    The file is imported, and the factory called, by the one loader for user code
+    (:mod:`convarith.bridges.loading`): under a time bound, with its prints kept apart, and
+    any exception it raises (``SystemExit`` included) becomes one line naming the user's
+    file, line and exception.
     """
+    from convarith.bridges import loading
+
     where, _, attribute = target.rpartition(":")
-    if not where or not attribute:
-        raise ConvArithError(
-            f"Error loading {target!r}: write FILE.py:NAME or package.module:NAME, "
-            "e.g. models.py:Net or torchvision:resnet18."
-        )
-    if where == "torchvision":
-        where = "torchvision.models"  # torchvision:resnet18 means torchvision.models.resnet18
-    if where.endswith(".py"):
-        path = Path(where)
-        if not path.is_file():
-            raise ConvArithError(
-                f"Error loading {target!r}: the file {where} does not exist. "
-                "Check the path (relative to the current folder)."
-            )
-        name = f"convarith_user_{path.stem}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses and pickling look the module up
-        spec.loader.exec_module(module)
-    else:
-        try:
-            module = importlib.import_module(where)
-        except ImportError as error:
-            raise ConvArithError(
-                f"Error loading {target!r}: cannot import {where} ({error}). "
-                f"Install it, or give a file: path/to/file.py:{attribute}."
-            ) from None
-    if not hasattr(module, attribute):
-        found = sorted(n for n, v in vars(module).items()
-                       if not n.startswith("_") and (isinstance(v, nn.Module) or
-                                                     (inspect.isclass(v) and
-                                                      issubclass(v, nn.Module))))
-        raise ConvArithError(
-            f"Error loading {target!r}: {where} has no {attribute!r}. "
-            f"Modules there: {', '.join(found) or 'none'}."
-        )
-    value = getattr(module, attribute)
+    if where == "torchvision":  # torchvision:resnet18 means torchvision.models.resnet18
+        target = f"torchvision.models:{attribute}"
+    loaded = loading.load(target, timeout=timeout, example="models.py:Net")
+    value = loaded.value
     if isinstance(value, nn.Module):
         return value
     if not callable(value):
         raise ConvArithError(
-            f"Error loading {target!r}: {attribute} is a {type(value).__name__}, not a module, "
-            "a module class or a function returning one."
+            f"Error loading {target!r}: {loaded.name} is a {type(value).__name__}, not a "
+            "module, a module class or a function returning one."
         )
-    with torch.device("meta"):
-        built = value(**options)
+
+    def build() -> Any:
+        with torch.device("meta"):
+            return value(**options)
+
+    outcome = loading.call(build, timeout=timeout)
+    if outcome.timed_out:
+        raise ConvArithError(
+            f"Error loading {target!r}: building {loaded.name} did not finish within "
+            f"{timeout:g} s. Check the code that builds the model."
+        )
+    if outcome.error is not None:
+        error = outcome.error
+        given = ", ".join(f"--{k.replace('_', '-')}" for k in options)
+        hint = (f" It does not take {given}: drop those options."
+                if isinstance(error, TypeError) and options and "argument" in str(error)
+                else " Fix the code that builds the model.")
+        raise ConvArithError(
+            f"Error loading {target!r}: building {loaded.name}"
+            f"{'(' + ', '.join(f'{k}={v!r}' for k, v in options.items()) + ')' if options else ''}"
+            f" raised {loading.describe_error(error, loaded.path)}.{hint}"
+        ) from None
+    built = outcome.value
     if not isinstance(built, nn.Module):
         raise ConvArithError(
-            f"Error loading {target!r}: calling {attribute} gave a {type(built).__name__}, "
+            f"Error loading {target!r}: calling {loaded.name} gave a {type(built).__name__}, "
             "not a torch.nn.Module. Point to a module class or a factory."
         )
     return built
@@ -222,14 +221,15 @@ def _described(item: Input | torch.Tensor, name: str = "") -> Input:
 
 def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 1,
           mode: str = "eval", depth: int | None = None, device: str = "meta",
-          grad: bool = False) -> Traced:
+          grad: bool = False, timeout: float = FORWARD_TIMEOUT) -> Traced:
     """Run ``model`` once on ``input`` and read its rows (see the module doc).
 
     ``input``: a shape without the batch (``(3, 224, 224)`` or ``"3x224x224"``), a string
     with a dtype (``"16:int64"``), an example tensor (with its batch), a list of these for
     several positional inputs, or a dict of keyword inputs. ``mode`` is "eval" or "train";
     ``depth`` folds modules deeper than it into their parent's row; ``device="cpu"`` runs a
-    real forward instead (for models that read tensor values).
+    real forward instead (for models that read tensor values). A forward that has not
+    returned after ``timeout`` seconds is stopped with one line.
     """
     if mode not in TRACE_MODES:
         raise ConvArithError(
@@ -275,13 +275,42 @@ def trace(model: nn.Module, input: Any, *, dtype: str = "float32", batch: int = 
     names = [d.name or (f"input {n + 1}" if len(described) > 1 else "input")
              for n, d in enumerate(described)]
     described = tuple(Input(d.shape, d.dtype, name) for d, name in zip(described, names))
-    graph = record(copy, args, kwargs, names=names[:len(args)], train=mode == "train",
-                   device=device, batch=batch, what=what, grad=grad)
+    graph = _bounded_record(copy, args, kwargs, names=names[:len(args)],
+                            train=mode == "train", device=device, batch=batch, what=what,
+                            grad=grad, timeout=timeout)
     records, mismatches, footnotes, outputs = records_of(graph, depth=depth, dtype=dtype)
     params = sum(t.numel() for _, t, w in graph.tensors.values() if w == "parameter")
     buffers = sum(t.numel() for _, t, w in graph.tensors.values() if w == "buffer")
     return Traced(described, records, mismatches, tuple(footnotes), graph, params, buffers,
                   tuple(outputs))
+
+
+def _bounded_record(model: nn.Module, args: list[Any], kwargs: dict[str, Any], *,
+                    timeout: float, what: str, **options: Any) -> Any:
+    """:func:`record` in a worker thread (the user's forward runs there, with its prints kept
+    apart), given up after ``timeout`` seconds with one line."""
+    from convarith.bridges import loading
+
+    if options.get("grad"):
+        # the backprop measurement (tests, verify) keeps autograd's thread: run it here
+        return record(model, args, kwargs, what=what, **options)
+    outcome = loading.call(record, model, args, kwargs, what=what, **options,
+                           timeout=timeout)
+    if outcome.timed_out:
+        raise ConvArithError(
+            f"Error tracing {type(model).__name__}{what}: the forward did not return within "
+            f"{timeout:g} s, so it was stopped. Check forward for a loop that never ends, or "
+            "give a smaller input."
+        )
+    error = outcome.error
+    if isinstance(error, KeyboardInterrupt):  # raised by the forward itself, not by Ctrl-C
+        raise ConvArithError(
+            f"Error tracing {type(model).__name__}{what}: the forward raised "
+            f"{loading.describe_error(error)}. Fix forward."
+        ) from None
+    if error is not None:
+        raise error.with_traceback(None)
+    return outcome.value
 
 
 def _deep(model: nn.Module) -> nn.Module:

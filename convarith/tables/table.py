@@ -694,7 +694,7 @@ def resolve(model: Any, **options: Any) -> Network | Any:
     if isinstance(model, Network):
         return model
     if isinstance(model, str):
-        if ":" in model:
+        if ":" in model or model.endswith(".py"):  # user code: FILE.py:NAME, module:NAME
             from convarith.bridges.trace import load
 
             # a Keras model file runs Keras on the torch backend (the "keras" extra)
