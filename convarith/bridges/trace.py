@@ -28,12 +28,7 @@ element-wise functions (``F.relu``) fold into the row before them. From the same
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
