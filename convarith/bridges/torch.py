@@ -13,7 +13,7 @@ the tracer both go through it (:data:`TORCH` is the same table keyed by kind nam
 >>> type(module).__name__, module.stride
 ('Conv2d', (2, 2))
 >>> spec_of(module)
-Conv(name='', note='', out_channels=8, kernel_size=3, stride=2, padding=1, dilation=1, groups=1, bias=True)
+Conv(name='', note='', out_channels=8, kernel_size=3, stride=2, padding=1, dilation=1, groups=1, bias=True, convention='torch')
 """
 
 from __future__ import annotations
