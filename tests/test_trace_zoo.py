@@ -202,3 +202,31 @@ def test_transposed_convolution_field_alternates_between_its_outputs():
     # (input -1 lies outside: borders are ignored, as in the Distill recurrences)
     assert [field.at(m) for m in range(4)] == [(-1, 0), (0, 0), (0, 1), (1, 1)]
     assert t.records[0].rf == (2, 2) and str(t.records[0].jump[0]) == "1/2"
+
+
+@pytest.mark.parametrize("name, factory, input", [
+    ("resnet-18", Z.resnet18, (3, 32, 32)),
+    ("resnet-50", Z.resnet50, (3, 32, 32)),
+    ("vgg-16", Z.vgg16, (3, 32, 32)),
+    ("googlenet", Z.googlenet, (3, 32, 32)),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_the_big_models_rows_have_the_shapes_of_a_real_forward_on_a_small_input(
+        name, factory, input):
+    """The big models too (on a small input, so that the real CPU forward stays cheap)."""
+    model = _positive(build(factory, "meta").to_empty(device="cpu"))
+    meta = trace(build(factory, "meta"), input)
+    real = trace(model, input, device="cpu")
+    assert [(r.name, r.output_shape) for r in meta.records] == \
+        [(r.name, r.output_shape) for r in real.records]
+
+
+@pytest.mark.parametrize("name, factory, shape", [
+    ("resnet-50", Z.resnet50, (3, 32, 32)),
+    ("vgg-16", Z.vgg16, (3, 32, 32)),
+], ids=lambda value: value if isinstance(value, str) else "")
+def test_the_big_models_receptive_fields_equal_the_backprop_measurement(name, factory, shape):
+    """The whole network's field (the last row with one), clipped to the small input."""
+    results = measured_against_predicted(factory, shape, limit=1)
+    assert results
+    for row, measured, predicted in results:
+        assert measured == predicted, row
