@@ -230,3 +230,20 @@ def test_the_big_models_receptive_fields_equal_the_backprop_measurement(name, fa
     assert results
     for row, measured, predicted in results:
         assert measured == predicted, row
+
+
+def test_resnet50_parameters_and_macs_per_operator():
+    """ResNet-50 (not in Z.CASES, whose every model runs several checks) meets the same two:
+    the unique total is model.parameters()'s, each operator's MACs are FlopCounterMode's / 2."""
+    model = build(Z.resnet50, "meta")
+    assert table(model, (3, 64, 64)).totals["params"] == sum(p.numel() for p in model.parameters())
+    traced = trace(model, (3, 64, 64))
+    checked = 0
+    for op in traced.graph.ops:
+        if not op_macs(op):
+            continue
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            op.func(*op.args, **op.kwargs)
+        assert op_macs(op) * 2 == counter.get_total_flops(), op.name
+        checked += 1
+    assert checked == 54  # 53 convolutions and the classifier's matrix product
