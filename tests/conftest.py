@@ -1,11 +1,19 @@
-"""Shared test set-up: hypothesis profiles (fast "ci" by default, "thorough" on request)."""
+"""Shared test set-up: one compute thread per process, hypothesis profiles (fast "ci" by
+default, "thorough" on request)."""
 
 from __future__ import annotations
 
 import os
 
-import pytest
-from hypothesis import HealthCheck, settings
+# One OpenMP/BLAS thread in every test process and every process a test starts (torchrun, the
+# CLI): `pytest -n 2` already runs one worker per core, and a second thread per worker only
+# spins against the other worker (about a fifth more CPU time on torch-heavy files here, no
+# test faster). Set before torch or numpy is imported; a value set outside is kept.
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 # Homework-shaped files the bench loads as a student's (some exit or loop when imported):
 # never collected, not even for doctests.
@@ -34,3 +42,21 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def skip_run_plots(monkeypatch):
+    """A training run's four plots noted, not drawn, for tests whose claim is elsewhere (the
+    recipe, a resume, a refusal, a fine-tune's weights): the plots are about 2 s of matplotlib
+    per lenet run and 8 s for alexnet-small, the training itself a fraction of a second.
+    Yields the folders the plots were asked for. The plots themselves are drawn and checked by
+    test_train_plots.py and by the runs that assert their files (test_train_cli.py's
+    ``finished_runs``, the Ctrl-C resume in test_train_faults.py, torchrun)."""
+    asked: list[object] = []
+
+    def note(model, data, result, folder, **options):
+        asked.append(folder)
+        return []
+
+    monkeypatch.setattr("convarith.train.run.write_plots", note)
+    return asked

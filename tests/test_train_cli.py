@@ -6,9 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 from convarith.cli import main
+
+PLOTS = {"learning_curves.png", "confusion.png", "filters.png", "feature_maps.png"}
 
 
 def invoke(*args: str):
@@ -17,13 +20,27 @@ def invoke(*args: str):
     return runner.invoke(main, list(args), catch_exceptions=False)
 
 
-def test_lenet5_on_digits_has_its_own_recipe_other_pairs_the_generic_defaults(tmp_path):
+@pytest.fixture(scope="module")
+def finished_runs(tmp_path_factory):
+    """One epoch of each digits model with its recipe, plots and all, trained once for the
+    tests that only read a finished run (each run costs about 2 s of plots)."""
+    root = tmp_path_factory.mktemp("runs")
+    runs = {
+        "lenet5-modern": invoke("train", "lenet5-modern", "--epochs", "1", "--per-class", "20",
+                                "--out", str(root / "lenet5-modern")),
+        "lenet5": invoke("train", "lenet5", "--epochs", "1", "--per-class", "20", "--quiet",
+                         "--out", str(root / "lenet5")),
+    }
+    for result in runs.values():
+        assert result.exit_code == 0, result.output
+    return {model: (root / model, result) for model, result in runs.items()}
+
+
+def test_lenet5_on_digits_has_its_own_recipe_other_pairs_the_generic_defaults(
+        tmp_path, finished_runs, skip_run_plots):
     for model, expected in (("lenet5", ("sgd", 0.05, "cosine", 0.1, ["affine"])),
                             ("lenet5-modern", ("adam", 1e-3, "step", 1.0, []))):
-        out = tmp_path / model
-        result = invoke("train", model, "--epochs", "1", "--per-class", "5", "--quiet",
-                        "--out", str(out))
-        assert result.exit_code == 0, result.output
+        out, _ = finished_runs[model]
         summary = json.loads((out / "metrics.json").read_text())
         config = summary["config"]
         assert (config["optimizer"], config["lr"], config["schedule"], config["logit_scale"],
@@ -42,22 +59,20 @@ def test_help_shows_an_example():
     assert "--lr-sweep" in result.output and "--finetune" in result.output
 
 
-def test_one_epoch_run_writes_metrics_checkpoints_and_plots(tmp_path):
-    out = tmp_path / "run"
-    result = invoke("train", "lenet5-modern", "--epochs", "1", "--out", str(out),
-                    "--per-class", "20")
-    assert result.exit_code == 0, result.output
+def test_one_epoch_run_writes_metrics_checkpoints_and_plots(finished_runs):
+    out, result = finished_runs["lenet5-modern"]
     assert "C1" in result.output and "61,706" in result.output  # the shape table comes first
     assert "epoch 1/1" in result.output and "img/s" in result.output
     assert result.output.strip().endswith(f"wrote metrics, checkpoints and plots to {out}/")
-    names = {path.name for path in out.iterdir()}
-    assert names == {"metrics.csv", "metrics.json", "last.pt", "best.pt", "learning_curves.png",
-                     "confusion.png", "filters.png", "feature_maps.png"}
-    summary = json.loads((out / "metrics.json").read_text())
-    assert summary["train_images"] == 200 and summary["meta"]["model"] == "lenet5-modern"
+    for model in ("lenet5-modern", "lenet5"):
+        out, _ = finished_runs[model]
+        names = {path.name for path in out.iterdir()}
+        assert names == {"metrics.csv", "metrics.json", "last.pt", "best.pt"} | PLOTS, model
+        summary = json.loads((out / "metrics.json").read_text())
+        assert summary["train_images"] == 200 and summary["meta"]["model"] == model
 
 
-def test_existing_run_is_not_overwritten_without_resume(tmp_path):
+def test_existing_run_is_not_overwritten_without_resume(tmp_path, skip_run_plots):
     out = tmp_path / "run"
     # no schedule: a step or cosine schedule is planned over its total and cannot be stretched
     assert invoke("train", "lenet5-modern", "--epochs", "1", "--out", str(out), "--quiet",
@@ -109,7 +124,7 @@ def test_bad_choices_are_one_line_errors(tmp_path):
     assert result.output.startswith("Error: Could not read --lr-sweep '1e-3,fast'")
 
 
-def test_lr_sweep_writes_one_run_per_rate_and_one_figure(tmp_path):
+def test_lr_sweep_writes_one_run_per_rate_and_one_figure(tmp_path, skip_run_plots):
     out = tmp_path / "sweep"
     result = invoke("train", "lenet5-modern", "--lr-sweep", "1e-3,1e4", "--epochs", "1",
                     "--optimizer", "sgd", "--out", str(out), "--quiet", "--per-class", "10")
@@ -118,9 +133,10 @@ def test_lr_sweep_writes_one_run_per_rate_and_one_figure(tmp_path):
     assert "lr=0.001: test accuracy" in result.output
     assert (out / "lr_sweep.png").stat().st_size > 10_000
     assert (out / "lr=0.001" / "best.pt").exists() and not (out / "lr=10000" / "last.pt").exists()
+    assert skip_run_plots == [out / "lr=0.001"]  # the finished rate's own plots, as any run's
 
 
-def test_finetune_freezes_features_and_starts_from_the_run(tmp_path):
+def test_finetune_freezes_features_and_starts_from_the_run(tmp_path, skip_run_plots):
     import torch
 
     base = tmp_path / "base"
@@ -139,10 +155,8 @@ def test_finetune_freezes_features_and_starts_from_the_run(tmp_path):
     assert not torch.equal(before["classifier.5.weight"], after["classifier.5.weight"])
 
 
-def test_finetune_from_another_model_is_refused(tmp_path):
-    base = tmp_path / "base"
-    assert invoke("train", "lenet5-modern", "--epochs", "1", "--out", str(base), "--quiet",
-                  "--per-class", "5").exit_code == 0
+def test_finetune_from_another_model_is_refused(tmp_path, finished_runs):
+    base, _ = finished_runs["lenet5-modern"]
     result = invoke("train", "lenet5", "--finetune", str(base), "--out", str(tmp_path / "x"),
                     "--quiet")
     assert result.output.startswith(f"Error: fine-tuning lenet5 from {base}: that run "
@@ -157,13 +171,13 @@ def test_train_help_does_not_import_torch():
     assert output == "False"
 
 
-def test_a_bounded_model_stuck_at_chance_is_said_to_have_learnt_nothing(tmp_path):
+def test_a_bounded_model_stuck_at_chance_is_said_to_have_learnt_nothing(tmp_path, finished_runs,
+                                                                       skip_run_plots):
     # LeNet-5's tanh/RBF outputs cannot explode, so lr=1 saturates instead of diverging
     result = invoke("train", "lenet5", "--epochs", "1", "--lr", "1", "--per-class", "20",
                     "--quiet", "--out", str(tmp_path / "run"))
     assert result.exit_code == 0, result.output
     assert ("no better than chance (10.00% for 10 classes): the network did not learn; with "
             "lr=1 try a smaller rate, e.g. --lr 0.1") in result.output
-    healthy = invoke("train", "lenet5", "--epochs", "1", "--per-class", "20", "--quiet",
-                     "--out", str(tmp_path / "ok"))
-    assert "no better than chance" not in healthy.output
+    _, healthy = finished_runs["lenet5"]  # the same run at lenet5's own rate
+    assert "test accuracy" in healthy.output and "no better than chance" not in healthy.output
