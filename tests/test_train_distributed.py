@@ -55,7 +55,10 @@ def _worker(rank: int, world_size: int, port: int, out: str) -> None:
 def test_two_processes_agree_with_one(tmp_path):
     single = train(_model(), _data(), CONFIG, show_progress=False)
     port = _free_port()
-    mp.spawn(_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True)
+    # forked, the two processes start with the torch this one has imported (spawned, each
+    # would import torch and its compiler anew: about 6 s of CPU apiece); gloo is CPU only
+    mp.start_processes(_worker, args=(2, port, str(tmp_path)), nprocs=2, join=True,
+                       start_method="fork")
     histories = [json.loads((tmp_path / f"rank{r}.json").read_text())["history"] for r in (0, 1)]
     timeless = [[{k: v for k, v in row.items() if k not in ("seconds", "images_per_second")}
                  for row in history] for history in histories]
