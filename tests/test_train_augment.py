@@ -128,7 +128,9 @@ def test_unknown_augmentation_is_named():
         Augmentation.parse(("blur",))
 
 
-def test_alexnet_small_on_tiny_cifar_with_every_augmentation_and_ten_crop(tmp_path):
+def test_alexnet_small_on_tiny_cifar_with_every_augmentation_and_ten_crop(tmp_path,
+                                                                           skip_run_plots):
+    # the plots of an RGB model are drawn in test_train_plots.py (8 s here for alexnet-small)
     write_cifar(tmp_path / "data", per_batch=4)
     out = tmp_path / "run"
     result = CliRunner().invoke(main, [
@@ -141,3 +143,4 @@ def test_alexnet_small_on_tiny_cifar_with_every_augmentation_and_ten_crop(tmp_pa
     assert summary["meta"]["spec"]["augment"] == ["crop", "flip", "lighting"]
     assert summary["meta"]["spec"]["ten_crop"] is True
     assert math.isfinite(summary["epochs"][0]["test_loss"])
+    assert skip_run_plots == [out]

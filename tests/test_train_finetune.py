@@ -10,8 +10,10 @@ from convarith.train.finetune_demo import demo
 from convarith.train.loop import TrainConfig
 
 
-def test_finetune_demo_runs_and_keeps_the_frozen_features(tmp_path):
+def test_finetune_demo_runs_and_keeps_the_frozen_features(tmp_path, skip_run_plots):
     figure = demo(tmp_path, config=TrainConfig(epochs=2, lr=1e-3, seed=0))
+    # the comparison figure is drawn; each of the three runs' own plots only noted
+    assert skip_run_plots == [tmp_path / run for run in ("pretrain", "finetune", "scratch")]
     assert figure == tmp_path / "finetune.png" and figure.stat().st_size > 10_000
     pretrained = torch.load(tmp_path / "pretrain" / "best.pt", weights_only=False)["model"]
     tuned = torch.load(tmp_path / "finetune" / "last.pt", weights_only=False)["model"]

@@ -55,6 +55,27 @@ def test_filters_feature_maps_and_confusion_of_a_zoo_model(tmp_path):
                            tmp_path / "confusion.png").exists()
 
 
+def test_filters_and_feature_maps_of_an_rgb_model_are_drawn_in_colour(tmp_path):
+    """The CIFAR-10 path (alexnet-small): its RGB kernels and the input image in their own
+    colours. RdBu (the single-channel maps) and grey never have green as the strongest
+    channel; an RGB picture of random weights or pixels has. Eight of the 48 first-layer
+    kernels: the colour branch is the same for each, and every panel costs time."""
+    from PIL import Image
+
+    torch.manual_seed(0)
+    model = zoo.get("alexnet-small").to_torch()
+    image = np.random.default_rng(0).standard_normal((3, 32, 32)).astype(np.float32)
+    maps = plots.activations(model, image)
+    assert [m.shape for _, m in maps][:2] == [(48, 32, 32), (48, 15, 15)]
+    drawn = plots.feature_maps(image, maps[:2], tmp_path / "maps.png")
+    kernels = plots.filters(model.features[0].weight.detach().numpy()[:8],
+                            tmp_path / "filters.png")
+    for path in (drawn, kernels):
+        red, green, blue = np.moveaxis(np.asarray(Image.open(path).convert("RGB"), dtype=int),
+                                       -1, 0)
+        assert ((green > red + 40) & (green > blue + 40)).sum() > 100, path.name
+
+
 def test_confusion_counts_rows_are_true_classes():
     counts = plots.confusion_counts(np.array([2, 2, 0]), np.array([1, 2, 0]), 3)
     assert counts.tolist() == [[1, 0, 0], [0, 0, 0], [0, 1, 1]]
