@@ -3,7 +3,10 @@ default, "thorough" on request)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
+from pathlib import Path
 
 # One OpenMP/BLAS thread in every test process and every process a test starts (torchrun, the
 # CLI): `pytest -n 2` already runs one worker per core, and a second thread per worker only
@@ -29,7 +32,10 @@ settings.register_profile(
     "thorough", max_examples=2000, deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+settings.load_profile(PROFILE)
+#: The long version of every check that has a short default one (see CONTRIBUTING.md).
+THOROUGH = PROFILE == "thorough"
 
 
 @pytest.fixture(scope="module")
@@ -44,19 +50,37 @@ def one_torch_thread():
     torch.set_num_threads(threads)
 
 
+@contextlib.contextmanager
+def _run_plots_noted() -> Iterator[list[Path]]:
+    import convarith.train.run as run
+
+    draw = run.write_plots
+    asked: list[Path] = []
+
+    def note(model, data, result, folder, **options):
+        asked.append(Path(folder))
+        return draw(model, data, result, folder, **options) if THOROUGH else []
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(run, "write_plots", note)
+        yield asked
+
+
 @pytest.fixture
-def skip_run_plots(monkeypatch):
+def skip_run_plots() -> Iterator[list[Path]]:
     """A training run's four plots noted, not drawn, for tests whose claim is elsewhere (the
     recipe, a resume, a refusal, a fine-tune's weights): the plots are about 2 s of matplotlib
     per lenet run and 8 s for alexnet-small, the training itself a fraction of a second.
     Yields the folders the plots were asked for. The plots themselves are drawn and checked by
     test_train_plots.py and by the runs that assert their files (test_train_cli.py's
-    ``finished_runs``, the Ctrl-C resume in test_train_faults.py, torchrun)."""
-    asked: list[object] = []
+    ``finished_runs``, the Ctrl-C resume in test_train_faults.py, torchrun); with
+    HYPOTHESIS_PROFILE=thorough every run draws them as well."""
+    with _run_plots_noted() as asked:
+        yield asked
 
-    def note(model, data, result, folder, **options):
-        asked.append(folder)
-        return []
 
-    monkeypatch.setattr("convarith.train.run.write_plots", note)
-    return asked
+@pytest.fixture(scope="module")
+def skip_run_plots_in_module() -> Iterator[list[Path]]:
+    """:func:`skip_run_plots` for a module-scoped run."""
+    with _run_plots_noted() as asked:
+        yield asked

@@ -30,12 +30,10 @@ def invoke(*args: str):
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("run") / "lenet"
-    with pytest.MonkeyPatch.context() as patch:  # the checkpoints are the point, not the plots
-        patch.setattr("convarith.train.run.write_plots", lambda *args, **kwargs: [])
-        result = invoke("train", "lenet5-modern", "--epochs", "1", "--per-class", "5",
-                        "--quiet", "--out", str(out))
+def run(tmp_path_factory, skip_run_plots_in_module) -> Path:
+    out = tmp_path_factory.mktemp("run") / "lenet"  # the checkpoints are the point, not plots
+    result = invoke("train", "lenet5-modern", "--epochs", "1", "--per-class", "5", "--quiet",
+                    "--out", str(out))
     assert result.exit_code == 0, result.output
     return out
 
