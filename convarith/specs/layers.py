@@ -99,6 +99,33 @@ def _show_arg(value: Any) -> str:
 
 
 @dataclass(frozen=True)
+class Window:
+    """Where a sliding-window layer reads, per spatial axis, at one input: numbers, not text
+    (the architecture figure labels its arrows from it; :meth:`Layer.geometry` is the table's
+    text).
+
+    ``padding`` is ``(before, after)`` per axis, as torch would apply it (Keras' convention:
+    where Keras pads this input).
+
+    >>> Conv(96, 11, stride=4, padding=2).window((3, 224, 224))
+    Window(kernel=(11, 11), stride=(4, 4), padding=((2, 2), (2, 2)), dilation=(1, 1), groups=1)
+    """
+
+    kernel: tuple[Any, ...]
+    stride: tuple[Any, ...]
+    padding: tuple[tuple[Any, Any], ...]
+    dilation: tuple[Any, ...]
+    groups: int = 1
+
+
+def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
+    """A window's steps of the receptive-field recurrence, one per axis (left padding)."""
+    return tuple(RFLayer(kind, k, s, p[0], d, name=name)
+                 for k, s, p, d in zip(window.kernel, window.stride, window.padding,
+                                       window.dilation))
+
+
+@dataclass(frozen=True)
 class Layer:
     """What every spec answers (see the module doc). Subclasses override what differs."""
 
@@ -149,6 +176,11 @@ class Layer:
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         """Input rows/columns (per axis) that no window reaches; None for non-window layers."""
+        return None
+
+    def window(self, input_shape: Shape) -> Window | None:
+        """Kernel, stride, padding, dilation and groups per axis (a :class:`Window`) of a
+        layer that slides a kernel; None for the others."""
         return None
 
     def describe(self) -> str:
@@ -247,14 +279,7 @@ class Conv(Layer):
                              context=context)
 
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        context = f"Error reading the convolution{_called(self.name)}"
-        k = self._kernel(dims)
-        s = per_dim("stride", self.stride, dims, minimum=1, context=context)
-        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        p = self._pairs(dims, tuple(input_shape[1:]))
-        return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
-                     for a in range(dims))
+        return _rf_steps("conv", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a convolution", name=self.name))
@@ -269,6 +294,16 @@ class Conv(Layer):
         if self.groups != 1:
             out["groups"] = str(self.groups)
         return out
+
+    def window(self, input_shape: Shape) -> Window:
+        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        context = f"Error reading the convolution{_called(self.name)}"
+        dims = len(spatial)
+        return Window(self._kernel(dims),
+                      per_dim("stride", self.stride, dims, minimum=1, context=context),
+                      self._pairs(dims, spatial),
+                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
+                      self.groups)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -350,6 +385,20 @@ class ConvTranspose(Layer):
             out["groups"] = str(self.groups)
         return out
 
+    def window(self, input_shape: Shape) -> Window | None:
+        """The window of the convolution this one transposes (torch's ``padding`` is that
+        convolution's); None in Keras' convention, where the crop follows the output size."""
+        if self.convention != "torch":
+            return None
+        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        context = f"Error reading the transposed convolution{_called(self.name)}"
+        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
+        return Window(self._kernel(dims),
+                      per_dim("stride", self.stride, dims, minimum=1, context=context),
+                      tuple((x, x) for x in p),
+                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
+                      self.groups)
+
     def describe(self) -> str:
         return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
                f"{self.out_channels}"
@@ -406,17 +455,19 @@ class _Windowed:
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context="pool")
         return _prod(self.output_shape(input_shape)) * _prod(k)
 
-    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+    def window(self, input_shape: Shape) -> Window:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
         context = f"Error reading the {self.kind}{_called(self.name)}"
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
         s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
-        p = (tuple(left for left, _ in self._keras_pairs(input_shape))
-             if self.convention == "keras"
-             else per_dim("padding", self.padding, dims, minimum=0, context=context))
+        p = (self._keras_pairs(input_shape) if self.convention == "keras"
+             else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
+                                                context=context)))
         d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
-                     for a in range(dims))
+        return Window(k, s, p, d)
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        return _rf_steps("pool", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         padding = _show_arg(self.padding)
@@ -823,6 +874,9 @@ class PartialConv(Layer):
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         return self._conv().lost((1, *input_shape[1:]))
 
+    def window(self, input_shape: Shape) -> Window:
+        return self._conv().window((1, *input_shape[1:]))
+
     def describe(self) -> str:
         return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
 
@@ -867,6 +921,9 @@ class Subsampling(Layer):
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         return self._pool().lost(input_shape)
+
+    def window(self, input_shape: Shape) -> Window:
+        return self._pool().window(input_shape)
 
     def describe(self) -> str:
         return f"subsampling {self.kernel_size}/{self.kernel_size}"
