@@ -28,7 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from convarith.errors import ConvArithError
-from convarith.formulas.explain import explain_conv, explain_conv_transpose, explain_pool
+from convarith.formulas.explain import (
+    Derivations,
+    explain_conv,
+    explain_conv_transpose,
+    explain_pool,
+)
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -177,15 +182,14 @@ def _limit(frames: int, what: str, shape: Cell) -> None:
         )
 
 
-def _caption(derivations: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _caption(derivations: Derivations) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """One line per axis, ``o = formula = numbers = ... = result``, and the notes.
 
     The lines are :meth:`Derivation.text`'s own, joined (so the caption is the derivation).
     """
-    items = derivations if isinstance(derivations, list) else [derivations]
     axes = {" (dimension 1)": "rows: ", " (dimension 2)": "cols: "}
     lines, notes = [], []
-    for derivation in items:
+    for derivation in derivations:
         text = derivation.text().splitlines()
         formula = text[1].strip()
         steps = [line.strip() for line in text[2:2 + len(derivation.steps)]]

@@ -21,7 +21,7 @@ from typing import Any
 
 from convarith.errors import ConvArithError
 from convarith.formulas.explain import (
-    Derivation,
+    Derivations,
     explain_conv,
     explain_conv_transpose,
     explain_pool,
@@ -301,10 +301,9 @@ def _term_by_term(pieces: Sequence[str], values: dict[str, str], example: tuple[
     return (f"{line} = {rest}" if rest else line, *example[1:])
 
 
-def _example(derivation: Derivation | list[Derivation]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    items = derivation if isinstance(derivation, list) else [derivation]
+def _example(derivations: Derivations) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lines, notes = [], []
-    for item in items:
+    for item in derivations:
         text = item.text().splitlines()
         steps = [line.strip().lstrip("= ") for line in text[2:2 + len(item.steps)]]
         lines.append(" = ".join(steps))
