@@ -12,7 +12,10 @@ symbol is used):
 
 from __future__ import annotations
 
-from convarith import old_names
+from collections.abc import Callable
+from typing import Any
+
+from convarith import kinds, old_names
 from convarith.errors import ConvArithError
 from convarith.formulas.counting import (
     activation_bytes,
@@ -76,6 +79,18 @@ def __getattr__(name: str) -> object:
 
 
 old_names.install()
+
+
+# The composition root: the one place that wires a higher layer into a lower one. The specs'
+# public Layer.to_torch / Network.to_torch build through the bridges' spec <-> module table,
+# lent here and imported on the first build (so `import convarith` loads no bridge).
+def _bridge_to_torch() -> Callable[..., Any]:
+    from convarith.bridges.torch import to_torch
+
+    return to_torch
+
+
+kinds.lend("to_torch", _bridge_to_torch)
 
 __all__ = [
     "ConvArithError",

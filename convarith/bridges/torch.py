@@ -192,6 +192,16 @@ def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
 # --------------------------------------------------------------------------- pooling
 
 
+def _keras_pool(spec: L.MaxPool | L.AvgPool, shape: Shape) -> Any:
+    """The torch layers that pool as a Keras-convention pooling spec does at ``shape``."""
+    from convarith.bridges.keras import torch_module
+    from convarith.formulas.solve import torch_equivalent
+
+    return torch_module(torch_equivalent(
+        f"{spec.pool_kind}_pool", L._size_arg(shape[1:]), spec.kernel_size,
+        stride=spec._stride(), padding=spec.padding))
+
+
 def _pool_stride(m: Any) -> Any:
     """None when the stride is the kernel, as the specs (and torch's default) write it."""
     return None if _one(m.stride) == _one(m.kernel_size) else _one(m.stride)
@@ -202,7 +212,7 @@ def _pool_stride(m: Any) -> Any:
                            dilation=_one(m.dilation), ceil_mode=m.ceil_mode))
 def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
     if spec.convention == "keras":
-        return spec._keras_torch(shape)
+        return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
@@ -220,7 +230,7 @@ def _read_avg_pool(m: Any) -> L.Layer | None:
 @reads(_read_avg_pool)
 def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
     if spec.convention == "keras":
-        return spec._keras_torch(shape)
+        return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,

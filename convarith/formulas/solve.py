@@ -22,11 +22,13 @@ from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
     conv_output_size,
+    conv_transpose_output_size,
     effective_kernel,
     keras_pool_arguments,
     keras_transpose_arguments,
     keras_transpose_crop_axis,
     lost_axis,
+    pool_output_size,
 )
 
 
@@ -263,8 +265,6 @@ def torch_equivalent(
             f"Use one of {', '.join(EQUIVALENT_LAYERS)}."
         )
     if layer == "conv_transpose":
-        from convarith.output_size import conv_transpose_output_size
-
         conv_transpose_output_size(input_size, kernel_size, stride=1 if stride is None
                                    else stride, padding=padding, output_padding=output_padding,
                                    dilation=dilation, convention="keras")
@@ -277,8 +277,6 @@ def torch_equivalent(
         a = conv_arguments(input_size, kernel_size, 1 if stride is None else stride, padding,
                            dilation, convention="keras")
     else:
-        from convarith.output_size import pool_output_size
-
         pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          convention="keras", kind=layer.split("_")[0])
         a = keras_pool_arguments(input_size, kernel_size, stride, padding)

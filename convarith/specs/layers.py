@@ -189,10 +189,10 @@ class Layer:
 
     def to_torch(self, input_shape: Shape) -> Any:
         """The ``torch.nn`` module of this spec: a thin delegate to the one spec <-> module
-        table, :func:`convarith.bridges.torch.to_torch`."""
-        from convarith.bridges.torch import to_torch
-
-        return to_torch(self, input_shape)
+        table, :func:`convarith.bridges.torch.to_torch` (lent to the specs through
+        :func:`convarith.kinds.lent`: the bridges sit above the specs, which import nothing
+        from them)."""
+        return kinds.lent("to_torch")(self, input_shape)
 
 
 # --------------------------------------------------------------------------- convolutions
@@ -441,14 +441,6 @@ class _Windowed:
 
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
                                     self._stride(), self.padding).p
-
-    def _keras_torch(self, input_shape: Shape) -> Any:
-        from convarith.bridges.keras import torch_module
-        from convarith.formulas.solve import torch_equivalent
-
-        return torch_module(torch_equivalent(
-            f"{self.pool_kind}_pool", _size_arg(input_shape[1:]),
-            self.kernel_size, stride=self._stride(), padding=self.padding))
 
     def connections(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
