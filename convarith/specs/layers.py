@@ -125,6 +125,21 @@ def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
                                        window.dilation))
 
 
+def _cells(window: Window, convention: str, padding: Any) -> dict[str, str]:
+    """A window as the table prints it: ``11``, ``2x3``; padding ``2``, ``1:2`` (before:after),
+    ``1:2x0`` per axis; dilation and groups only where they are not 1."""
+    pairs = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
+    out = {"kernel": _show_arg(window.kernel), "stride": _show_arg(window.stride),
+           "padding": pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)}
+    if convention == "keras" and not all(isinstance(x, int) for p in window.padding for x in p):
+        out["padding"] = str(padding)  # Keras' padding of a symbolic size: its mode
+    if _show_arg(window.dilation) != "1":
+        out["dilation"] = _show_arg(window.dilation)
+    if window.groups != 1:
+        out["groups"] = str(window.groups)
+    return out
+
+
 @dataclass(frozen=True)
 class Layer:
     """What every spec answers (see the module doc). Subclasses override what differs."""
@@ -282,18 +297,7 @@ class Conv(Layer):
         return _rf_steps("conv", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        pairs = self._pairs(dims, tuple(input_shape[1:]))
-        padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
-        if self.convention == "keras" and not all(isinstance(x, int) for p in pairs for x in p):
-            padding = [str(self.padding)]  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
-               "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
-        if self.groups != 1:
-            out["groups"] = str(self.groups)
-        return out
+        return _cells(self.window(input_shape), self.convention, self.padding)
 
     def window(self, input_shape: Shape) -> Window:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -462,18 +466,7 @@ class _Windowed:
         return _rf_steps("pool", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        padding = _show_arg(self.padding)
-        if self.convention == "keras":
-            found = self._keras_pairs(input_shape)
-            pairs = [str(a) if a == b else f"{a}:{b}" for a, b in found]
-            padding = pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)
-            if not all(isinstance(x, int) for pair in found for x in pair):
-                padding = str(self.padding)  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
-               "padding": padding}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
-        return out
+        return _cells(self.window(input_shape), self.convention, self.padding)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         if self.ceil_mode:
