@@ -29,6 +29,7 @@ from typing import Any
 
 from convarith.errors import ConvArithError
 from convarith.formulas.explain import explain_conv, explain_conv_transpose, explain_pool
+from convarith.formulas.notation import show_axes, show_pads
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -347,8 +348,8 @@ def conv_scene(
     caption, notes = _caption(explain_conv(a.i, kernel_size=a.k, stride=a.s, padding=a.p,
                                            dilation=a.d))
     title = (f"{'Numerical convolution' if values else 'Convolution'}: "
-             f"i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
-             f"p = {_show_padding(a.p)}" + ("" if set(a.d) == {1} else f", d = {_show(a.d)}"))
+             f"i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, "
+             f"p = {show_pads(a.p)}" + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}"))
     return Scene(
         kind="numerical" if values else "conv", title=title, input=grid, output_shape=o,
         input_size=a.i,
@@ -386,16 +387,6 @@ def _input_label(i: Cell, shape: Cell, *, padded: bool, stretched: bool = False)
 
 def _rows(flat: Sequence[Any], shape: Cell) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(flat[r * shape[1]:(r + 1) * shape[1]]) for r in range(shape[0]))
-
-
-def _show(pair: Sequence[Any]) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
-
-
-def _show_padding(pairs: Sequence[tuple[int, int]]) -> str:
-    if all(left == right for left, right in pairs):
-        return _show([left for left, _ in pairs])
-    return "x".join(f"{left}:{right}" for left, right in pairs)
 
 
 # --------------------------------------------------------------------------- transposed
@@ -457,18 +448,18 @@ def transposed_scene(
     caption, notes = _caption(explain_conv_transpose(
         a.i, kernel_size=a.k, stride=a.s, padding=tuple(p for p, _ in a.p),
         output_padding=a2, dilation=a.d))
-    extra = "" if set(a2) == {0} else f", a = {_show(a2)}"
-    extra += "" if set(a.d) == {1} else f", d = {_show(a.d)}"
-    title = (f"Transposed convolution: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
-             f"p = {_show([p for p, _ in a.p])}{extra}")
+    extra = "" if set(a2) == {0} else f", a = {show_axes(a2)}"
+    extra += "" if set(a.d) == {1} else f", d = {show_axes(a.d)}"
+    title = (f"Transposed convolution: i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, "
+             f"p = {show_axes([p for p, _ in a.p])}{extra}")
     # the convolution this one transposes maps the o-sized input back to i (Relationship 14)
     # (an output padding a >= s, which dilation allows, has no such convolution)
     forward = conv_output_size(o, kernel_size=a.k, stride=a.s, padding=[p for p, _ in a.p],
                                dilation=a.d)
     subtitle = "" if tuple(forward) != tuple(a.i) else (
-        f"the transpose of the convolution i = {_show(o)}, k = {_show(a.k)}, "
-        f"s = {_show(a.s)}, p = {_show([p for p, _ in a.p])}"
-        + ("" if set(a.d) == {1} else f", d = {_show(a.d)}") + f" (output {_show(a.i)})")
+        f"the transpose of the convolution i = {show_axes(o)}, k = {show_axes(a.k)}, "
+        f"s = {show_axes(a.s)}, p = {show_axes([p for p, _ in a.p])}"
+        + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}") + f" (output {show_axes(a.i)})")
     stretched = any(s > 1 for s in a.s)
     padded = any(q[x] > 0 or right[x] > 0 for x in range(2))
     label = _input_label(a.i, grid.shape, padded=padded, stretched=stretched)
@@ -572,8 +563,8 @@ def pool_scene(
                                            padding=tuple(left), dilation=a.d,
                                            ceil_mode=ceil_mode))
     name = "Max pooling" if mode == "max" else "Average pooling"
-    title = (f"{name}: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, p = {_show(left)}"
-             + ("" if set(a.d) == {1} else f", d = {_show(a.d)}")
+    title = (f"{name}: i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, p = {show_axes(left)}"
+             + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}")
              + (", ceil mode" if ceil_mode else ""))
     return Scene(kind="pool", title=title, input=grid, output_shape=o, input_size=a.i,
                  frames=tuple(frames),

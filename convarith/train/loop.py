@@ -246,7 +246,8 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     return total / max(len(y), 1), accuracy, predicted.numpy()
 
 
-def _progress(console: Any) -> Any:
+def progress_bar(console: Any) -> Any:
+    """The progress bar both engines show: one line per epoch, the status fields after it."""
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -351,7 +352,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
     result.steps_per_epoch = steps_per_epoch
     if resumed:
         write_metrics()  # a kill after last.pt but before the metrics left them an epoch behind
-    progress = _progress(console) if show_progress and world.main else None
+    progress = progress_bar(console) if show_progress and world.main else None
     with deterministic(config.threads), (progress or contextlib.nullcontext()):
         for epoch in range(start, config.epochs + 1):
             lr = optimizer.param_groups[0]["lr"]

@@ -181,7 +181,7 @@ def train_numpy(network: NumpyNetwork, data: Any, config: TrainConfig, *,
                 out: str | Path | None = None, console: Any = None) -> list[dict[str, Any]]:
     """Train ``network`` on ``data`` (float32 images, as the torch loop gets them) with the
     scratch layers; one metrics row per epoch, written like the torch loop's."""
-    from convarith.train.loop import _progress
+    from convarith.train.loop import progress_bar
 
     x_train, y_train = data.x_train.astype(np.float64), data.y_train
     x_test, y_test = data.x_test.astype(np.float64), data.y_test
@@ -190,7 +190,7 @@ def train_numpy(network: NumpyNetwork, data: Any, config: TrainConfig, *,
     steps_per_epoch = math.ceil(len(y_train) / config.batch_size)
     history: list[dict[str, Any]] = []
     steps: list[float] = []
-    progress = _progress(console) if console is not None else None
+    progress = progress_bar(console) if console is not None else None
     with progress or _Null():
         for epoch in range(1, config.epochs + 1):
             order = rng.permutation(len(y_train))
