@@ -481,10 +481,12 @@ def pool_scene(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
-    mode: str = "max",
+    kind: str = "max",
     input_values: Sequence[Sequence[float]] | None = None,
+    mode: str | None = None,
 ) -> Scene:
-    """Max or average pooling with the numbers in the cells.
+    """Max or average pooling (``kind``, as :func:`pool_output_size` names it) with the
+    numbers in the cells. ``mode=`` is the old name of ``kind=`` (deprecated).
 
     Max pooling marks the chosen maximum (padding is -inf, as in PyTorch); average pooling
     writes the mean out, dividing by the window's cells inside the padded input
@@ -502,9 +504,16 @@ def pool_scene(
     >>> pool_scene(5, kernel_size=2).input.count("lost")
     9
     """
-    if mode not in ("max", "avg"):
-        raise ConvArithError(f"Error building the pooling animation: mode={mode!r} is not a "
-                             "pooling mode. Use max or avg.")
+    if mode is not None:
+        import warnings
+
+        warnings.warn("pool_scene(mode=...) is deprecated; use kind=..., the name "
+                      "pool_output_size and explain_pool use.", DeprecationWarning, stacklevel=2)
+        kind = mode
+    if kind not in ("max", "avg"):
+        raise ConvArithError(f"Error building the pooling animation: kind={kind!r} is not a "
+                             "pooling kind it draws. Use max or avg.")
+    mode = kind
     what = f"{mode} pooling"
     i2 = _two_d(input_size, "input_size", what)
     k2 = _two_d(kernel_size, "kernel_size", what)
@@ -598,15 +607,16 @@ ANIMATION_KINDS: tuple[str, ...] = tuple(SCENE_BUILDERS)
 _ONLY_FOR: dict[str, tuple[tuple[str, ...], Any]] = {
     "output_padding": (("transposed",), 0),
     "ceil_mode": (("pool",), False),
-    "mode": (("pool",), "max"),
+    "kind": (("pool",), "max"),
     "values": (("conv", "numerical"), False),
 }
 
 
-def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
+def animation_scene(kind: str, input_size: Any, /, **params: Any) -> Scene:
     """The scene of animation ``kind`` (:data:`ANIMATION_KINDS`); an option that does not
     apply to the kind is an error, not silently dropped. ``stride=None`` means the kind's
-    default (1 for convolutions, the window for pooling).
+    default (1 for convolutions, the window for pooling); ``kind=`` among the parameters is
+    the pooling kind (``max``, ``avg``).
 
     >>> animation_scene("pool", 4, kernel_size=2, stride=None).output_shape
     (2, 2)
@@ -624,7 +634,7 @@ def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
             value = given.pop(name)
             if value not in (unset, (unset, unset)):
                 # named as the command line spells it, the one place these options come from
-                option = "--" + {"mode": "pool"}.get(name, name).replace("_", "-")
+                option = "--" + {"kind": "pool"}.get(name, name).replace("_", "-")
                 raise ConvArithError(f"{option} applies to {' and '.join(kinds)}, not {kind}. "
                                      "Drop it.")
     from convarith.figures.render_budget import check_grid
