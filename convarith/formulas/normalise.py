@@ -240,6 +240,16 @@ def padding_pairs(
     return tuple(pairs)
 
 
+def torch_pad_order(pairs: Any) -> tuple[Any, ...]:
+    """Per-axis ``(before, after)`` padding as ``torch.nn.functional.pad`` takes it: one
+    flat tuple, the last axis first.
+
+    >>> torch_pad_order(((1, 2), (0, 3)))
+    (0, 3, 1, 2)
+    """
+    return tuple(x for pair in reversed(tuple(pairs)) for x in pair)
+
+
 def show_argument(values: tuple[Any, ...]) -> str:
     """A per-axis argument as an error message quotes it: ``2``, or ``(1, 2)`` per axis."""
     return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
