@@ -26,7 +26,7 @@ from convarith.formulas.explain import (
     explain_conv_transpose,
     explain_pool,
 )
-from convarith.formulas.notation import parse_layers
+from convarith.formulas.notation import parse_layers, show_axes
 from convarith.formulas.output_size import conv_output_size, effective_kernel, pool_output_size
 from convarith.formulas.receptive import RFLayer, RFRow, explain_receptive_field, receptive_field
 from convarith.specs.layers import Conv, Flatten, Layer, Linear, RBFOutput, Shape
@@ -168,11 +168,6 @@ PROPER_NAMES: dict[str, str] = {
 }
 
 
-def _axes(values: Sequence[Any]) -> str:
-    """``2`` for equal values per axis, ``2×3`` otherwise."""
-    return str(values[0]) if len(set(values)) == 1 else "×".join(str(v) for v in values)
-
-
 def _operation(spec: Layer, input_shape: Shape) -> str:
     """How a spec turns its input into its output, as the arrow's label: ``conv 11×11, s 4,
     p 2``; from the spec's :class:`~convarith.specs.layers.Window`, never from table text."""
@@ -185,9 +180,10 @@ def _operation(spec: Layer, input_shape: Shape) -> str:
         return spec.kind
     text = f"{spec.kind} {'×'.join(str(k) for k in window.kernel)}"
     if any(s != 1 for s in window.stride):
-        text += f", s {_axes(window.stride)}"
+        text += f", s {show_axes(window.stride, sep='×')}"
     if any(pair != (0, 0) for pair in window.padding):
-        text += ", p " + _axes([str(a) if a == b else f"{a}:{b}" for a, b in window.padding])
+        sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
+        text += f", p {show_axes(sides, sep='×')}"
     return text
 
 

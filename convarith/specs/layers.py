@@ -40,7 +40,7 @@ from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
 from convarith.formulas.normalise import padding_pairs, per_dim
-from convarith.formulas.notation import show_size
+from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_arguments,
@@ -90,14 +90,6 @@ def _prod(values: Any) -> Any:
     return math.prod(values)
 
 
-def _show_arg(value: Any) -> str:
-    """``3``, ``3x3`` collapsed to ``3``, ``2x3`` kept."""
-    if isinstance(value, (tuple, list)):
-        parts = [_show_arg(v) for v in value]
-        return parts[0] if len(set(parts)) == 1 else "x".join(parts)
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Window:
     """Where a sliding-window layer reads, per spatial axis, at one input: numbers, not text
@@ -128,13 +120,13 @@ def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
 def _cells(window: Window, convention: str, padding: Any) -> dict[str, str]:
     """A window as the table prints it: ``11``, ``2x3``; padding ``2``, ``1:2`` (before:after),
     ``1:2x0`` per axis; dilation and groups only where they are not 1."""
-    pairs = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
-    out = {"kernel": _show_arg(window.kernel), "stride": _show_arg(window.stride),
-           "padding": pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)}
+    sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
+    out = {"kernel": show_axes(window.kernel), "stride": show_axes(window.stride),
+           "padding": show_axes(sides)}
     if convention == "keras" and not all(isinstance(x, int) for p in window.padding for x in p):
         out["padding"] = str(padding)  # Keras' padding of a symbolic size: its mode
-    if _show_arg(window.dilation) != "1":
-        out["dilation"] = _show_arg(window.dilation)
+    if show_axes(window.dilation) != "1":
+        out["dilation"] = show_axes(window.dilation)
     if window.groups != 1:
         out["groups"] = str(window.groups)
     return out
@@ -317,7 +309,7 @@ class Conv(Layer):
 
     def describe(self) -> str:
         extra = "" if self.groups == 1 else f" g{self.groups}"
-        return f"conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}{extra}"
 
 
@@ -381,10 +373,10 @@ class ConvTranspose(Layer):
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
-               "padding": _show_arg(self.padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
+        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
+               "padding": show_axes(self.padding)}
+        if show_axes(self.dilation) != "1":
+            out["dilation"] = show_axes(self.dilation)
         if self.groups != 1:
             out["groups"] = str(self.groups)
         return out
@@ -404,7 +396,7 @@ class ConvTranspose(Layer):
                       self.groups)
 
     def describe(self) -> str:
-        return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}"
 
 
@@ -478,7 +470,7 @@ class _Windowed:
                                 padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
-        return f"{self.kind} {_show_arg(self.kernel_size)}/{_show_arg(self._stride())}"
+        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self._stride())}"
 
 
 @dataclass(frozen=True)
@@ -543,8 +535,8 @@ class LPPool(_Windowed, Layer):
         return lp_pool_rules(self.norm_type)
 
     def describe(self) -> str:
-        return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
-               f"{_show_arg(self._stride())}"
+        return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
+               f"{show_axes(self._stride())}"
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -590,10 +582,10 @@ class AdaptiveAvgPool(Layer):
                      for i, o in zip(spatial, out))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return {"kernel": f"-> {_show_arg(self.output_size)}"}
+        return {"kernel": f"-> {show_axes(self.output_size)}"}
 
     def describe(self) -> str:
-        return f"adaptive avg-pool -> {_show_arg(self.output_size)}"
+        return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
 @SPECS.register("global_avg_pool")
@@ -863,7 +855,7 @@ class PartialConv(Layer):
         return self._conv().window((1, *input_shape[1:]))
 
     def describe(self) -> str:
-        return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
+        return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
 @SPECS.register("subsampling")
