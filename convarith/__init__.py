@@ -32,6 +32,7 @@ from convarith.formulas.counting import (
 )
 from convarith.formulas.explain import (
     Derivation,
+    Derivations,
     explain_conv,
     explain_conv_transpose,
     explain_pool,
@@ -95,6 +96,7 @@ kinds.lend("to_torch", _bridge_to_torch)
 __all__ = [
     "ConvArithError",
     "Derivation",
+    "Derivations",
     "Network",
     "RFLayer",
     "RFRow",

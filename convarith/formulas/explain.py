@@ -128,7 +128,7 @@ def _require_numbers(a: Any) -> None:
             )
 
 
-class Derivations(tuple):  # type: ignore[type-arg]
+class Derivations(tuple[Derivation, ...]):
     """What every ``explain_*`` returns: a tuple of :class:`Derivation`, one per distinct axis
     (one alone when every axis shares its numbers, labelled " (every dimension)").
 
