@@ -243,3 +243,161 @@ def test_notebook_repr_is_the_page_in_an_iframe():
     shown = convarith.explore(("lenet5",))._repr_html_()
     assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     assert "<script" not in shown  # escaped: the notebook runs nothing of it outside the frame
+
+
+# --------------------------------------------------------------------------- exported tables
+
+RESIDUAL = os.path.join(os.path.dirname(__file__), "residual_net.py")
+
+
+def exported(*args: str) -> dict:
+    """What ``convarith table ... --format json`` prints, parsed."""
+    import json
+
+    result = CliRunner().invoke(main, ["table", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def spans(row: dict, axis: int, n: int) -> tuple[int, int]:
+    """The input pixels unit ``n`` sees by the JSON row's own numbers (RFRow.pixels)."""
+    first = row["left"][axis] + n * row["jump"][axis]
+    return first, first + row["rf"][axis] - 1
+
+
+@pytest.mark.parametrize("model", ["lenet5", "alexnet", "zfnet", "alexnet-small"])
+def test_exported_left_is_where_the_tracer_and_the_recurrence_start_each_field(model):
+    from convarith.specs import zoo
+
+    data = exported(model)
+    spec = convarith.table(model)
+    traced = convarith.table(zoo.get(model).to_torch(), spec.input_shape)  # through the graph
+    with_field = [r for r in data["rows"] if r["rf"]]
+    assert [r["left"] for r in with_field] == \
+        [list(r.left) for r in traced.rows if r.rf] == [list(r.left) for r in spec.rows if r.rf]
+    for row, ours in zip(data["rows"], spec.rows):
+        if not row["rf"] or ours.fields is None:
+            continue
+        for axis, (field, size) in enumerate(zip(ours.fields, row["output_shape"][1:])):
+            for n in {0, size // 2, size - 1}:  # each unit, by the recurrence's own pixels
+                assert spans(row, axis, n) == (field.pixels(n) if field else (n, n)), row["name"]
+    assert data["rows"][1]["left"] == {"lenet5": [0, 0], "alexnet": [-2, -2], "zfnet": [-1, -1],
+                                       "alexnet-small": [-2, -2]}[model]
+
+
+def test_exported_fields_of_a_users_branched_model_are_what_backprop_measures():
+    """A real forward on CPU: the input cells with a gradient from one output unit are the
+    cells the JSON row says it sees (clipped to the input), through both branches."""
+    import importlib.util
+
+    import torch
+
+    data = exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")
+    rows = {r["name"]: r for r in data["rows"]}
+    assert rows["conv2"]["left"] == [-4, -4] and rows["shortcut"]["left"] == [-5, -5]
+    assert rows["add"]["left"] == [-5, -5] and rows["add"]["rf"] == [10, 10]  # the union
+
+    spec = importlib.util.spec_from_file_location("residual_net", RESIDUAL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.Residual()
+    model.pool = torch.nn.AvgPool2d(2)  # max pooling's gradient reaches one cell; same field
+    with torch.no_grad():  # positive weights: no ReLU closes, no gradient cancels
+        for p in model.parameters():
+            p.fill_(1.0 / p[0].numel() if p.dim() > 1 else 0.01)
+    outputs = {}
+    for name in ("stem", "conv1", "conv2", "shortcut", "pool"):
+        getattr(model, name).register_forward_hook(
+            lambda m, args, out, name=name: outputs.update({name: out}))
+    model.pool.register_forward_hook(lambda m, args, out: outputs.update(add=args[0]))
+    x = torch.rand(1, 1, 16, 16, requires_grad=True)
+    model(x)
+    checked = 0
+    for name, y in outputs.items():
+        row = rows[name]
+        for unit in [(0, 0), (y.shape[2] // 2, y.shape[3] - 1), (y.shape[2] - 1, 1)]:
+            (gradient,) = torch.autograd.grad(y[0, :, unit[0], unit[1]].sum(), x,
+                                              retain_graph=True)
+            seen = gradient[0, 0]
+            measured = [torch.nonzero(seen.sum(1 - axis)).flatten().tolist() for axis in (0, 1)]
+            for axis in (0, 1):
+                lo, hi = spans(row, axis, unit[axis])
+                assert (measured[axis][0], measured[axis][-1]) == (max(lo, 0), min(hi, 15)), \
+                    (name, unit, axis)
+            checked += 1
+    assert checked == 18
+
+
+def test_explore_embeds_an_exported_table(tmp_path):
+    import base64
+    import gzip
+    import json
+
+    path = tmp_path / "residual.json"
+    path.write_text(json.dumps(exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")))
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(main, ["explore", "--table", str(path), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    payload = re.search(r'id="payload-networks">([^<]*)<', text).group(1)
+    shown = json.loads(gzip.decompress(base64.b64decode(payload)))
+    assert shown["networks"] == []  # without --model, only the table
+    assert shown["tables"] == [{"file": "residual.json", "table": json.loads(path.read_text())}]
+    assert shown["reading"]["schema"] == "convarith.table/1"
+    assert len(text.encode()) < 1_000_000
+
+
+def _broken(tmp_path):
+    """Files that are not an exported table, as users have them, and the line each gets."""
+    import json
+
+    good = convarith.table("lenet5").to_dict()
+    old = json.loads(json.dumps(good))
+    del old["rows"][2]["left"]
+    symbolic = exported("alexnet", "--symbolic")
+    wrong_row = json.loads(json.dumps(good))
+    wrong_row["rows"][1]["rf"] = "5x5"
+    return {
+        "notes.txt": (b"conv1 5x5 stride 1\n",
+                      "Error reading notes.txt: it is not JSON. A convarith table is written by "
+                      "convarith table MODEL --format json."),
+        "model.json": (json.dumps({"layers": [{"type": "Conv2D"}]}).encode(),
+                       "Error reading model.json: it is JSON but not a convarith table (it has no "
+                       '"schema": "convarith.table/1"). Export one: convarith table MODEL '
+                       "--format json."),
+        "future.json": (json.dumps({**good, "schema": "convarith.table/2"}).encode(),
+                        'Error reading future.json: its schema is "convarith.table/2", not '
+                        '"convarith.table/1" (another program\'s file, or a newer convarith\'s). '
+                        "Export the table again: convarith table MODEL --format json."),
+        "old.json": (json.dumps(old).encode(),
+                     'Error reading old.json: row 2 has no "left" (where its receptive field '
+                     "starts; older exports lack it). Export it again: convarith table MODEL "
+                     "--format json."),
+        "symbolic.json": (json.dumps(symbolic).encode(),
+                          'Error reading symbolic.json: "input_shape" is [3,"H","W"], not a list '
+                          "of whole numbers (a symbolic table, in H and W, has no input to draw "
+                          "on; export one at a size). Export the table again: convarith table "
+                          "MODEL --format json."),
+        "edited.json": (json.dumps(wrong_row).encode(),
+                        'Error reading edited.json: row 1\'s "rf" is "5x5", not a list of whole '
+                        "numbers or null. Export the table again: convarith table MODEL --format "
+                        "json."),
+        "empty.json": (b"", "Error reading empty.json: it is not JSON. A convarith table is "
+                            "written by convarith table MODEL --format json."),
+    }
+
+
+def test_explore_refuses_a_file_that_is_not_an_exported_table_in_one_line(tmp_path):
+    for name, (content, message) in _broken(tmp_path).items():
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / name), "-o",
+                                           str(tmp_path / "page.html")])
+        line = "Error: " + message.removeprefix("Error ")  # as every command writes it
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n"), name
+    missing = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / "nope.json"), "-o",
+                                        str(tmp_path / "page.html")])
+    assert missing.exit_code == 2
+    assert missing.stderr == (f"Error: reading {tmp_path / 'nope.json'}: no such file. Give "
+                              "an exported table: convarith table MODEL --format json -o "
+                              "FILE.json\n")
+    assert not (tmp_path / "page.html").exists()
