@@ -247,22 +247,7 @@ def test_notebook_repr_is_the_page_in_an_iframe():
 
 # --------------------------------------------------------------------------- exported tables
 
-RESIDUAL = os.path.join(os.path.dirname(__file__), "residual_net.py")
-
-
-def exported(*args: str) -> dict:
-    """What ``convarith table ... --format json`` prints, parsed."""
-    import json
-
-    result = CliRunner().invoke(main, ["table", *args, "--format", "json"])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
-
-
-def spans(row: dict, axis: int, n: int) -> tuple[int, int]:
-    """The input pixels unit ``n`` sees by the JSON row's own numbers (RFRow.pixels)."""
-    first = row["left"][axis] + n * row["jump"][axis]
-    return first, first + row["rf"][axis] - 1
+from table_files import RESIDUAL, broken_files, cli_line, exported, spans  # noqa: E402
 
 
 @pytest.mark.parametrize("model", ["lenet5", "alexnet", "zfnet", "alexnet-small"])
@@ -347,52 +332,12 @@ def test_explore_embeds_an_exported_table(tmp_path):
     assert len(text.encode()) < 1_000_000
 
 
-def _broken(tmp_path):
-    """Files that are not an exported table, as users have them, and the line each gets."""
-    import json
-
-    good = convarith.table("lenet5").to_dict()
-    old = json.loads(json.dumps(good))
-    del old["rows"][2]["left"]
-    symbolic = exported("alexnet", "--symbolic")
-    wrong_row = json.loads(json.dumps(good))
-    wrong_row["rows"][1]["rf"] = "5x5"
-    return {
-        "notes.txt": (b"conv1 5x5 stride 1\n",
-                      "Error reading notes.txt: it is not JSON. A convarith table is written by "
-                      "convarith table MODEL --format json."),
-        "model.json": (json.dumps({"layers": [{"type": "Conv2D"}]}).encode(),
-                       "Error reading model.json: it is JSON but not a convarith table (it has no "
-                       '"schema": "convarith.table/1"). Export one: convarith table MODEL '
-                       "--format json."),
-        "future.json": (json.dumps({**good, "schema": "convarith.table/2"}).encode(),
-                        'Error reading future.json: its schema is "convarith.table/2", not '
-                        '"convarith.table/1" (another program\'s file, or a newer convarith\'s). '
-                        "Export the table again: convarith table MODEL --format json."),
-        "old.json": (json.dumps(old).encode(),
-                     'Error reading old.json: row 2 has no "left" (where its receptive field '
-                     "starts; older exports lack it). Export it again: convarith table MODEL "
-                     "--format json."),
-        "symbolic.json": (json.dumps(symbolic).encode(),
-                          'Error reading symbolic.json: "input_shape" is [3,"H","W"], not a list '
-                          "of whole numbers (a symbolic table, in H and W, has no input to draw "
-                          "on; export one at a size). Export the table again: convarith table "
-                          "MODEL --format json."),
-        "edited.json": (json.dumps(wrong_row).encode(),
-                        'Error reading edited.json: row 1\'s "rf" is "5x5", not a list of whole '
-                        "numbers or null. Export the table again: convarith table MODEL --format "
-                        "json."),
-        "empty.json": (b"", "Error reading empty.json: it is not JSON. A convarith table is "
-                            "written by convarith table MODEL --format json."),
-    }
-
-
 def test_explore_refuses_a_file_that_is_not_an_exported_table_in_one_line(tmp_path):
-    for name, (content, message) in _broken(tmp_path).items():
+    for name, (content, message) in broken_files().items():
         (tmp_path / name).write_bytes(content)
         result = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / name), "-o",
                                            str(tmp_path / "page.html")])
-        line = "Error: " + message.removeprefix("Error ")  # as every command writes it
+        line = cli_line(message)
         assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n"), name
     missing = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / "nope.json"), "-o",
                                         str(tmp_path / "page.html")])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from table_files import RESIDUAL, broken_files, cli_line, exported  # noqa: E402
 
 from convarith.cli import main
 from convarith.explore import build_page
@@ -204,7 +205,8 @@ def browser_page(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path_factory.mktemp("explore") / "explorer.html"
-    path.write_text(build_page(MODELS), encoding="utf-8")
+    embedded = ("embedded.json", exported(f"{RESIDUAL}:Residual", "--input", "1x16x16"))
+    path.write_text(build_page(MODELS, tables=[embedded]), encoding="utf-8")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -351,4 +353,152 @@ def test_both_themes_render_a_picture(browser_page):
         background = max(colours)[1]
         drawn = sum(n for n, colour in colours if colour != background)
         assert len(colours) > 20 and drawn > 0.05 * picture.width * picture.height, theme
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- exported tables
+
+SHOWN_TABLE = """() => {
+  const texts = (cells) => [...cells].map((c) => c.textContent);
+  const table = document.getElementById("net-table");
+  return {headers: texts(table.tHead.rows[0].cells),
+          rows: [...table.tBodies[0].rows].map((r) => texts(r.cells)),
+          totals: table.tFoot ? texts(table.tFoot.rows[0].cells) : null,
+          caption: document.getElementById("net-caption").textContent,
+          notes: texts(document.querySelectorAll("#net-notes li")),
+          model: document.getElementById("ctl-model").selectedOptions[0].textContent};
+}"""
+FIELD = """() => { const f = document.querySelector("#rf-grid rect.field");
+  return [f.dataset.rows, f.dataset.cols]; }"""
+
+
+def load_file(page, name: str, content: bytes) -> str:
+    """Choose a file with the page's file control; returns the line the page answers."""
+    page.set_input_files("#ctl-table", files=[{"name": name, "mimeType": "application/json",
+                                                "buffer": content}])
+    page.wait_for_function("(name) => document.getElementById('load-note').textContent"
+                           ".includes(name)", arg=name)
+    return page.text_content("#load-note")
+
+
+def check_view(page, shown_table, pick) -> int:
+    """The page's network view is ``shown_table`` (Python's, with exact counts as the JSON
+    has them); selecting rows and units draws the pixels Python's fields give."""
+    import dataclasses
+
+    headers, cells, totals = dataclasses.replace(shown_table, exact=True).grid()
+    shown = page.evaluate(SHOWN_TABLE)
+    assert (shown["headers"], shown["rows"], shown["totals"]) == (headers, cells, totals)
+    assert shown["caption"] == shown_table.caption()
+    assert shown["notes"] == list(shown_table.footnotes)
+    checked = 0
+    for n in pick:
+        row = shown_table.rows[n]
+        page.click(f"#net-table tbody tr[data-row='{n}']")
+        assert page.get_attribute(f"#net-table tbody tr[data-row='{n}']", "aria-selected") == "true"
+        sizes = row.output_shape[1:]
+        for unit in [(0, sizes[1] - 1), (sizes[0] // 2, 0), (sizes[0] - 1, sizes[1] // 3)]:
+            for x in (0, 1):
+                page.fill(f"#ctl-unit-{x}", str(unit[x]))
+            expected = [":".join(map(str, row.fields[x].pixels(unit[x]) if row.fields[x]
+                                      else (unit[x], unit[x]))) for x in (0, 1)]
+            assert page.evaluate(FIELD) == expected, (row.name, unit)
+            checked += 1
+    return checked
+
+
+def test_a_loaded_table_is_shown_as_exported_and_draws_its_own_fields(browser_page):
+    import json
+
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    page.focus("#ctl-table")  # a keyboard user reaches the file control
+    assert page.evaluate("() => document.activeElement.id") == "ctl-table"
+    checked = 0
+    vgg = table("vgg16")
+    note = load_file(page, "vgg16.json", vgg.to_json().encode())
+    assert note.startswith("Loaded vgg16.json.")
+    assert page.evaluate(SHOWN_TABLE)["model"] == "vgg16 (vgg16.json)"
+    page.wait_for_function("() => location.hash.includes('model=file%3Avgg16.json')")
+    picks = [n for n, row in enumerate(vgg.rows) if row.name in ("conv1_1", "pool3", "conv5_3")]
+    checked += check_view(page, vgg, picks)
+
+    residual = table(f"{RESIDUAL}:Residual", (1, 16, 16))
+    data = exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")
+    load_file(page, "residual.json", json.dumps(data).encode())
+    names = [row.name for row in residual.rows]
+    checked += check_view(page, residual, [names.index(n) for n in ("conv2", "pad", "add", "pool")])
+    # a row without a field (flatten) is not offered; the keyboard moves between the others
+    assert page.get_attribute(f"#net-table tbody tr[data-row='{names.index('flatten')}']",
+                              "tabindex") is None
+    page.focus(f"#net-table tbody tr[data-row='{names.index('add')}']")
+    page.keyboard.press("ArrowDown")
+    assert page.text_content("#net-table tbody tr[aria-selected='true'] td:nth-child(2)") == "pool"
+
+    # the table embedded with --table is the same view, from the same reader
+    page.select_option("#ctl-model", label=f"{RESIDUAL}:Residual (embedded.json)")
+    assert page.evaluate(SHOWN_TABLE)["rows"] == exact_cells(residual)
+    assert checked == 21
+    assert not problems, problems
+
+
+def exact_cells(shown_table):
+    """A table's cells with counts exact, as the JSON holds them."""
+    import dataclasses
+
+    return dataclasses.replace(shown_table, exact=True).grid()[1]
+
+
+def test_a_dropped_file_is_loaded_as_a_chosen_one(browser_page):
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    lenet = table("lenet5")
+    transfer = page.evaluate_handle("""(text) => { const transfer = new DataTransfer();
+        transfer.items.add(new File([text], "dropped.json", {type: "application/json"}));
+        return transfer; }""", lenet.to_json())
+    page.dispatch_event("#net", "drop", {"dataTransfer": transfer})
+    page.wait_for_function("() => document.getElementById('load-note').textContent"
+                           ".startsWith('Loaded dropped.json')")
+    assert page.evaluate(SHOWN_TABLE)["rows"] == exact_cells(lenet)
+    assert not problems, problems
+
+
+def test_a_file_that_is_not_a_table_gets_the_command_lines_one_line(browser_page):
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    before = page.evaluate(SHOWN_TABLE)
+    for name, (content, message) in broken_files().items():
+        assert load_file(page, name, content) == cli_line(message), name
+        assert "error" in page.get_attribute("#load-note", "class")
+        assert page.evaluate(SHOWN_TABLE) == before  # the view it showed stays
+    assert not problems, problems
+
+
+def test_a_link_to_a_loaded_table_names_the_file_it_cannot_carry(browser_page):
+    """The URL records the network shown: an embedded one by its place in the list, a
+    loaded file by its name; a link naming a file this page has not loaded says so and
+    shows the first network (the same reading of the URL as opening the link afresh)."""
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    load_file(page, "again.json", table("lenet5").to_json().encode())
+    page.wait_for_function("() => location.hash.includes('model=file%3Aagain.json')")
+    loaded = page.input_value("#ctl-model")
+    page.select_option("#ctl-model", index=1)
+    page.wait_for_function("() => location.hash.includes('model=1&')")
+    page.evaluate("() => { location.hash = location.hash.replace('model=1&', 'model=file%3Aagain.json&'); }")
+    page.wait_for_function(f"() => document.getElementById('ctl-model').value === '{loaded}'")
+    page.evaluate("() => { location.hash = location.hash.replace(/model=[^&]*/, 'model=file%3Ashared.json'); }")
+    page.wait_for_function("() => document.getElementById('load-note').textContent"
+                           ".startsWith('This link showed shared.json')")
+    assert page.text_content("#load-note") == (
+        "This link showed shared.json, a table loaded from a file; a link cannot carry the "
+        "file. Load it again here, or embed it in the page: convarith explore --table "
+        "shared.json -o page.html")
+    assert page.input_value("#ctl-model") == "0" and page.is_visible("#net-table")
     assert not problems, problems

@@ -519,7 +519,9 @@ function drawField() {
                width: (spans[1][1] - spans[1][0] + 1) * scale, height: (spans[0][1] - spans[0][0] + 1) * scale }, svg);
   const inside = spans.map(([a, b], x) => [Math.max(a, 0), Math.min(b, net.input[x] - 1)]);
   el("rect", { class: "field", x: at(inside[1][0]), y: at(inside[0][0]),
-               width: (inside[1][1] - inside[1][0] + 1) * scale, height: (inside[0][1] - inside[0][0] + 1) * scale,
+               // a unit that sees only padding (a padding row's first units) has no field inside
+               width: Math.max(0, inside[1][1] - inside[1][0] + 1) * scale,
+               height: Math.max(0, inside[0][1] - inside[0][0] + 1) * scale,
                "data-rows": spans[0].join(":"), "data-cols": spans[1].join(":") }, svg);
   $("rf-note").textContent = `${row.label || row.cells[1]} unit (${state.unit[0]}, ${state.unit[1]}) sees input rows ` +
     `${spans[0][0]} to ${spans[0][1]} and columns ${spans[1][0]} to ${spans[1][1]} ` +
