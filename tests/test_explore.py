@@ -345,4 +345,40 @@ def test_explore_refuses_a_file_that_is_not_an_exported_table_in_one_line(tmp_pa
     assert missing.stderr == (f"Error: reading {tmp_path / 'nope.json'}: no such file. Give "
                               "an exported table: convarith table MODEL --format json -o "
                               "FILE.json\n")
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as out:  # a data dump named .json: refused before it is read
+        out.truncate(5_000_001)
+    refused = CliRunner().invoke(main, ["explore", "--table", str(huge), "-o",
+                                        str(tmp_path / "page.html")])
+    assert (refused.exit_code, refused.stderr) == (
+        2, "Error: reading huge.json: 5,000,001 bytes is not an exported table (those are "
+           "kilobytes). Give the file convarith table MODEL --format json wrote.\n")
     assert not (tmp_path / "page.html").exists()
+
+
+def test_notebook_explorer_embeds_exported_tables(tmp_path):
+    from convarith.explore.networks import read_table_file
+
+    path = tmp_path / "lenet5.json"
+    path.write_text(convarith.table("lenet5").to_json())
+    page = convarith.explore(("alexnet",), tables=[path])
+    assert page.html == build_page(("alexnet",), tables=[read_table_file(path)])
+    assert page.save(tmp_path / "page.html") == len(page.html.encode())
+
+
+def test_exported_left_is_null_where_a_field_repeats_with_a_period():
+    """After a transposed convolution, neighbouring units see differently placed cells (a
+    period of 2): no ``left + n jump`` rule holds there, and the JSON says so with null; a
+    row whose field is a plain chain again keeps it exact for every unit."""
+    models = os.path.join(os.path.dirname(__file__), "models_zoo.py")
+    data = exported(f"{models}:UNetSkip", "--input", "1x16x16")
+    shown = convarith.table(f"{models}:UNetSkip", (1, 16, 16))
+    lefts = {r["name"]: r["left"] for r in data["rows"]}
+    assert lefts == {"input": [0, 0], "enc": [-1, -1], "down": [-2, -2], "up": [None, None],
+                     "concat": [None, None], "dec": [None, None], "smooth": [None, None]}
+    for row, ours in zip(data["rows"], shown.rows):
+        for axis, field in enumerate(ours.fields or ()):
+            units = [field.pixels(n) for n in range(row["output_shape"][axis + 1])]
+            by_rule = [(field.left + n * field.jump, field.left + n * field.jump + field.r - 1)
+                       for n in range(len(units))]
+            assert (units == by_rule) == (row["left"][axis] is not None), (row["name"], axis)

@@ -44,14 +44,18 @@ The JSON schema (``to_dict()`` / ``to_json()``), ``"schema": "convarith.table/1"
           "params": int, "buffers": int, "connections": int, "macs": int,
           "memory": int,            # bytes of the row's output
           "rf": [int per axis] | null, "jump": [int per axis] | null,
-          "left": [int per axis] | null,  # first input pixel output unit 0 sees (negative:
-                                    # padding); unit n sees left + n jump .. left + n jump + rf - 1
+          "left": [int | null per axis] | null,  # first input pixel unit 0 sees (< 0: padding)
           "lost": [int per axis] | null,  # input rows/columns no window reaches
           "note": str
       }, ...],
       "totals": {"params", "buffers", "connections", "macs", "memory": int},
       "footnotes": [str, ...]
     }
+
+Unit ``n`` of a row sees input pixels ``left + n jump`` to ``left + n jump + rf - 1`` per
+axis (:meth:`RFRow.pixels`); ``left`` is null on an axis where the field repeats with a
+period instead (after a transposed convolution or an upsampling: its jump is then often a
+fraction, ``"1/2"``). :mod:`convarith.tables.schema` reads a file back.
 
 A traced module's table adds ``"inputs": [{"name", "shape", "dtype"}, ...]``, ``"calls"``
 (``"2/6"`` or ``""``) and ``"frozen"`` to every row, and ``"frozen"`` to the totals.
@@ -152,15 +156,17 @@ class Row:
     @property
     def left(self) -> tuple[int | None, ...] | None:
         """Per spatial axis, the first input pixel output unit 0 sees (negative: in the
-        padding; None on an axis where it sees none), from the same fields as ``rf`` and
-        ``jump``: unit ``n`` sees ``left + n jump`` to ``left + n jump + rf - 1`` where the
-        jump is whole (a fractional jump, after a transposed convolution or an upsampling,
-        repeats with a period instead; ``fields`` has every unit)."""
+        padding), from the same fields as ``rf`` and ``jump``, so that unit ``n`` sees
+        ``left + n jump`` to ``left + n jump + rf - 1``. None on an axis where no such rule
+        holds: a field that repeats with a period (after a transposed convolution or an
+        upsampling, :class:`~convarith.formulas.receptive.Field`; ``fields`` has every
+        unit), or one that sees no input cell."""
         if self.rf is None:
             return None
         if self.fields is None:  # an input row: each unit sees itself
             return (0,) * len(self.rf)
-        return tuple(f.left if f is not None else 0 for f in self.fields)
+        return tuple(0 if f is None else f.left if getattr(f, "period", 1) == 1 else None
+                     for f in self.fields)
 
 
 def _known_positive(value: Any) -> bool:
