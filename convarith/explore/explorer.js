@@ -734,6 +734,7 @@ Promise.all([decode($("payload-operations").textContent),
   DATA = { ...operations, networks: networks.networks, reading: networks.reading };
   buildControls();
   for (const { file, table } of networks.tables) addTable(checkTable(table, file), file, false);
+  if (!networks.networks.length && networks.tables.length) state.view = "net";  // built for them
   load();
   window.addEventListener("hashchange", () => { if (location.hash !== toHash()) load(); });
   document.body.dataset.ready = "1";
