@@ -17,7 +17,7 @@ from typing import Any
 
 from convarith.choices import EQUIVALENT_LAYERS, KERAS_PADDINGS
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import integer, ndim_of, per_dim
+from convarith.formulas.normalise import integer, ndim_of, per_dim, torch_pad_order
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -194,7 +194,7 @@ class TorchEquivalent:
         """``pad`` in ``F.pad``'s order: the last axis first, ``(before, after)`` each."""
         if self.pad is None:
             return ()
-        return tuple(x for pair in reversed(self.pad) for x in pair)
+        return torch_pad_order(self.pad)
 
     def code(self) -> list[str]:
         """The torch code, one step a line (C_in, C_out: the channels)."""

@@ -40,7 +40,7 @@ from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
 from convarith.formulas.normalise import padding_pairs, per_dim
-from convarith.formulas.notation import show_size
+from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_arguments,
@@ -88,14 +88,6 @@ def _size_arg(value: Any) -> Any:
 
 def _prod(values: Any) -> Any:
     return math.prod(values)
-
-
-def _show_arg(value: Any) -> str:
-    """``3``, ``3x3`` collapsed to ``3``, ``2x3`` kept."""
-    if isinstance(value, (tuple, list)):
-        parts = [_show_arg(v) for v in value]
-        return parts[0] if len(set(parts)) == 1 else "x".join(parts)
-    return str(value)
 
 
 @dataclass(frozen=True)
@@ -262,10 +254,10 @@ class Conv(Layer):
         padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
         if self.convention == "keras" and not all(isinstance(x, int) for p in pairs for x in p):
             padding = [str(self.padding)]  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
+        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
                "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
+        if show_axes(self.dilation) != "1":
+            out["dilation"] = show_axes(self.dilation)
         if self.groups != 1:
             out["groups"] = str(self.groups)
         return out
@@ -278,7 +270,7 @@ class Conv(Layer):
 
     def describe(self) -> str:
         extra = "" if self.groups == 1 else f" g{self.groups}"
-        return f"conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}{extra}"
 
 
@@ -342,16 +334,16 @@ class ConvTranspose(Layer):
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
-               "padding": _show_arg(self.padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
+        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
+               "padding": show_axes(self.padding)}
+        if show_axes(self.dilation) != "1":
+            out["dilation"] = show_axes(self.dilation)
         if self.groups != 1:
             out["groups"] = str(self.groups)
         return out
 
     def describe(self) -> str:
-        return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}"
 
 
@@ -419,17 +411,17 @@ class _Windowed:
                      for a in range(dims))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        padding = _show_arg(self.padding)
+        padding = show_axes(self.padding)
         if self.convention == "keras":
             found = self._keras_pairs(input_shape)
             pairs = [str(a) if a == b else f"{a}:{b}" for a, b in found]
             padding = pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)
             if not all(isinstance(x, int) for pair in found for x in pair):
                 padding = str(self.padding)  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
+        out = {"kernel": show_axes(self.kernel_size), "stride": show_axes(self._stride()),
                "padding": padding}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
+        if show_axes(self.dilation) != "1":
+            out["dilation"] = show_axes(self.dilation)
         return out
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
@@ -442,7 +434,7 @@ class _Windowed:
                                 padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
-        return f"{self.kind} {_show_arg(self.kernel_size)}/{_show_arg(self._stride())}"
+        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self._stride())}"
 
 
 @dataclass(frozen=True)
@@ -507,8 +499,8 @@ class LPPool(_Windowed, Layer):
         return lp_pool_rules(self.norm_type)
 
     def describe(self) -> str:
-        return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
-               f"{_show_arg(self._stride())}"
+        return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
+               f"{show_axes(self._stride())}"
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -554,10 +546,10 @@ class AdaptiveAvgPool(Layer):
                      for i, o in zip(spatial, out))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return {"kernel": f"-> {_show_arg(self.output_size)}"}
+        return {"kernel": f"-> {show_axes(self.output_size)}"}
 
     def describe(self) -> str:
-        return f"adaptive avg-pool -> {_show_arg(self.output_size)}"
+        return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
 @SPECS.register("global_avg_pool")
@@ -824,7 +816,7 @@ class PartialConv(Layer):
         return self._conv().lost((1, *input_shape[1:]))
 
     def describe(self) -> str:
-        return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
+        return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
 @SPECS.register("subsampling")

@@ -81,7 +81,7 @@ from typing import Any
 from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
-from convarith.formulas.notation import closing_bracket
+from convarith.formulas.notation import closing_bracket, show_axes
 from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
@@ -358,12 +358,6 @@ def human_bytes(value: Any) -> str:
     return f"{value} B"
 
 
-def _show_axes(values: tuple[int, ...] | None) -> str:
-    if values is None:
-        return ""
-    return str(values[0]) if len(set(values)) == 1 else "x".join(str(v) for v in values)
-
-
 def _plain(value: Any) -> Any:
     """A JSON-ready value: ints stay, expressions become strings, tuples become lists."""
     if isinstance(value, (tuple, list)):
@@ -441,7 +435,7 @@ class Table:
                 return ""
             return self._count(column, value)
         if column in ("rf", "jump"):
-            return _show_axes(getattr(row, column))
+            return "" if getattr(row, column) is None else show_axes(getattr(row, column))
         if column == "frozen":
             return show_value(row.frozen) if row.frozen else ""
         return str(getattr(row, column))
