@@ -277,7 +277,11 @@ def test_exported_fields_of_a_users_branched_model_are_what_backprop_measures():
 
     import torch
 
+    from convarith.tables import schema
+
     data = exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")
+    assert set(data) == {*schema.TABLE_KEYS, "inputs"}  # a traced table, every key read back
+    assert all(set(r) == {*schema.ROW_KEYS, *schema.TRACED_ROW_KEYS} for r in data["rows"])
     rows = {r["name"]: r for r in data["rows"]}
     assert rows["conv2"]["left"] == [-4, -4] and rows["shortcut"]["left"] == [-5, -5]
     assert rows["add"]["left"] == [-5, -5] and rows["add"]["rf"] == [10, 10]  # the union

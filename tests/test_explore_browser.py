@@ -188,7 +188,7 @@ def scene_of(config: dict):
             return scene.transposed_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
                                           output_padding=tuple(axes["output_padding"]), **common)
         return scene.pool_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
-                                ceil_mode=bool(config["ceil"]), mode=kind.split("_")[0],
+                                ceil_mode=bool(config["ceil"]), kind=kind.split("_")[0],
                                 **common)
     except ConvArithError:
         return None
