@@ -42,6 +42,10 @@ def explore(output: str | None, models: tuple[str, ...], input_size: Any,
     from convarith.explore.networks import read_table_file
 
     read = [read_table_file(path) for path in tables]
+    if read and input_size is not None and not models:
+        raise click.UsageError("--input sizes the --model models, and with only --table "
+                               "there are none (an exported table keeps its own input). Drop "
+                               "--input, or add --model.")
     chosen = models or (() if read else DEFAULT_MODELS)
     if output:
         size = write_page(output, chosen, input_size, read)

@@ -334,6 +334,12 @@ def test_explore_embeds_an_exported_table(tmp_path):
     assert shown["tables"] == [{"file": "residual.json", "table": json.loads(path.read_text())}]
     assert shown["reading"]["schema"] == "convarith.table/1"
     assert len(text.encode()) < 1_000_000
+    sized = CliRunner().invoke(main, ["explore", "--table", str(path), "--input", "32", "-o",
+                                      str(tmp_path / "sized.html")])
+    assert sized.exit_code == 2 and len(sized.stderr.splitlines()) == 1
+    assert sized.stderr.startswith("Error: --input sizes the --model models, and with only "
+                                   "--table there are none")
+    assert not (tmp_path / "sized.html").exists()
 
 
 def test_explore_refuses_a_file_that_is_not_an_exported_table_in_one_line(tmp_path):
