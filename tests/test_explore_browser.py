@@ -1,6 +1,9 @@
 """The explorer page in a real headless browser (the system's Chromium, driven by
 Playwright): what the page shows, set through its own controls, is what ``convarith size``
-prints and what the scenes say, for a grid of configurations valid, at the edge and invalid.
+prints and what the scenes say, for a grid of configurations valid, at the edge and invalid;
+an exported table loaded through its file control is the table Python writes, with the
+fields Python's tracer and recurrences give, and a file that is not one gets the command
+line's one error line.
 
 No browser is a failure, never a skip: the page is only checked where it runs.
 """
