@@ -38,6 +38,7 @@ from convarith.formulas.normalise import (
     ndim_of,
     padding_pairs,
     per_dim,
+    show_argument,
     show_padding,
     simplify,
     where,
@@ -362,7 +363,7 @@ def conv_arguments(
         mode = keras_mode(padding, context=f"{context} (Keras)")
         if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
             raise ConvArithError(
-                f"{context} (Keras) for stride={_show_axes(s)}, dilation={_show_axes(d)}: "
+                f"{context} (Keras) for stride={show_argument(s)}, dilation={show_argument(d)}: "
                 "Keras does not support strides > 1 together with dilation_rate > 1. "
                 "Use stride 1 or dilation 1."
             )
@@ -392,10 +393,6 @@ def keras_mode(padding: Any, *, context: str) -> str:
             "ZeroPadding layer in front for explicit numbers), or convention='torch'."
         )
     return mode
-
-
-def _show_axes(values: tuple[Any, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
 def conv_output_size(
@@ -579,7 +576,7 @@ def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride:
     for x in range(len(a.i)):
         if known(op[x] >= a.s[x]):
             raise ConvArithError(
-                f"{context} for stride={_show_axes(a.s)}: output_padding={_show_axes(op)} must "
+                f"{context} for stride={show_argument(a.s)}: output_padding={show_argument(op)} must "
                 f"be smaller than the stride on every axis, as Keras requires. Use "
                 f"output_padding <= {a.s[x] - 1}, or None (Keras' default)."
             )
