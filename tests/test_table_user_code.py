@@ -6,6 +6,7 @@ file, the line and the exception, exit status 2; a forward that never returns is
 from __future__ import annotations
 
 import textwrap
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -92,6 +93,11 @@ def test_a_forward_that_never_returns_is_stopped_after_the_bound(tmp_path):
     with pytest.raises(ConvArithError, match=r"the forward did not return within 0\.5 s, so "
                                              r"it was stopped"):
         tracing.trace(model, (3, 8, 8), timeout=0.5)
+    # and stopped for real: no thread left spinning, no tracing hook left on every module
+    from torch.nn.modules import module
+
+    assert not [t for t in threading.enumerate() if t.name == "convarith-user-code"]
+    assert not module._global_forward_hooks and not module._global_forward_pre_hooks
 
 
 def test_prints_of_the_users_code_do_not_reach_the_table(tmp_path):

@@ -9,7 +9,7 @@ foreign: it may print, hang, raise anything (``NotImplementedError`` with no mes
   raises :class:`~convarith.errors.ConvArithError` with one line naming the user's file,
   line and exception when the import fails;
 * :func:`call` runs one call of user code in a worker thread with a timeout: a call that
-  hangs is reported (:class:`Outcome` with ``timed_out``), not waited on forever;
+  hangs is stopped and reported (:class:`Outcome` with ``timed_out``), not waited on forever;
 * everything the user's code prints while it runs is captured (``Loaded.printed``,
   ``Outcome.printed``) so it is shown apart from convarith's own output;
 * ``SystemExit`` and ``KeyboardInterrupt`` raised by the user's code come back as values
@@ -140,18 +140,40 @@ def _routed() -> Any:
 # --------------------------------------------------------------------------- calls
 
 
+class _Stopped(BaseException):
+    """Raised inside user code that outlived its time bound (see :func:`call`)."""
+
+
+def _stop(worker: threading.Thread, *, grace: float = 1.0) -> None:
+    """Raise :class:`_Stopped` in ``worker`` until it ends or ``grace`` seconds pass: a loop
+    in Python stops at its next bytecode, code waiting in C (a sleep, a long tensor operation)
+    when that returns; again every 0.1 s, for code that catches what it is sent. Left running,
+    a ``while True: pass`` in a user's forward would keep a core busy (and slow every thread
+    of the process) for as long as the process lives: a notebook, a server, a test session."""
+    import ctypes
+    import time
+
+    end = time.perf_counter() + grace
+    while worker.is_alive() and worker.ident is not None and time.perf_counter() < end:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
+                                                   ctypes.py_object(_Stopped))
+        worker.join(0.1)
+
+
 def call(function: Callable[..., Any], *args: Any, timeout: float = CALL_TIMEOUT,
          **kwargs: Any) -> Outcome:
     """Run ``function(*args, **kwargs)`` in a worker thread, at most ``timeout`` seconds.
 
     Any exception, ``SystemExit`` and ``KeyboardInterrupt`` included, is returned in
     ``Outcome.error``; what the call prints is in ``Outcome.printed``. A call still running
-    after ``timeout`` is left behind (a daemon thread) and reported with ``timed_out``.
+    after ``timeout`` is stopped (an exception raised in its thread, see :func:`_stop`) and
+    reported with ``timed_out``; one that will not stop is left behind (a daemon thread).
     """
     import time
 
     outcome = Outcome()
     buffer = io.StringIO()
+    stopped = threading.Event()
 
     def work() -> None:
         out, err = sys.stdout, sys.stderr
@@ -159,9 +181,12 @@ def call(function: Callable[..., Any], *args: Any, timeout: float = CALL_TIMEOUT
             if isinstance(router, _Router):
                 router.buffers[threading.get_ident()] = buffer
         try:
-            outcome.value = function(*args, **kwargs)
+            value = function(*args, **kwargs)
+            if not stopped.is_set():
+                outcome.value = value
         except BaseException as error:  # the user's code decides nothing: keep what it raised
-            outcome.error = error
+            if not stopped.is_set():  # what the stop raised is not the call's outcome
+                outcome.error = error
         finally:
             for router in (out, err):
                 if isinstance(router, _Router):
@@ -175,6 +200,8 @@ def call(function: Callable[..., Any], *args: Any, timeout: float = CALL_TIMEOUT
         outcome.seconds = time.perf_counter() - start
     if worker.is_alive():
         outcome.timed_out = True
+        stopped.set()
+        _stop(worker)
     outcome.printed = buffer.getvalue()
     return outcome
 
