@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +85,19 @@ def skip_run_plots_in_module() -> Iterator[list[Path]]:
     """:func:`skip_run_plots` for a module-scoped run."""
     with _run_plots_noted() as asked:
         yield asked
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_user_code_left_running():
+    """A module whose tests leave a user's call running (a forward that loops forever, left
+    behind by ``convarith.bridges.loading.call``) or a tracing hook on every module fails
+    here: either one made every later test in its worker several times slower."""
+    yield
+    import threading
+
+    left = [thread for thread in threading.enumerate() if thread.name == "convarith-user-code"]
+    assert not left, f"{len(left)} call(s) of user code still running after this module"
+    module = sys.modules.get("torch.nn.modules.module")
+    if module is not None:
+        hooks = (module._global_forward_hooks, module._global_forward_pre_hooks)
+        assert not any(hooks), "a forward hook on every module was left by this module"
