@@ -11,7 +11,7 @@ from pathlib import Path
 
 # One OpenMP/BLAS thread in every test process and every process a test starts (torchrun, the
 # CLI): `pytest -n 2` already runs one worker per core, and a second thread per worker only
-# spins against the other worker (about a fifth more CPU time on torch-heavy files here, no
+# spins against the other worker (a quarter more CPU time on tests/test_trace_zoo.py here, no
 # test faster). Set before torch or numpy is imported; a value set outside is kept.
 for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_variable, "1")
