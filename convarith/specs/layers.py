@@ -39,15 +39,13 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import padding_pairs, per_dim
+from convarith.formulas.normalise import conv_arguments, padding_pairs, per_dim
 from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_pool_bins,
-    conv_arguments,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
-    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
@@ -388,7 +386,7 @@ class _Windowed:
 
     def _keras_pairs(self, input_shape: Shape) -> tuple[tuple[Any, Any], ...]:
         """Where Keras pads this input (before, after) per axis."""
-        from convarith.formulas.output_size import keras_pool_arguments
+        from convarith.formulas.normalise import keras_pool_arguments
 
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
                                     self._stride(), self.padding).p
@@ -504,7 +502,14 @@ class LPPool(_Windowed, Layer):
 
     @property
     def pool_kind(self) -> str:  # type: ignore[override]
-        return lp_pool_rules(self.norm_type)
+        """The pooling whose rules it follows: "lp", or "max" for ``p = +-inf``, where torch's
+        ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf) skips AvgPool3d's input
+        check; seen with torch 2.13).
+
+        >>> LPPool(2, 2).pool_kind, LPPool(float("inf"), 2).pool_kind
+        ('lp', 'max')
+        """
+        return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \

@@ -25,7 +25,6 @@ from convarith.formulas.output_size import (
     adaptive_pool_bins,
     conv_output_size,
     conv_transpose_output_size,
-    lp_pool_rules,
     pool_output_size,
     unfold_blocks,
 )
@@ -188,7 +187,9 @@ def _conv_transpose_shape(case: LayerCase) -> tuple[int, ...]:
 @SHAPE.register("max_pool", "avg_pool", "lp_pool")
 def _pool_shape(case: LayerCase) -> tuple[int, ...]:
     family = case.family
-    kind = lp_pool_rules(case.norm_type) if family == "lp_pool" else family.removesuffix("_pool")
+    kind = family.removesuffix("_pool")
+    if family == "lp_pool" and case.norm_type in (float("inf"), float("-inf")):
+        kind = "max"
     o = pool_output_size(case.spatial, case.kernel_size, stride=case.stride,
                          padding=case.padding,
                          dilation=case.dilation if family == "max_pool" else 1,
