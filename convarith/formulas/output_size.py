@@ -506,7 +506,8 @@ def pool_output_size(
     kind: str = "max",
     convention: str = "torch",
 ) -> Any:
-    """Output size of ``nn.MaxPool``, ``nn.AvgPool`` and ``nn.LPPool`` (1d/2d/3d).
+    """Output size of torch's pooling layers (``nn.MaxPool1d/2d/3d``, ``nn.AvgPool1d/2d/3d``,
+    ...: every sized kind of the "pool" family in :mod:`convarith.kinds`).
 
     ``convention="keras"``: Keras' ``MaxPooling1D/2D/3D`` and ``AveragePooling1D/2D/3D``
     (padding "valid" or "same"; no dilation, no ceil mode). Keras' "same" padding never wins
@@ -515,9 +516,10 @@ def pool_output_size(
     >>> pool_output_size(7, kernel_size=2, padding="same", convention="keras")
     4
 
-    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max", "avg" or "lp"
-    (:func:`pool_arguments` has each one's rules: AvgPool has no dilation, LPPool neither
-    dilation nor padding, AvgPool3d and LPPool3d want the unpadded input to hold the kernel).
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is a short name of
+    :data:`convarith.choices.POOL_KINDS` ("max", "avg", ...); :func:`pool_arguments` applies
+    each one's rules, which :mod:`convarith.kinds` holds as data (AvgPool has no dilation;
+    AvgPool3d wants the unpadded input to hold the kernel).
 
     >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
     Traceback (most recent call last):

@@ -231,7 +231,7 @@ class LayerCase:
         words = [f"input {'x'.join(map(str, self.input_shape))}"]
         if "kernel_size" in names:
             words.append(f"kernel {_axes(self.kernel_size)}")
-        for name in names:  # the arguments of one kind only (an LPPool's norm_type)
+        for name in names:  # the arguments of one kind only (a norm_type)
             if name not in _WORDS and name not in _ABSENT and name != "out_features":
                 value = getattr(self.spec, name)
                 words.append(f"{name} {value:g}" if isinstance(value, float)

@@ -14,7 +14,7 @@ Nothing here names a layer kind. A case is drawn from the fields of the kind's s
 (:mod:`convarith.specs.layers`): each geometry argument the spec has (and the kind does not
 ``lack``, :mod:`convarith.kinds`) is drawn by its name, in a range that straddles torch's
 rules; the ways a padding may be written are the ones the kind's formula accepts; any other
-argument (an LPPool's ``norm_type``) takes the example values its field's metadata lists.
+argument (a power-average pooling's ``norm_type``) takes the example values its field's metadata lists.
 "Valid" cases are then the drawn ones the one normaliser accepts. Sizes are kept tiny so
 thousands of examples run in seconds.
 
