@@ -17,6 +17,7 @@ reject); values and gradients from the same module with the case's weights put i
 from __future__ import annotations
 
 import warnings
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,8 +35,27 @@ def torch_module(case: LayerCase) -> nn.Module:
     """The ``torch.nn`` module of the case, in float64 (asymmetric padding: a pad, then the
     layer, as :func:`~convarith.bridges.torch.to_torch` builds it)."""
     make = getattr(case.spec, "torch_module", None)
-    module = make() if make is not None else to_torch(case.spec, case.input_shape[1:])
-    return module.to(torch.float64)
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)  # made in float64, not made then converted
+    try:
+        return make() if make is not None else to_torch(case.spec, case.input_shape[1:])
+    finally:
+        torch.set_default_dtype(default)
+
+
+def _module(case: LayerCase) -> nn.Module:
+    """The case's module, made once for its shape check and its value check (never changed:
+    the values go in through ``functional_call``)."""
+    try:
+        hash(case)
+    except TypeError:  # a spec holding a list
+        return torch_module(case)
+    return _cached_module(case)
+
+
+@lru_cache(maxsize=64)
+def _cached_module(case: LayerCase) -> nn.Module:
+    return torch_module(case)
 
 
 def torch_shape(case: LayerCase) -> tuple[int, ...]:
@@ -45,7 +65,7 @@ def torch_shape(case: LayerCase) -> tuple[int, ...]:
         x = torch.zeros(case.input_shape, dtype=torch.float64)
         if hasattr(case.spec, "torch_call"):
             return tuple(case.spec.torch_call(x, _zero_targets(case), None).shape)
-        return tuple(torch_module(case)(x).shape)
+        return tuple(_module(case)(x).shape)
 
 
 def _zero_targets(case: LayerCase) -> Any:
@@ -61,7 +81,7 @@ def torch_forward(case: LayerCase, x: Any, weight: Any = None, bias: Any = None)
         x, weight, bias = _tensor(x), _tensor(weight), _tensor(bias)
         if hasattr(case.spec, "torch_call"):
             return case.spec.torch_call(x, weight, bias)
-        module = torch_module(case)
+        module = _module(case)
         given = {"weight": weight, "bias": bias}
         parameters = {name: given[name.rsplit(".", 1)[-1]]
                       for name, _ in module.named_parameters()}
