@@ -87,7 +87,7 @@ FEATURES: tuple[Feature, ...] = (
             lambda c, b: c.input_shape[0] > 1),
     Feature("channels", "channels > 1", "2 input channels", ALL,
             lambda c: c.with_input(_shape(c, c=2)).replace(
-                              out_channels=3 if _conv_like(c) else c.out_channels),
+                out_channels=3 if _conv_like(c) else c.out_channels),
             lambda c, b: c.in_channels > 1 or (_conv_like(c) and c.out_channels > 1)),
     Feature("stride", "stride", "stride 2", ALL, lambda c: c.replace(stride=(2, 2)),
             lambda c, b: any(s > 1 for s in (c.stride or c.kernel_size))),
@@ -107,7 +107,7 @@ FEATURES: tuple[Feature, ...] = (
             lambda c, b: c.kernel_size[0] != c.kernel_size[1]),
     Feature("dilation", "dilation", "dilation 2", ("conv2d", "conv_transpose2d", "max_pool2d"),
             lambda c: c.with_input(_shape(c, hw=(7, 7)) if c.layer == "conv2d"
-                                           else c.input_shape).replace(dilation=(2, 2)),
+                                   else c.input_shape).replace(dilation=(2, 2)),
             lambda c, b: any(d > 1 for d in c.dilation)),
     Feature("groups", "groups", "groups 2 (2 channels in and out)", ("conv2d", "conv_transpose2d"),
             lambda c: c.with_input(_shape(c, c=2)).replace(out_channels=2, groups=2),
@@ -119,7 +119,7 @@ FEATURES: tuple[Feature, ...] = (
             lambda c, b: any(a > 0 for a in c.output_padding), needs=("stride",)),
     Feature("ceil_mode", "ceil_mode", "ceil_mode (input 5, stride 2)", POOLS,
             lambda c: c.with_input(_shape(c, hw=(5, 5))).replace(stride=(2, 2),
-                              ceil_mode=True),
+                                                                 ceil_mode=True),
             lambda c, b: c.ceil_mode, needs=("stride",)),
     Feature("count_include_pad", "count_include_pad", "count_include_pad=False (with padding 1)", ("avg_pool2d",),
             lambda c: c.replace(padding=(1, 1), count_include_pad=False),
@@ -128,7 +128,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("uncovered", "input left uncovered", "an input the windows do not cover (the last row and column left "
                          "out)", ("conv2d", "max_pool2d", "avg_pool2d"),
             lambda c: c.with_input(_shape(c, hw=(c.spatial[0] + 1,) * 2)).replace(
-                              stride=(2, 2)),
+                stride=(2, 2)),
             lambda c, b: _lost(c), needs=("stride",)),
 )
 BY_NAME = {feature.name: feature for feature in FEATURES}
