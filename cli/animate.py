@@ -7,38 +7,28 @@ from typing import Any
 import click
 
 from convarith.choices import POOL_MODES
-from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
+from convarith.cli import options
 from convarith.figures.animation import ANIMATION_KINDS
-from convarith.figures.style import FIGURE_STYLES, THEMES
 
 
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(ANIMATION_KINDS))
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Input size: 5 or rows x cols, e.g. 4x4.")
-@click.option("--kernel", "kernel_size", type=SIZE, required=True,
-              help="Kernel size: 3 or rows x cols, e.g. 2x3.")
-@click.option("--stride", type=SIZE, help="Stride, e.g. 2 or 1x2 [conv: 1, pool: the kernel].")
-@click.option("--padding", type=PADDING, default="0",
-              help="Padding: 1, 1x2, top:bottom x left:right (conv: 0:1x1:1), or same/full/valid.")
-@click.option("--dilation", type=SIZE, default="1", help="Dilation (conv, transposed, max pool).")
-@click.option("--output-padding", type=SIZE, default="0", help="Transposed: output padding a.")
-@click.option("--ceil-mode", is_flag=True, help="Pool: round the output size up.")
+@options.input_size("Input size: 5 or rows x cols, e.g. 4x4.", required=True)
+@options.kernel_size("Kernel size: 3 or rows x cols, e.g. 2x3.", required=True)
+@options.stride("Stride, e.g. 2 or 1x2 [conv: 1, pool: the kernel].")
+@options.padding("Padding: 1, 1x2, top:bottom x left:right (conv: 0:1x1:1), or same/full/valid.")
+@options.dilation("Dilation (conv, transposed, max pool).")
+@options.output_padding("Transposed: output padding a.")
+@options.ceil_mode("Pool: round the output size up.")
 @click.option("--values", is_flag=True, help="Conv: show the numbers (same as 'numerical').")
-@click.option("--pool", "pool_mode", type=click.Choice(POOL_MODES), default="max",
-              help="Pool: max or average.")
-@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
-              help="File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
-@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
-              help="Frames per second (GIF, MP4) [1 s a frame, 2 s for numerical and pool; "
-                   "the last frame held 3 times as long].")
-@click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
-              help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
-              help="Colour theme.")
-@click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat",
-              help="flat: input and output side by side; paper: Dumoulin & Visin's look, the "
-                   "input plane in perspective and the output plane above it.")
+@options.pool_kind("Pool: max or average.", dest="pool_mode", choices=POOL_MODES)
+@options.output_file("File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
+@options.fps("Frames per second (GIF, MP4) [1 s a frame, 2 s for numerical and pool; the "
+             "last frame held 3 times as long].")
+@options.dpi()
+@options.theme()
+@options.style("flat: input and output side by side; paper: Dumoulin & Visin's look, the "
+               "input plane in perspective and the output plane above it.")
 @click.option("--every-frame", is_flag=True,
               help="With .png: one file per frame (NAME-000.png, ...) instead of one sheet.")
 def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
@@ -67,7 +57,7 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
 
     built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
                             padding=padding, dilation=dilation, output_padding=output_padding,
-                            ceil_mode=ceil_mode, mode=pool_mode, values=values)
+                            ceil_mode=ceil_mode, kind=pool_mode, values=values)
     suffix = output.lower().rsplit(".", 1)[-1]
     check_frames(frames=len(built.frames), dpi=dpi,
                  animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))

@@ -8,8 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import DRAW_KINDS
-from convarith.cli.types import PathType
-from convarith.figures.style import THEMES
+from convarith.cli import options
 
 
 @click.command(context_settings={"show_default": True})
@@ -23,12 +22,9 @@ from convarith.figures.style import THEMES
 @click.option("--model", default="lenet5", help="architecture: a zoo model (convarith list).")
 @click.option("--digit", type=click.IntRange(min=0), default=0,
               help="channels: which of scikit-learn's digits is the greyscale image.")
-@click.option("-o", "--output", "output", type=PathType(dir_okay=False), required=True,
-              help="File to write; the suffix picks the format: .png .svg .pdf.")
-@click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
-              help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
-              help="Colour theme.")
+@options.output_file("File to write; the suffix picks the format: .png .svg .pdf.")
+@options.dpi()
+@options.theme()
 def draw(kind: str, layers: str, input_size: int | None, unit: int | None, model: str,
          digit: int, output: str, dpi: int, theme: str) -> None:
     """Draw a static figure: receptive-field growth, a zoo model's architecture, the

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from convarith.cli.types import FiniteFloatRange, PathType
-from convarith.figures.style import FIGURE_STYLES, THEMES
+from convarith.cli import options
+from convarith.cli.types import PathType
 
 Task = tuple[str, str, float, str, "float | None", str]
 
@@ -26,16 +26,12 @@ def _make(task: Task) -> tuple[str, list[str]]:
 @click.option("--out", type=PathType(file_okay=False), default=None,
               help="Folder to write the figures into (created if missing) "
                    "[figures, or figures/paper with --style paper].")
-@click.option("--dpi", type=click.IntRange(min=30, max=600), default=100,
-              help="Dots per inch; figures are 8 inches wide (100 dpi: 800 px).")
-@click.option("--theme", type=click.Choice(tuple(THEMES)), default="light",
-              help="Colour theme.")
-@click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat",
-              help="flat: the whole lecture set; paper: the 15 animations of arXiv:1603.07285 "
-                   "in Dumoulin & Visin's perspective look.")
-@click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
-              help="Frames per second of the animations [1 s a frame, 2 s for numerical and "
-                   "pooling; the last frame held 3 times as long].")
+@options.dpi()
+@options.theme()
+@options.style("flat: the whole lecture set; paper: the 15 animations of arXiv:1603.07285 in "
+               "Dumoulin & Visin's perspective look.")
+@options.fps("Frames per second of the animations [1 s a frame, 2 s for numerical and "
+             "pooling; the last frame held 3 times as long].")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="Figures drawn at the same time [default: the number of CPUs, at most 4].")
 @click.option("--only", multiple=True, help="Draw only the figure(s) of this name (repeatable).")

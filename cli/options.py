@@ -11,8 +11,8 @@ from typing import Any
 import click
 
 from convarith.choices import POOL_KINDS
-from convarith.cli.types import PADDING, SIZE
-from convarith.figures.style import THEMES
+from convarith.cli.types import PADDING, SIZE, FiniteFloatRange, PathType
+from convarith.figures.style import FIGURE_STYLES, THEMES
 
 Decorator = Callable[[Any], Any]
 
@@ -62,3 +62,20 @@ def dpi(help: str = "Dots per inch; figures are 8 inches wide (100 dpi: 800 px).
 
 def theme(help: str = "Colour theme.") -> Decorator:
     return click.option("--theme", type=click.Choice(tuple(THEMES)), default="light", help=help)
+
+
+def style(help: str) -> Decorator:
+    """``--style flat|paper``: the figure style (convarith.figures.style)."""
+    return click.option("--style", type=click.Choice(FIGURE_STYLES), default="flat", help=help)
+
+
+def fps(help: str) -> Decorator:
+    """``--fps``: frames per second of an animation (unset: the scene's own timing)."""
+    return click.option("--fps", type=FiniteFloatRange(min=0.1, max=60), default=None,
+                        help=help)
+
+
+def output_file(help: str) -> Decorator:
+    """``-o/--output FILE`` (into ``output``): the file a figure command writes."""
+    return click.option("-o", "--output", "output", type=PathType(dir_okay=False),
+                        required=True, help=help)

@@ -12,7 +12,10 @@ symbol is used):
 
 from __future__ import annotations
 
-from convarith import old_names
+from collections.abc import Callable
+from typing import Any
+
+from convarith import kinds, old_names
 from convarith.errors import ConvArithError
 from convarith.formulas.counting import (
     activation_bytes,
@@ -29,6 +32,7 @@ from convarith.formulas.counting import (
 )
 from convarith.formulas.explain import (
     Derivation,
+    Derivations,
     explain_conv,
     explain_conv_transpose,
     explain_pool,
@@ -77,9 +81,22 @@ def __getattr__(name: str) -> object:
 
 old_names.install()
 
+
+# The composition root: the one place that wires a higher layer into a lower one. The specs'
+# public Layer.to_torch / Network.to_torch build through the bridges' spec <-> module table,
+# lent here and imported on the first build (so `import convarith` loads no bridge).
+def _bridge_to_torch() -> Callable[..., Any]:
+    from convarith.bridges.torch import to_torch
+
+    return to_torch
+
+
+kinds.lend("to_torch", _bridge_to_torch)
+
 __all__ = [
     "ConvArithError",
     "Derivation",
+    "Derivations",
     "Network",
     "RFLayer",
     "RFRow",

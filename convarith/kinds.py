@@ -268,3 +268,35 @@ def register(table_name: str, *names: str, value: Any = None) -> Callable[[T], T
 def tables() -> dict[str, Table]:
     """Every table declared so far (a module's tables exist once it is imported)."""
     return dict(_TABLES)
+
+
+# --------------------------------------------------------------------------- lent functions
+
+#: Functions a higher layer lends the lower ones, by name, each as a loader that imports it on
+#: first use. The specs' public ``Layer.to_torch`` calls the bridges' ``to_torch`` this way:
+#: the composition root (``convarith/__init__.py``, outside the layers) lends it, so no module
+#: below the bridges imports them, and ``import convarith`` loads no bridge until one is used.
+_LOADERS: dict[str, Callable[[], Callable[..., Any]]] = {}
+_LENT: dict[str, Callable[..., Any]] = {}
+
+
+def lend(name: str, load: Callable[[], Callable[..., Any]]) -> None:
+    """Lend the function ``name``: ``load()`` imports and returns it, on first use."""
+    _LOADERS[name] = load
+    _LENT.pop(name, None)
+
+
+def lent(name: str) -> Callable[..., Any]:
+    """The function lent as ``name`` (imported now if this is its first use).
+
+    >>> lent("to_torch").__module__
+    'convarith.bridges.torch'
+    """
+    if name not in _LENT:
+        if name not in _LOADERS:
+            raise ConvArithError(
+                f"No function is lent as {name!r}. Lend it in convarith/__init__.py with "
+                f"kinds.lend({name!r}, load)."
+            )
+        _LENT[name] = _LOADERS[name]()
+    return _LENT[name]

@@ -243,3 +243,152 @@ def test_notebook_repr_is_the_page_in_an_iframe():
     shown = convarith.explore(("lenet5",))._repr_html_()
     assert shown.startswith('<iframe srcdoc="&lt;!DOCTYPE html&gt;')
     assert "<script" not in shown  # escaped: the notebook runs nothing of it outside the frame
+
+
+# --------------------------------------------------------------------------- exported tables
+
+from table_files import RESIDUAL, broken_files, cli_line, exported, spans  # noqa: E402
+
+
+@pytest.mark.parametrize("model", ["lenet5", "alexnet", "zfnet", "alexnet-small"])
+def test_exported_left_is_where_the_tracer_and_the_recurrence_start_each_field(model):
+    from convarith.specs import zoo
+
+    data = exported(model)
+    spec = convarith.table(model)
+    traced = convarith.table(zoo.get(model).to_torch(), spec.input_shape)  # through the graph
+    with_field = [r for r in data["rows"] if r["rf"]]
+    assert [r["left"] for r in with_field] == \
+        [list(r.left) for r in traced.rows if r.rf] == [list(r.left) for r in spec.rows if r.rf]
+    for row, ours in zip(data["rows"], spec.rows):
+        if not row["rf"] or ours.fields is None:
+            continue
+        for axis, (field, size) in enumerate(zip(ours.fields, row["output_shape"][1:])):
+            for n in {0, size // 2, size - 1}:  # each unit, by the recurrence's own pixels
+                assert spans(row, axis, n) == (field.pixels(n) if field else (n, n)), row["name"]
+    assert data["rows"][1]["left"] == {"lenet5": [0, 0], "alexnet": [-2, -2], "zfnet": [-1, -1],
+                                       "alexnet-small": [-2, -2]}[model]
+
+
+def test_exported_fields_of_a_users_branched_model_are_what_backprop_measures():
+    """A real forward on CPU: the input cells with a gradient from one output unit are the
+    cells the JSON row says it sees (clipped to the input), through both branches."""
+    import importlib.util
+
+    import torch
+
+    from convarith.tables import schema
+
+    data = exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")
+    assert set(data) == {*schema.TABLE_KEYS, "inputs"}  # a traced table, every key read back
+    assert all(set(r) == {*schema.ROW_KEYS, *schema.TRACED_ROW_KEYS} for r in data["rows"])
+    rows = {r["name"]: r for r in data["rows"]}
+    assert rows["conv2"]["left"] == [-4, -4] and rows["shortcut"]["left"] == [-5, -5]
+    assert rows["add"]["left"] == [-5, -5] and rows["add"]["rf"] == [10, 10]  # the union
+
+    spec = importlib.util.spec_from_file_location("residual_net", RESIDUAL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    model = module.Residual()
+    model.pool = torch.nn.AvgPool2d(2)  # max pooling's gradient reaches one cell; same field
+    with torch.no_grad():  # positive weights: no ReLU closes, no gradient cancels
+        for p in model.parameters():
+            p.fill_(1.0 / p[0].numel() if p.dim() > 1 else 0.01)
+    outputs = {}
+    for name in ("stem", "conv1", "conv2", "shortcut", "pool"):
+        getattr(model, name).register_forward_hook(
+            lambda m, args, out, name=name: outputs.update({name: out}))
+    model.pool.register_forward_hook(lambda m, args, out: outputs.update(add=args[0]))
+    x = torch.rand(1, 1, 16, 16, requires_grad=True)
+    model(x)
+    checked = 0
+    for name, y in outputs.items():
+        row = rows[name]
+        for unit in [(0, 0), (y.shape[2] // 2, y.shape[3] - 1), (y.shape[2] - 1, 1)]:
+            (gradient,) = torch.autograd.grad(y[0, :, unit[0], unit[1]].sum(), x,
+                                              retain_graph=True)
+            seen = gradient[0, 0]
+            measured = [torch.nonzero(seen.sum(1 - axis)).flatten().tolist() for axis in (0, 1)]
+            for axis in (0, 1):
+                lo, hi = spans(row, axis, unit[axis])
+                assert (measured[axis][0], measured[axis][-1]) == (max(lo, 0), min(hi, 15)), \
+                    (name, unit, axis)
+            checked += 1
+    assert checked == 18
+
+
+def test_explore_embeds_an_exported_table(tmp_path):
+    import base64
+    import gzip
+    import json
+
+    path = tmp_path / "residual.json"
+    path.write_text(json.dumps(exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")))
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(main, ["explore", "--table", str(path), "-o", str(page)])
+    assert result.exit_code == 0, result.output
+    text = page.read_text(encoding="utf-8")
+    payload = re.search(r'id="payload-networks">([^<]*)<', text).group(1)
+    shown = json.loads(gzip.decompress(base64.b64decode(payload)))
+    assert shown["networks"] == []  # without --model, only the table
+    assert shown["tables"] == [{"file": "residual.json", "table": json.loads(path.read_text())}]
+    assert shown["reading"]["schema"] == "convarith.table/1"
+    assert len(text.encode()) < 1_000_000
+    sized = CliRunner().invoke(main, ["explore", "--table", str(path), "--input", "32", "-o",
+                                      str(tmp_path / "sized.html")])
+    assert sized.exit_code == 2 and len(sized.stderr.splitlines()) == 1
+    assert sized.stderr.startswith("Error: --input sizes the --model models, and with only "
+                                   "--table there are none")
+    assert not (tmp_path / "sized.html").exists()
+
+
+def test_explore_refuses_a_file_that_is_not_an_exported_table_in_one_line(tmp_path):
+    for name, (content, message) in broken_files().items():
+        (tmp_path / name).write_bytes(content)
+        result = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / name), "-o",
+                                           str(tmp_path / "page.html")])
+        line = cli_line(message)
+        assert (result.exit_code, result.stdout, result.stderr) == (2, "", line + "\n"), name
+    missing = CliRunner().invoke(main, ["explore", "--table", str(tmp_path / "nope.json"), "-o",
+                                        str(tmp_path / "page.html")])
+    assert missing.exit_code == 2
+    assert missing.stderr == (f"Error: reading {tmp_path / 'nope.json'}: no such file. Give "
+                              "an exported table: convarith table MODEL --format json -o "
+                              "FILE.json\n")
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as out:  # a data dump named .json: refused before it is read
+        out.truncate(5_000_001)
+    refused = CliRunner().invoke(main, ["explore", "--table", str(huge), "-o",
+                                        str(tmp_path / "page.html")])
+    assert (refused.exit_code, refused.stderr) == (
+        2, "Error: reading huge.json: 5,000,001 bytes is not an exported table (those are "
+           "kilobytes). Give the file convarith table MODEL --format json wrote.\n")
+    assert not (tmp_path / "page.html").exists()
+
+
+def test_notebook_explorer_embeds_exported_tables(tmp_path):
+    from convarith.explore.networks import read_table_file
+
+    path = tmp_path / "lenet5.json"
+    path.write_text(convarith.table("lenet5").to_json())
+    page = convarith.explore(("alexnet",), tables=[path])
+    assert page.html == build_page(("alexnet",), tables=[read_table_file(path)])
+    assert page.save(tmp_path / "page.html") == len(page.html.encode())
+
+
+def test_exported_left_is_null_where_a_field_repeats_with_a_period():
+    """After a transposed convolution, neighbouring units see differently placed cells (a
+    period of 2): no ``left + n jump`` rule holds there, and the JSON says so with null; a
+    row whose field is a plain chain again keeps it exact for every unit."""
+    models = os.path.join(os.path.dirname(__file__), "models_zoo.py")
+    data = exported(f"{models}:UNetSkip", "--input", "1x16x16")
+    shown = convarith.table(f"{models}:UNetSkip", (1, 16, 16))
+    lefts = {r["name"]: r["left"] for r in data["rows"]}
+    assert lefts == {"input": [0, 0], "enc": [-1, -1], "down": [-2, -2], "up": [None, None],
+                     "concat": [None, None], "dec": [None, None], "smooth": [None, None]}
+    for row, ours in zip(data["rows"], shown.rows):
+        for axis, field in enumerate(ours.fields or ()):
+            units = [field.pixels(n) for n in range(row["output_shape"][axis + 1])]
+            by_rule = [(field.left + n * field.jump, field.left + n * field.jump + field.r - 1)
+                       for n in range(len(units))]
+            assert (units == by_rule) == (row["left"][axis] is not None), (row["name"], axis)

@@ -1,6 +1,9 @@
 """The explorer page in a real headless browser (the system's Chromium, driven by
 Playwright): what the page shows, set through its own controls, is what ``convarith size``
-prints and what the scenes say, for a grid of configurations valid, at the edge and invalid.
+prints and what the scenes say, for a grid of configurations valid, at the edge and invalid;
+an exported table loaded through its file control is the table Python writes, with the
+fields Python's tracer and recurrences give, and a file that is not one gets the command
+line's one error line.
 
 No browser is a failure, never a skip: the page is only checked where it runs.
 """
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from table_files import RESIDUAL, broken_files, cli_line, exported  # noqa: E402
 
 from convarith.cli import main
 from convarith.explore import build_page
@@ -187,7 +191,7 @@ def scene_of(config: dict):
             return scene.transposed_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
                                           output_padding=tuple(axes["output_padding"]), **common)
         return scene.pool_scene(tuple(axes["input"]), padding=tuple(axes["pl"]),
-                                ceil_mode=bool(config["ceil"]), mode=kind.split("_")[0],
+                                ceil_mode=bool(config["ceil"]), kind=kind.split("_")[0],
                                 **common)
     except ConvArithError:
         return None
@@ -204,7 +208,8 @@ def browser_page(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
     path = tmp_path_factory.mktemp("explore") / "explorer.html"
-    path.write_text(build_page(MODELS), encoding="utf-8")
+    embedded = ("embedded.json", exported("lenet5-modern"))  # as --table embeds it
+    path.write_text(build_page(MODELS, tables=[embedded]), encoding="utf-8")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -351,4 +356,163 @@ def test_both_themes_render_a_picture(browser_page):
         background = max(colours)[1]
         drawn = sum(n for n, colour in colours if colour != background)
         assert len(colours) > 20 and drawn > 0.05 * picture.width * picture.height, theme
+    assert not problems, problems
+
+
+# --------------------------------------------------------------------------- exported tables
+
+SHOWN_TABLE = """() => {
+  const texts = (cells) => [...cells].map((c) => c.textContent);
+  const table = document.getElementById("net-table");
+  return {headers: texts(table.tHead.rows[0].cells),
+          rows: [...table.tBodies[0].rows].map((r) => texts(r.cells)),
+          totals: table.tFoot ? texts(table.tFoot.rows[0].cells) : null,
+          caption: document.getElementById("net-caption").textContent,
+          notes: texts(document.querySelectorAll("#net-notes li")),
+          model: document.getElementById("ctl-model").selectedOptions[0].textContent};
+}"""
+FIELD = """() => { const f = document.querySelector("#rf-grid rect.field");
+  return [f.dataset.rows, f.dataset.cols]; }"""
+
+
+def load_file(page, name: str, content: bytes) -> str:
+    """Choose a file with the page's file control; returns the line the page answers."""
+    page.set_input_files("#ctl-table", files=[{"name": name, "mimeType": "application/json",
+                                                "buffer": content}])
+    page.wait_for_function("(name) => document.getElementById('load-note').textContent"
+                           ".includes(name)", arg=name)
+    return page.text_content("#load-note")
+
+
+def check_view(page, shown_table, pick) -> int:
+    """The page's network view is ``shown_table`` (Python's, with exact counts as the JSON
+    has them); selecting rows and units draws the pixels Python's fields give."""
+    import dataclasses
+
+    headers, cells, totals = dataclasses.replace(shown_table, exact=True).grid()
+    shown = page.evaluate(SHOWN_TABLE)
+    assert (shown["headers"], shown["rows"], shown["totals"]) == (headers, cells, totals)
+    assert shown["caption"] == shown_table.caption()
+    assert shown["notes"] == list(shown_table.footnotes)
+    checked = 0
+    for n in pick:
+        row = shown_table.rows[n]
+        page.click(f"#net-table tbody tr[data-row='{n}']")
+        assert page.get_attribute(f"#net-table tbody tr[data-row='{n}']", "aria-selected") == "true"
+        sizes = row.output_shape[1:]
+        for unit in [(0, sizes[1] - 1), (sizes[0] // 2, 0), (sizes[0] - 1, sizes[1] // 3)]:
+            for x in (0, 1):
+                page.fill(f"#ctl-unit-{x}", str(unit[x]))
+            expected = [":".join(map(str, row.fields[x].pixels(unit[x]) if row.fields[x]
+                                      else (unit[x], unit[x]))) for x in (0, 1)]
+            assert page.evaluate(FIELD) == expected, (row.name, unit)
+            checked += 1
+    return checked
+
+
+def test_a_loaded_table_is_shown_as_exported_and_draws_its_own_fields(browser_page):
+    import json
+
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    page.focus("#ctl-table")  # a keyboard user reaches the file control
+    assert page.evaluate("() => document.activeElement.id") == "ctl-table"
+    checked = 0
+    vgg = table("vgg16")
+    note = load_file(page, "vgg16.json", vgg.to_json().encode())
+    assert note.startswith("Loaded vgg16.json.")
+    assert page.evaluate(SHOWN_TABLE)["model"] == "vgg16 (vgg16.json)"
+    page.wait_for_function("() => location.hash.includes('model=file%3Avgg16.json')")
+    picks = [n for n, row in enumerate(vgg.rows) if row.name in ("conv1_1", "pool3", "conv5_3")]
+    checked += check_view(page, vgg, picks)
+
+    residual = table(f"{RESIDUAL}:Residual", (1, 16, 16))
+    data = exported(f"{RESIDUAL}:Residual", "--input", "1x16x16")
+    load_file(page, "residual.json", json.dumps(data).encode())
+    names = [row.name for row in residual.rows]
+    checked += check_view(page, residual, [names.index(n) for n in ("conv2", "pad", "add", "pool")])
+    # a row without a field (flatten) is not offered; the keyboard moves between the others
+    assert page.get_attribute(f"#net-table tbody tr[data-row='{names.index('flatten')}']",
+                              "tabindex") is None
+    page.focus(f"#net-table tbody tr[data-row='{names.index('add')}']")
+    page.keyboard.press("ArrowDown")
+    assert page.text_content("#net-table tbody tr[aria-selected='true'] td:nth-child(2)") == "pool"
+
+    # after a transposed convolution a field repeats with a period: no rule in the JSON
+    # draws it, so those rows are not offered (their RF and jump are shown)
+    unet_file = str(Path(RESIDUAL).with_name("models_zoo.py")) + ":UNetSkip"
+    unet = table(unet_file, (1, 16, 16))
+    load_file(page, "unet.json", unet.to_json().encode())
+    names = [row.name for row in unet.rows]
+    checked += check_view(page, unet, [names.index("down")])
+    for name in ("up", "dec", "smooth"):
+        assert page.get_attribute(f"#net-table tbody tr[data-row='{names.index(name)}']",
+                                  "tabindex") is None, name
+
+    # the table embedded with --table is the same view, from the same reader
+    page.select_option("#ctl-model", label="lenet5-modern (embedded.json)")
+    checked += check_view(page, table("lenet5-modern"), [3])
+    assert checked == 27
+    assert not problems, problems
+
+
+def exact_cells(shown_table):
+    """A table's cells with counts exact, as the JSON holds them."""
+    import dataclasses
+
+    return dataclasses.replace(shown_table, exact=True).grid()[1]
+
+
+def test_a_dropped_file_is_loaded_as_a_chosen_one(browser_page):
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    lenet = table("lenet5")
+    transfer = page.evaluate_handle("""(text) => { const transfer = new DataTransfer();
+        transfer.items.add(new File([text], "dropped.json", {type: "application/json"}));
+        return transfer; }""", lenet.to_json())
+    page.dispatch_event("#net", "drop", {"dataTransfer": transfer})
+    page.wait_for_function("() => document.getElementById('load-note').textContent"
+                           ".startsWith('Loaded dropped.json')")
+    assert page.evaluate(SHOWN_TABLE)["rows"] == exact_cells(lenet)
+    assert not problems, problems
+
+
+def test_a_file_that_is_not_a_table_gets_the_command_lines_one_line(browser_page):
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    before = page.evaluate(SHOWN_TABLE)
+    for name, (content, message) in broken_files().items():
+        assert load_file(page, name, content) == cli_line(message), name
+        assert "error" in page.get_attribute("#load-note", "class")
+        assert page.evaluate(SHOWN_TABLE) == before  # the view it showed stays
+    assert not problems, problems
+
+
+def test_a_link_to_a_loaded_table_names_the_file_it_cannot_carry(browser_page):
+    """The URL records the network shown: an embedded one by its place in the list, a
+    loaded file by its name; a link naming a file this page has not loaded says so and
+    shows the first network (the same reading of the URL as opening the link afresh)."""
+    from convarith import table
+
+    page, problems, _, _ = browser_page
+    page.click("#view-net")
+    load_file(page, "again.json", table("lenet5").to_json().encode())
+    page.wait_for_function("() => location.hash.includes('model=file%3Aagain.json')")
+    loaded = page.input_value("#ctl-model")
+    page.select_option("#ctl-model", index=1)
+    page.wait_for_function("() => location.hash.includes('model=1&')")
+    page.evaluate("() => { location.hash = location.hash.replace('model=1&', 'model=file%3Aagain.json&'); }")
+    page.wait_for_function(f"() => document.getElementById('ctl-model').value === '{loaded}'")
+    page.evaluate("() => { location.hash = location.hash.replace(/model=[^&]*/, 'model=file%3Ashared.json'); }")
+    page.wait_for_function("() => document.getElementById('load-note').textContent"
+                           ".startsWith('This link showed shared.json')")
+    assert page.text_content("#load-note") == (
+        "This link showed shared.json, a table loaded from a file; a link cannot carry the "
+        "file. Load it again here, or embed it in the page: convarith explore --table "
+        "shared.json -o page.html")
+    assert page.input_value("#ctl-model") == "0" and page.is_visible("#net-table")
     assert not problems, problems

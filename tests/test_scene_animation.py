@@ -177,7 +177,7 @@ def pool_params(draw):
 def test_pool_frames_and_windows_follow_the_formula_core(params):
     i, k, s, p, ceil, mode = params
     o = pool_output_size(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil)
-    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, mode=mode)
+    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, kind=mode)
     assert scene.output_shape == o and len(scene.frames) == o[0] * o[1]
     for frame in scene.frames:
         r, c = frame.output_cell
@@ -195,7 +195,7 @@ import torch  # noqa: E402  (the reference implementation)
 def test_pool_values_equal_torch(params, rnd):
     i, k, s, p, ceil, mode = params
     values = [[rnd.randint(0, 9) for _ in range(i[1])] for _ in range(i[0])]
-    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, mode=mode,
+    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, kind=mode,
                        input_values=values)
     x = torch.tensor(values, dtype=torch.float64)[None, None]
     layer = torch.nn.functional.max_pool2d if mode == "max" else torch.nn.functional.avg_pool2d
@@ -237,7 +237,7 @@ def test_the_notes_non_square_animation_4x4_input_2x3_kernel():
 
 
 def test_avg_pool_divides_ceil_mode_partial_window_by_cells_inside_padding():
-    scene = pool_scene(3, kernel_size=2, ceil_mode=True, mode="avg",
+    scene = pool_scene(3, kernel_size=2, ceil_mode=True, kind="avg",
                        input_values=[[1, 2, 3], [4, 5, 6], [7, 8, 9]])
     # last window covers only the 9: ATen clips the window to i + p before counting
     assert scene.output_values[1][1] == 9
@@ -248,8 +248,8 @@ def test_avg_pool_divides_ceil_mode_partial_window_by_cells_inside_padding():
     (lambda: conv_scene((4, 4, 4), kernel_size=3), "animations are 2-D"),
     (lambda: conv_scene(5, kernel_size=7), "effective kernel"),
     (lambda: conv_scene(64, kernel_size=1), "more than 1024"),
-    (lambda: pool_scene(5, kernel_size=2, mode="median"), "Use max or avg"),
-    (lambda: pool_scene(5, kernel_size=2, dilation=2, mode="avg"), "AvgPool has no dilation"),
+    (lambda: pool_scene(5, kernel_size=2, kind="median"), "Use max or avg"),
+    (lambda: pool_scene(5, kernel_size=2, dilation=2, kind="avg"), "AvgPool has no dilation"),
     (lambda: conv_scene(3, kernel_size=2, values=True, input_values=[[1]]),
      "input values are not 3x3"),
 ])
@@ -257,3 +257,10 @@ def test_bad_parameters_are_one_line_errors(call, message):
     with pytest.raises(ConvArithError, match=message) as info:
         call()
     assert "\n" not in str(info.value)
+
+
+def test_pool_scene_old_mode_keyword_still_works_with_a_deprecation_warning():
+    with pytest.warns(DeprecationWarning, match="use kind="):
+        old = pool_scene(4, kernel_size=2, mode="avg")
+    new = pool_scene(4, kernel_size=2, kind="avg")
+    assert old.output_values == new.output_values and old.title == new.title

@@ -42,7 +42,7 @@ def test_frames_last_one_second_and_two_for_sums_and_maxima_with_a_long_last_hol
     assert conv.durations() == (1.0, 1.0, 1.0, 3.0)
     assert set(transposed_scene(2, kernel_size=2).durations()[:-1]) == {1.0}
     for scene in (conv_scene(4, kernel_size=3, values=True), pool_scene(4, kernel_size=2),
-                  pool_scene(4, kernel_size=2, mode="avg")):
+                  pool_scene(4, kernel_size=2, kind="avg")):
         assert scene.durations()[:-1] == (2.0,) * (len(scene.frames) - 1)
         assert scene.durations()[-1] == 6.0
 

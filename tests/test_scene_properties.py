@@ -184,11 +184,11 @@ def test_pool_scene_frames_and_values_agree_with_the_formula_and_torch(params):
         o = pool_output_size(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, kind=mode)
     except ConvArithError:
         with pytest.raises(ConvArithError):
-            pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, mode=mode)
+            pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, kind=mode)
         return
     import torch
 
-    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, mode=mode)
+    scene = pool_scene(i, kernel_size=k, stride=s, padding=p, ceil_mode=ceil, kind=mode)
     assert scene.output_shape == o
     assert len(scene.frames) == o[0] * o[1]
     for n, frame in enumerate(scene.frames):
@@ -231,5 +231,5 @@ def test_scene_errors_are_one_line_with_the_fix():
         conv_scene(40, kernel_size=1)
     with pytest.raises(ConvArithError, match="animations are 2-D"):
         conv_scene((3, 4, 5), kernel_size=1)
-    with pytest.raises(ConvArithError, match="mode='min' is not a pooling mode"):
-        pool_scene(4, kernel_size=2, mode="min")
+    with pytest.raises(ConvArithError, match="kind='min' is not a pooling kind it draws"):
+        pool_scene(4, kernel_size=2, kind="min")

@@ -225,8 +225,12 @@ def test_json_follows_the_documented_schema():
     assert data["input_shape"] == [3, 227, 227]
     keys = {"index", "layers", "name", "type", "kernel", "stride", "padding", "dilation",
             "groups", "input_shape", "output_shape", "params", "buffers", "connections", "macs",
-            "memory", "rf", "jump", "lost", "note"}
+            "memory", "rf", "jump", "left", "lost", "note"}
     assert all(set(row) == keys for row in data["rows"])
+    from convarith.tables import schema  # the reader of exported tables knows every key
+
+    assert set(schema.ROW_KEYS) == keys and set(schema.TABLE_KEYS) == set(data)
+    assert schema.check_table(data, "alexnet-paper.json") is data
     assert data["rows"][1]["output_shape"] == [96, 55, 55]
     assert data["totals"]["params"] == 60965224
     assert any("224 vs 227" in note for note in data["footnotes"])

@@ -22,21 +22,22 @@ import torch
 
 from convarith.bridges.dataflow import Graph, Op
 from convarith.formulas.counting import matmul_macs
+from convarith.formulas.normalise import broadcast, collapse
 from convarith.formulas.receptive import Field, misalignment, union
 from convarith.specs import layers as L
 
 # --------------------------------------------------------------------------- operators
 
 
-_CONV = "convolution"
-_MAX_POOLS = {"max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
+CONV = "convolution"
+MAX_POOLS = {"max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
               "max_pool2d_with_indices", "max_pool3d_with_indices"}
-_AVG_POOLS = {"avg_pool1d", "avg_pool2d", "avg_pool3d"}
-_PADS = {"constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
+AVG_POOLS = {"avg_pool1d", "avg_pool2d", "avg_pool3d"}
+PADS = {"constant_pad_nd", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
          "replication_pad1d", "replication_pad2d", "replication_pad3d", "_pad_circular"}
-_UPSAMPLES = {"upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
+UPSAMPLES = {"upsample_nearest1d", "upsample_nearest2d", "upsample_nearest3d",
               "upsample_linear1d", "upsample_bilinear2d", "upsample_trilinear3d"}
-_MATMULS = {"mm", "addmm", "bmm", "baddbmm"}
+MATMULS = {"mm", "addmm", "bmm", "baddbmm"}
 _REDUCTIONS = {"mean", "sum", "amax", "amin", "max", "min", "var", "std", "logsumexp"}
 _VIEWS = {"view", "_unsafe_view", "reshape", "expand", "alias", "clone", "contiguous",
           "detach", "_to_copy", "squeeze", "unsqueeze", "flatten", "lift_fresh", "copy"}
@@ -46,56 +47,47 @@ _POINTWISE = {"native_batch_norm", "_native_batch_norm_legit",
               "bernoulli", "clamp", "where", "masked_fill", "fill", "zero", "copy_"}
 
 
-def _per_axis(value: Any, dims: int) -> tuple[int, ...]:
-    value = list(value) if isinstance(value, (tuple, list)) else [value]
-    return tuple(value * dims) if len(value) == 1 else tuple(value)
-
-
 def op_spec(op: Op, graph: Graph) -> L.Layer | None:
     """The layer spec of a convolution or pooling operator, from its arguments."""
     name, args = op.name, op.args
-    if name == _CONV:
+    if name == CONV:
         x, w = args[0], args[1]
         dims = x.dim() - 2
-        stride, padding, dilation = (_per_axis(a, dims) for a in args[3:6])
+        stride, padding, dilation = (broadcast(a, dims) for a in args[3:6])
         kernel = tuple(w.shape[2:])
         if args[6]:  # transposed: weight is (C_in, C_out / groups, *k)
-            return L.ConvTranspose(w.shape[1] * args[8], _one(kernel), stride=_one(stride),
-                                   padding=_one(padding),
-                                   output_padding=_one(_per_axis(args[7], dims)),
-                                   dilation=_one(dilation), groups=args[8],
+            return L.ConvTranspose(w.shape[1] * args[8], collapse(kernel), stride=collapse(stride),
+                                   padding=collapse(padding),
+                                   output_padding=collapse(broadcast(args[7], dims)),
+                                   dilation=collapse(dilation), groups=args[8],
                                    bias=args[2] is not None)
-        return L.Conv(w.shape[0], _one(kernel), stride=_one(stride), padding=_one(padding),
-                      dilation=_one(dilation), groups=args[8], bias=args[2] is not None)
-    if name in _MAX_POOLS or name in _AVG_POOLS:
+        return L.Conv(w.shape[0], collapse(kernel), stride=collapse(stride), padding=collapse(padding),
+                      dilation=collapse(dilation), groups=args[8], bias=args[2] is not None)
+    if name in MAX_POOLS or name in AVG_POOLS:
         dims = args[0].dim() - 2
         values = list(args[1:]) + [None] * 6
-        kernel = _per_axis(values[0], dims)
-        stride = _per_axis(values[1] or kernel, dims)
-        padding = _per_axis(values[2] if values[2] is not None else 0, dims)
-        if name in _MAX_POOLS:
-            dilation = _per_axis(values[3] if values[3] is not None else 1, dims)
-            return L.MaxPool(_one(kernel), stride=_one(stride), padding=_one(padding),
-                             dilation=_one(dilation), ceil_mode=bool(values[4]))
-        return L.AvgPool(_one(kernel), stride=_one(stride), padding=_one(padding),
+        kernel = broadcast(values[0], dims)
+        stride = broadcast(values[1] or kernel, dims)
+        padding = broadcast(values[2] if values[2] is not None else 0, dims)
+        if name in MAX_POOLS:
+            dilation = broadcast(values[3] if values[3] is not None else 1, dims)
+            return L.MaxPool(collapse(kernel), stride=collapse(stride), padding=collapse(padding),
+                             dilation=collapse(dilation), ceil_mode=bool(values[4]))
+        return L.AvgPool(collapse(kernel), stride=collapse(stride), padding=collapse(padding),
                          ceil_mode=bool(values[3]))
     return None
-
-
-def _one(values: tuple[int, ...]) -> Any:
-    return values[0] if len(set(values)) == 1 else tuple(values)
 
 
 def op_macs(op: Op) -> int:
     """Multiply-accumulates of one operator on the whole batch (0 for most operators):
     convolutions by the formula layer, matrix products as ``m x k x n``."""
     name, args = op.name, op.args
-    if name == _CONV:
+    if name == CONV:
         spec = op_spec(op, None)  # type: ignore[arg-type]
         x = args[0]
         per_image = spec.macs(tuple(x.shape[1:]))  # type: ignore[union-attr]
         return x.shape[0] * per_image
-    if name in _MATMULS:
+    if name in MATMULS:
         a, b = (args[1], args[2]) if name in ("addmm", "baddbmm") else (args[0], args[1])
         if a.dim() == 3:
             return matmul_macs(a.shape[1], a.shape[2], b.shape[2], batch=a.shape[0])
@@ -194,22 +186,22 @@ def _through(op: Op, graph: Graph, rf: dict[int, _RF | None], notes: dict[int, s
         except (IndexError, TypeError, ValueError):
             return None
 
-    if name == _CONV or name in _MAX_POOLS or name in _AVG_POOLS:
+    if name == CONV or name in MAX_POOLS or name in AVG_POOLS:
         spec = op_spec(op, graph)
         dims = len(x_shape) - 2
         if isinstance(spec, L.ConvTranspose):
-            k, s = _per_axis(spec.kernel_size, dims), _per_axis(spec.stride, dims)
-            p, d = _per_axis(spec.padding, dims), _per_axis(spec.dilation, dims)
+            k, s = broadcast(spec.kernel_size, dims), broadcast(spec.stride, dims)
+            p, d = broadcast(spec.padding, dims), broadcast(spec.dilation, dims)
             return along(lambda a, f: f.transposed(k[a], s=s[a], p=p[a], d=d[a]))
         steps = spec.rf_layers(tuple(x_shape[1:]))  # type: ignore[union-attr]
         return along(lambda a, f: f.window(steps[a].k, s=steps[a].stride, p=steps[a].p,
                                            d=steps[a].d))
-    if name in _PADS:
+    if name in PADS:
         pad = list(args[1])
         lefts = {len(x_shape) - 1 - i // 2: pad[i] for i in range(0, len(pad), 2)}
         return _make_rf(first.source, {d: f.window(1, p=lefts.get(d, 0))
                                        for d, f in axes.items()})
-    if name in _UPSAMPLES:
+    if name in UPSAMPLES:
         linear = "linear" in name
         if linear and len(args) > 2 and args[2]:  # align_corners
             return None

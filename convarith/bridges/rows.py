@@ -17,13 +17,12 @@ from torch import nn
 
 from convarith.bridges.dataflow import Graph, Op
 from convarith.bridges.operators import (
-    _AVG_POOLS,
-    _CONV,
-    _MATMULS,
-    _MAX_POOLS,
-    _PADS,
-    _UPSAMPLES,
-    _one,
+    AVG_POOLS,
+    CONV,
+    MATMULS,
+    MAX_POOLS,
+    PADS,
+    UPSAMPLES,
     op_macs,
     op_spec,
     receptive_fields,
@@ -31,6 +30,8 @@ from convarith.bridges.operators import (
 from convarith.bridges.torch import spec_of
 from convarith.errors import ConvArithError
 from convarith.formulas.counting import activation_bytes
+from convarith.formulas.normalise import collapse
+from convarith.formulas.notation import show_size
 from convarith.specs import layers as L
 from convarith.specs.layers import Shape
 from convarith.specs.records import Record
@@ -56,7 +57,7 @@ FUNCTION_KINDS: dict[str, str] = {
     "tanh": "tanh", "dropout": "dropout", "getitem": "slice", "squeeze": "reshape",
     "unsqueeze": "reshape", "chunk": "split", "split": "split",
 }
-_WINDOWS = {_CONV, *_MAX_POOLS, *_AVG_POOLS, *_PADS, *_UPSAMPLES}
+_WINDOWS = {CONV, *MAX_POOLS, *AVG_POOLS, *PADS, *UPSAMPLES}
 
 
 @dataclass
@@ -155,7 +156,7 @@ def _worth_a_row(segment: _Segment, graph: Graph) -> bool:
     weights or is a window; element-wise ones fold into the row before."""
     if segment.owner[0] == "module":
         return True
-    if any(op.name in _WINDOWS or op.name in _MATMULS for op in segment.ops):
+    if any(op.name in _WINDOWS or op.name in MATMULS for op in segment.ops):
         return True
     inputs = _outside_inputs(segment, graph)
     out = _output_node(segment, graph)
@@ -172,9 +173,9 @@ def _geometry_spec(module: nn.Module, segment: _Segment, graph: Graph) -> L.Laye
     """A spec that shows a module's kernel, stride and padding even when it is not exactly
     a spec (a reflect-padded convolution: the pad is its own operator)."""
     if isinstance(module, nn.modules.conv._ConvNd) and module.padding_mode != "zeros":
-        return L.Conv(module.out_channels, _one(tuple(module.kernel_size)),
-                      stride=_one(tuple(module.stride)),
-                      padding=_one(tuple(module.padding)), dilation=_one(tuple(module.dilation)),
+        return L.Conv(module.out_channels, collapse(tuple(module.kernel_size)),
+                      stride=collapse(tuple(module.stride)),
+                      padding=collapse(tuple(module.padding)), dilation=collapse(tuple(module.dilation)),
                       groups=module.groups, bias=module.bias is not None)
     windows = [op for op in segment.ops if op_spec(op, graph) is not None]
     return op_spec(windows[0], graph) if len(windows) == 1 else None
@@ -362,10 +363,10 @@ def _check_spec(name: str, spec: L.Layer, i: Shape, o: Shape, module: nn.Module,
     try:
         expected = spec.output_shape(i)
     except ConvArithError as error:
-        return [f"{name}: convarith rejects input {_show(i)} that torch accepts: {error}"]
+        return [f"{name}: convarith rejects input {show_size(i)} that torch accepts: {error}"]
     problems = []
     if expected != o:
-        problems.append(f"{name}: torch gives {_show(o)}, convarith {_show(expected)}")
+        problems.append(f"{name}: torch gives {show_size(o)}, convarith {show_size(expected)}")
     params = sum(p.numel() for p in module.parameters())
     buffers = sum(b.numel() for b in module.buffers())
     if (params, buffers) != (spec.params(i), spec.buffers(i)):
@@ -375,10 +376,6 @@ def _check_spec(name: str, spec: L.Layer, i: Shape, o: Shape, module: nn.Module,
         problems.append(f"{name}: the operators make {macs:,} MACs, convarith "
                         f"{spec.macs(i):,}")
     return problems
-
-
-def _show(shape: Shape) -> str:
-    return "x".join(str(x) for x in shape)
 
 
 def _footnotes(graph: Graph, records: list[Record]) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import collapse
 from convarith.specs import layers as L
 from convarith.specs.layers import SPECS, Shape
 
@@ -91,13 +92,6 @@ def spec_of(module: Any) -> L.Layer | None:
     return None
 
 
-def _one(value: Any) -> Any:
-    """``(3, 3)`` -> 3, ``(2, 3)`` -> (2, 3): how specs write per-axis values."""
-    if isinstance(value, (tuple, list)):
-        return tuple(value) if len(set(value)) > 1 else value[0]
-    return value
-
-
 def _dims(spec: L.Layer, input_shape: Shape) -> int:
     dims = len(input_shape) - 1
     if not 1 <= dims <= 3:
@@ -126,9 +120,9 @@ def _ours() -> Any:
 def _read_conv(m: Any) -> L.Layer | None:
     if m.padding_mode != "zeros":
         return None  # the pad is its own operator; the spec has zero padding only
-    return L.Conv(m.out_channels, _one(m.kernel_size), stride=_one(m.stride),
-                  padding=m.padding if isinstance(m.padding, str) else _one(m.padding),
-                  dilation=_one(m.dilation), groups=m.groups, bias=m.bias is not None)
+    return L.Conv(m.out_channels, collapse(m.kernel_size), stride=collapse(m.stride),
+                  padding=m.padding if isinstance(m.padding, str) else collapse(m.padding),
+                  dilation=collapse(m.dilation), groups=m.groups, bias=m.bias is not None)
 
 
 def _read_padded_conv(m: Any) -> L.Layer | None:
@@ -152,7 +146,7 @@ def _build_conv(spec: L.Conv, shape: Shape) -> Any:
         pairs = spec._pairs(dims, tuple(shape[1:]))
         if not all(a == b for a, b in pairs):
             return _ours().PaddedConv(_conv(spec, shape, dims, 0), pairs)
-        padding = _one(tuple(a for a, _ in pairs))
+        padding = collapse(tuple(a for a, _ in pairs))
     return _conv(spec, shape, dims, padding)
 
 
@@ -178,9 +172,9 @@ def _conv_classes() -> tuple[type, ...]:
 
 @bridge(L.ConvTranspose,
         lambda: (_nn().ConvTranspose1d, _nn().ConvTranspose2d, _nn().ConvTranspose3d))
-@reads(lambda m: L.ConvTranspose(m.out_channels, _one(m.kernel_size), stride=_one(m.stride),
-                                 padding=_one(m.padding), output_padding=_one(m.output_padding),
-                                 dilation=_one(m.dilation), groups=m.groups,
+@reads(lambda m: L.ConvTranspose(m.out_channels, collapse(m.kernel_size), stride=collapse(m.stride),
+                                 padding=collapse(m.padding), output_padding=collapse(m.output_padding),
+                                 dilation=collapse(m.dilation), groups=m.groups,
                                  bias=m.bias is not None))
 def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
     nn = _nn()
@@ -202,17 +196,27 @@ def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
 # --------------------------------------------------------------------------- pooling
 
 
+def _keras_pool(spec: L.MaxPool | L.AvgPool, shape: Shape) -> Any:
+    """The torch layers that pool as a Keras-convention pooling spec does at ``shape``."""
+    from convarith.bridges.keras import torch_module
+    from convarith.formulas.solve import torch_equivalent
+
+    return torch_module(torch_equivalent(
+        f"{spec.pool_kind}_pool", tuple(shape[1:]), spec.kernel_size,
+        stride=spec._stride(), padding=spec.padding))
+
+
 def _pool_stride(m: Any) -> Any:
     """None when the stride is the kernel, as the specs (and torch's default) write it."""
-    return None if _one(m.stride) == _one(m.kernel_size) else _one(m.stride)
+    return None if collapse(m.stride) == collapse(m.kernel_size) else collapse(m.stride)
 
 
 @bridge(L.MaxPool, lambda: (_nn().MaxPool1d, _nn().MaxPool2d, _nn().MaxPool3d))
-@reads(lambda m: L.MaxPool(_one(m.kernel_size), stride=_pool_stride(m), padding=_one(m.padding),
-                           dilation=_one(m.dilation), ceil_mode=m.ceil_mode))
+@reads(lambda m: L.MaxPool(collapse(m.kernel_size), stride=_pool_stride(m), padding=collapse(m.padding),
+                           dilation=collapse(m.dilation), ceil_mode=m.ceil_mode))
 def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
     if spec.convention == "keras":
-        return spec._keras_torch(shape)
+        return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
@@ -222,7 +226,7 @@ def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
 def _read_avg_pool(m: Any) -> L.Layer | None:
     if getattr(m, "divisor_override", None) is not None:
         return None
-    return L.AvgPool(_one(m.kernel_size), stride=_pool_stride(m), padding=_one(m.padding),
+    return L.AvgPool(collapse(m.kernel_size), stride=_pool_stride(m), padding=collapse(m.padding),
                      ceil_mode=m.ceil_mode, count_include_pad=m.count_include_pad)
 
 
@@ -230,7 +234,7 @@ def _read_avg_pool(m: Any) -> L.Layer | None:
 @reads(_read_avg_pool)
 def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
     if spec.convention == "keras":
-        return spec._keras_torch(shape)
+        return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[_dims(spec, shape) - 1]
     return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
@@ -238,7 +242,7 @@ def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
 
 
 @bridge(L.LPPool, lambda: (_nn().LPPool1d, _nn().LPPool2d, _nn().LPPool3d))
-@reads(lambda m: L.LPPool(m.norm_type, _one(m.kernel_size), stride=_pool_stride(m),
+@reads(lambda m: L.LPPool(m.norm_type, collapse(m.kernel_size), stride=_pool_stride(m),
                           ceil_mode=m.ceil_mode))
 def _build_lp_pool(spec: L.LPPool, shape: Shape) -> Any:
     nn = _nn()
@@ -254,7 +258,7 @@ def _read_adaptive(m: Any) -> L.Layer | None:
     size = m.output_size
     if size is None or (isinstance(size, (tuple, list)) and None in size):
         return None
-    return L.AdaptiveAvgPool(_one(size))
+    return L.AdaptiveAvgPool(collapse(size))
 
 
 @bridge(L.AdaptiveAvgPool,

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from convarith.formulas.normalise import torch_pad_order
+
 # The paper draws each RBF prototype as a 7x12 bitmap of its character, +1 for ink and -1
 # for paper (LeCun et al. 1998, section II.B and Fig. 3). These are our drawings of the ten
 # digits in that grid: the paper's own bitmaps are not published as data.
@@ -86,8 +88,7 @@ class PaddedConv(nn.Module):
     def __init__(self, conv: nn.Module, pairs: Sequence[tuple[int, int]]) -> None:
         super().__init__()
         self.conv = conv
-        # F.pad lists the last axis first
-        self.pad = tuple(v for pair in reversed(pairs) for v in pair)
+        self.pad = torch_pad_order(pairs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(F.pad(x, self.pad))

@@ -35,10 +35,11 @@ import torch
 from torch import nn
 
 from convarith.bridges.dataflow import Graph, meta_copy, record
-from convarith.bridges.rows import _show, records_of
+from convarith.bridges.rows import records_of
 from convarith.bridges.torch import spec_of  # noqa: F401 - importable here, as before
 from convarith.choices import DTYPE_BYTES, TRACE_DEVICES, TRACE_MODES
 from convarith.errors import ConvArithError
+from convarith.formulas.notation import show_size
 from convarith.specs.layers import Shape
 from convarith.specs.records import Record
 
@@ -328,8 +329,8 @@ def compare_with_real_forward(model: nn.Module, input: Any, *, mode: str = "eval
     want = [(r.name, r.output_shape) for r in real.records]
     for (name, shape), (real_name, real_shape) in zip(got, want):
         if (name, shape) != (real_name, real_shape):
-            problems.append(f"{name}: traced {_show(shape)}, a real forward gives "
-                            f"{real_name} {_show(real_shape)}")
+            problems.append(f"{name}: traced {show_size(shape)}, a real forward gives "
+                            f"{real_name} {show_size(real_shape)}")
     if len(got) != len(want):
         problems.append(f"the trace has {len(got)} rows, a real forward {len(want)}")
     expected = sum(p.numel() for p in real.graph.model.parameters())  # type: ignore[union-attr]

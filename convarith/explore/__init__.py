@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import sys
 import types
+from collections.abc import Sequence
 from typing import Any
 
 from convarith.explore.networks import DEFAULT_MODELS
@@ -29,8 +30,11 @@ class Explorer:
     from the notebook's), or saved with :meth:`save`."""
 
     def __init__(self, models: Any = DEFAULT_MODELS, input: Any = None, *,
-                 height: int = 900) -> None:
-        self.html = build_page(models, input)
+                 tables: Sequence[Any] = (), height: int = 900) -> None:
+        from convarith.explore.networks import read_table_file
+
+        self._tables = [read_table_file(path) for path in tables]
+        self.html = build_page(models, input, self._tables)
         self.height = height
         self._models, self._input = models, input
 
@@ -41,13 +45,15 @@ class Explorer:
 
     def save(self, path: Any) -> int:
         """Write the page to ``path`` (atomically); returns its size in bytes."""
-        return write_page(path, self._models, self._input)
+        return write_page(path, self._models, self._input, self._tables)
 
 
-def explore(models: Any = DEFAULT_MODELS, input: Any = None, *, height: int = 900) -> Explorer:
+def explore(models: Any = DEFAULT_MODELS, input: Any = None, *, tables: Sequence[Any] = (),
+            height: int = 900) -> Explorer:
     """The explorer for a notebook: ``convarith.explore()`` (zoo models by name, a
-    ``Network`` or a ``torch.nn.Module`` with ``input``)."""
-    return Explorer(models, input, height=height)
+    ``Network`` or a ``torch.nn.Module`` with ``input``; ``tables``: exported JSON tables,
+    by path)."""
+    return Explorer(models, input, tables=tables, height=height)
 
 
 class _CallableModule(types.ModuleType):
@@ -55,8 +61,8 @@ class _CallableModule(types.ModuleType):
     sets the attribute ``explore`` of ``convarith`` to it), as ``convarith.table`` is."""
 
     def __call__(self, models: Any = DEFAULT_MODELS, input: Any = None, *,
-                 height: int = 900) -> Explorer:
-        return explore(models, input, height=height)
+                 tables: Sequence[Any] = (), height: int = 900) -> Explorer:
+        return explore(models, input, tables=tables, height=height)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -55,7 +55,9 @@ function toHash() {
   for (const [name, , , short] of PARAMS) q.set(short, pairText(state[name]));
   q.set("mode", state.mode); q.set("ceil", String(state.ceil)); q.set("link", String(state.link));
   q.set("cell", pairText(state.cell));
-  q.set("model", String(state.model)); q.set("row", String(state.row));
+  const net = DATA.networks[state.model];
+  q.set("model", net && net.loaded ? `file:${net.file}` : String(state.model));
+  q.set("row", String(state.row));
   if (state.unit) q.set("unit", pairText(state.unit));
   if (state.theme) q.set("theme", state.theme);
   return "#" + q.toString();
@@ -74,8 +76,17 @@ function fromHash(hash) {
   if (q.has("link")) state.link = q.get("link") === "1" ? 1 : 0;
   const cell = readPair(q.get("cell"));
   if (cell) state.cell = cell;
-  const model = Number(q.get("model"));
-  if (Number.isInteger(model) && model >= 0 && model < DATA.networks.length) state.model = model;
+  const named = q.get("model") || "";
+  const model = Number(named);
+  state.missing = "";
+  if (named.startsWith("file:")) {
+    // a table loaded from a file: a link cannot carry it (embed it with --table instead)
+    const at = DATA.networks.findIndex((net) => net.loaded && `file:${net.file}` === named);
+    if (at >= 0) state.model = at;
+    else { state.model = 0; state.missing = named.slice(5); }
+  } else if (named && Number.isInteger(model) && model >= 0 && model < DATA.networks.length) {
+    state.model = model;
+  }
   const row = Number(q.get("row"));
   if (q.has("row") && Number.isInteger(row) && row >= 0) state.row = row;
   state.unit = readPair(q.get("unit"));
@@ -204,10 +215,24 @@ function buildControls() {
     state.theme = theme() === "dark" ? "light" : "dark"; applyTheme(); saveHash();
   });
   const model = $("ctl-model");
-  DATA.networks.forEach((net, n) => {
-    const option = document.createElement("option");
-    option.value = String(n); option.textContent = net.name;
-    model.appendChild(option);
+  DATA.networks.forEach((net, n) => addOption(net, n));
+  $("ctl-table").addEventListener("change", () => {
+    const file = $("ctl-table").files[0];
+    if (file) loadFile(file);
+    $("ctl-table").value = "";  // the same file again is a new load
+  });
+  const net = $("net");
+  net.addEventListener("dragover", (event) => {
+    if (![...event.dataTransfer.types].includes("Files")) return;
+    event.preventDefault(); net.classList.add("dropping");
+  });
+  net.addEventListener("dragleave", () => net.classList.remove("dropping"));
+  net.addEventListener("drop", (event) => {
+    net.classList.remove("dropping");
+    const file = event.dataTransfer.files[0];
+    if (!file) return;
+    event.preventDefault();
+    loadFile(file);
   });
   model.addEventListener("change", () => {
     state.model = Number(model.value); state.row = 1; state.unit = null; showNetwork(); saveHash();
@@ -397,8 +422,23 @@ function drawLegend() {
 
 // ------------------------------------------------------------------ network view
 
+// A row's field per output unit: the zoo's precomputed pixels, or an exported table's own
+// rf, jump and left (RFRow.pixels: unit n sees left + n jump .. left + n jump + rf - 1).
+function drawable(row) { return !!(row.units || row.sizes); }
+function unitCount(row, x) { return row.units ? row.units[x].length : row.sizes[x]; }
+function unitSpan(row, x, n) {
+  if (row.units) return row.units[x][n];
+  const first = row.left[x] + n * row.jump[x];
+  return [first, first + row.rf[x] - 1];
+}
 function showNetwork() {
   const net = DATA.networks[state.model];
+  if (!net) {
+    for (const id of ["net-caption", "rf-note"]) $(id).textContent = "";
+    for (const id of ["net-table", "net-notes", "unit-sliders", "rf-grid"]) $(id).replaceChildren();
+    $("net-caption").textContent = "No network yet: load an exported table.";
+    return;
+  }
   $("ctl-model").value = String(state.model);
   $("net-caption").textContent = net.caption;
   const table = $("net-table");
@@ -410,7 +450,7 @@ function showNetwork() {
     const tr = body.insertRow();
     tr.dataset.row = String(n);
     for (const cell of row.cells) tr.insertCell().textContent = cell;
-    if (row.units) {
+    if (drawable(row)) {
       tr.tabIndex = 0;
       tr.addEventListener("click", () => selectRow(n));
       tr.addEventListener("keydown", (event) => rowKeys(event, n));
@@ -423,7 +463,7 @@ function showNetwork() {
   const notes = $("net-notes");
   notes.replaceChildren();
   for (const note of net.footnotes) { const li = document.createElement("li"); li.textContent = note; notes.appendChild(li); }
-  if (!net.rows[state.row] || !net.rows[state.row].units) state.row = 0;
+  if (!net.rows[state.row] || !drawable(net.rows[state.row])) state.row = 0;
   selectRow(state.row, false);
 }
 function rowKeys(event, n) {
@@ -433,7 +473,7 @@ function rowKeys(event, n) {
   if (!step) return;
   event.preventDefault();
   for (let m = n + step; m >= 0 && m < rows.length; m += step) {
-    if (rows[m].units) { selectRow(m); $("net-table").tBodies[0].rows[m].focus(); return; }
+    if (drawable(rows[m])) { selectRow(m); $("net-table").tBodies[0].rows[m].focus(); return; }
   }
 }
 function selectRow(n, user = true) {
@@ -444,8 +484,8 @@ function selectRow(n, user = true) {
   const row = net.rows[n];
   const sliders = $("unit-sliders");
   sliders.replaceChildren();
-  if (!row.units) { drawField(); return; }
-  const counts = row.units.map((u) => u.length);
+  if (!drawable(row)) { drawField(); return; }
+  const counts = [0, 1].map((x) => unitCount(row, x));
   if (!state.unit || state.unit.some((u, x) => u >= counts[x])) state.unit = counts.map((c) => Math.floor((c - 1) / 2));
   ["row", "column"].forEach((what, x) => {
     const label = document.createElement("label");
@@ -467,8 +507,8 @@ function drawField() {
   const svg = $("rf-grid");
   svg.replaceChildren();
   const [h, w] = net.input;
-  if (!row || !row.units) { $("rf-note").textContent = "Pick a row with a receptive field."; return; }
-  const spans = row.units.map((u, x) => u[state.unit[x]]);
+  if (!row || !drawable(row)) { $("rf-note").textContent = "Pick a row with a receptive field."; return; }
+  const spans = [0, 1].map((x) => unitSpan(row, x, state.unit[x]));
   const lowest = Math.min(0, spans[0][0], spans[1][0]);
   const highest = Math.max(h - 1, w - 1, spans[0][1], spans[1][1]);
   const scale = 320 / (highest - lowest + 1);
@@ -479,11 +519,181 @@ function drawField() {
                width: (spans[1][1] - spans[1][0] + 1) * scale, height: (spans[0][1] - spans[0][0] + 1) * scale }, svg);
   const inside = spans.map(([a, b], x) => [Math.max(a, 0), Math.min(b, net.input[x] - 1)]);
   el("rect", { class: "field", x: at(inside[1][0]), y: at(inside[0][0]),
-               width: (inside[1][1] - inside[1][0] + 1) * scale, height: (inside[0][1] - inside[0][0] + 1) * scale,
+               // a unit that sees only padding (a padding row's first units) has no field inside
+               width: Math.max(0, inside[1][1] - inside[1][0] + 1) * scale,
+               height: Math.max(0, inside[0][1] - inside[0][0] + 1) * scale,
                "data-rows": spans[0].join(":"), "data-cols": spans[1].join(":") }, svg);
-  $("rf-note").textContent = `${row.cells[1]} unit (${state.unit[0]}, ${state.unit[1]}) sees input rows ` +
+  $("rf-note").textContent = `${row.label || row.cells[1]} unit (${state.unit[0]}, ${state.unit[1]}) sees input rows ` +
     `${spans[0][0]} to ${spans[0][1]} and columns ${spans[1][0]} to ${spans[1][1]} ` +
     `(receptive field ${row.rf.join("x")}, jump ${row.jump.join("x")}; outside 0..${h - 1}: padding)`;
+}
+
+// ------------------------------------------------------------------ exported tables
+//
+// A table written by `convarith table MODEL --format json`, loaded in the browser or
+// embedded with `convarith explore --table`: checked by the schema's own rules and worded
+// by its own messages (DATA.reading, from convarith/tables/schema.py), shown with the JSON's
+// own numbers (counts exact, as exported; no rounding, no arithmetic).
+
+function addOption(net, n) {
+  const option = document.createElement("option");
+  option.value = String(n); option.textContent = net.name;
+  $("ctl-model").appendChild(option);
+}
+class TableProblem extends Error {}
+function problem(message, values) {
+  const text = DATA.reading.messages[message].replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
+  return new TableProblem("Error: " + text.replace(/^Error /, ""));  // as the command line writes it
+}
+function shownValue(value) {
+  const text = JSON.stringify(value);
+  return [...text].length <= 60 ? text : [...text].slice(0, 57).join("") + "...";
+}
+const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+const isInt = (v) => typeof v === "number" && Number.isInteger(v);
+const listOf = (v, test) => Array.isArray(v) && v.every(test);
+function hasKind(value, kind) {
+  if (kind.endsWith("|null")) return value === null || hasKind(value, kind.slice(0, -5));
+  switch (kind) {
+    case "str": return typeof value === "string";
+    case "int": return isInt(value);
+    case "shape": case "ints": return listOf(value, isInt);
+    case "strs": return listOf(value, (v) => typeof v === "string");
+    case "columns": return listOf(value, (v) => DATA.reading.columns.includes(v));
+    case "jumps": return listOf(value, (v) => isInt(v) || typeof v === "string" && /^-?\d+\/\d+$/.test(v));
+    case "lefts": return listOf(value, (v) => v === null || isInt(v));
+    case "rows": return listOf(value, isObject);
+    case "totals": return isObject(value) && Object.values(value).every(isInt);
+    default: throw new Error(`unknown kind ${kind}`);
+  }
+}
+function checkTable(data, name) {
+  // the order of convarith.tables.schema.check_table, so both name the same first problem
+  const R = DATA.reading;
+  const own = (object, key) => Object.prototype.hasOwnProperty.call(object, key);
+  if (!isObject(data) || !own(data, "schema")) throw problem("not_table", { name });
+  if (data.schema !== R.schema) throw problem("schema", { name, value: shownValue(data.schema) });
+  for (const [key, kind] of Object.entries(R.table)) {
+    if (!own(data, key)) throw problem("missing", { name, key });
+    if (!hasKind(data[key], kind)) throw problem("kind", { name, key, value: shownValue(data[key]), kind: R.kinds[kind] });
+  }
+  const rowKeys = { ...R.row, ...(own(data, "inputs") ? R.traced_row : {}) };
+  data.rows.forEach((row, n) => {
+    for (const [key, kind] of Object.entries(rowKeys)) {
+      if (!own(row, key)) throw problem(R.missing_row_messages[key] || "row_missing", { name, row: n, key });
+      if (!hasKind(row[key], kind)) {
+        throw problem("row_kind", { name, row: n, key, value: shownValue(row[key]), kind: R.kinds[kind] });
+      }
+    }
+  });
+  return data;
+}
+function readTable(text, name) {
+  let data;
+  try { data = JSON.parse(text); } catch (error) { throw problem("not_json", { name }); }
+  return checkTable(data, name);
+}
+
+// the cells as Table.cell writes them with exact counts (convarith table --exact)
+const count = (v) => v.toLocaleString("en-US");
+function showAxes(values) {
+  if (values === null) return "";
+  return values.length && values.every((v) => v === values[0]) ? String(values[0]) : values.join("x");
+}
+function showShape(shape, order) {
+  if (shape === null) return "";
+  if (shape.length === 1) return String(shape[0]);
+  const parts = shape.map(String);
+  return (order === "hwc" && parts.length > 1 ? [...parts.slice(1), parts[0]] : parts).join("x");
+}
+function tableCell(t, row, column) {
+  const counts = DATA.reading.counts;
+  if (row === null) {
+    if (column === "layer") return "total";
+    if (counts.includes(column)) return count(t.totals[column]);
+    if (column === "frozen") return t.totals.frozen ? count(t.totals.frozen) : "";
+    return "";
+  }
+  if (column === "index") return row.index ? String(row.index) : "";
+  if (column === "layer") return row.name || row.type.split(" + ")[0];
+  if (column === "output") return showShape(row.output_shape, t.shape_order);
+  if (counts.includes(column)) {
+    const value = row[column];
+    if (row.index === 0 && column !== "memory") return "";
+    if (column !== "memory" && value === 0) return "";
+    return count(value);
+  }
+  if (column === "rf" || column === "jump") return showAxes(row[column]);
+  if (column === "frozen") return row.frozen ? count(row.frozen) : "";
+  return String(row[column]);
+}
+function letters(n) { return [...(DATA.reading.axis_letters[String(n)] || "")]; }
+function tableCaption(t) {
+  const perImage = t.columns.includes("macs") || t.columns.includes("memory");
+  const batch = t.batch === 1 ? null : `a batch of ${t.batch}`;
+  if (t.inputs) {
+    const shown = t.inputs.map((input) => {
+      let text = input.shape.join("x") || "a scalar";
+      const floating = input.dtype.startsWith("float") || input.dtype.startsWith("bfloat");
+      if (input.shape.length >= 2 && floating) text += ` (${["C", ...letters(input.shape.length)].join(" x ")})`;
+      if (input.dtype !== "float32") text += ` ${input.dtype}`;
+      const automatic = input.name === "input" || input.name.startsWith("input ");
+      return automatic ? text : `${input.name} ${text}`;
+    });
+    const inputs = shown.length > 1 ? "inputs " + shown.join(", ") : `input ${shown[0]}`;
+    const counted = perImage ? `; MACs per example, memory of ${t.dtype} outputs for ${batch || "one example"}` : "";
+    return `${t.model}, ${inputs}${counted}.`;
+  }
+  const counted = perImage ? `; MACs per image, memory of ${t.dtype} outputs for ${batch || "one image"}` : "";
+  return `${t.model}, input ${t.input_shape.join("x")} (${["C", ...letters(t.input_shape.length)].join(" x ")})${counted}.`;
+}
+function tableNetwork(t, file) {
+  const axes = letters(t.input_shape.length);
+  const layout = (t.shape_order === "hwc" ? [...axes, "C"] : ["C", ...axes]).join("x");
+  const headers = t.columns.map((c) => DATA.reading.headers[c].replace("{layout}", layout));
+  const plane = t.input_shape.length === 3;  // the field is drawn on an H x W input
+  const rows = t.rows.map((row) => {
+    const sizes = row.output_shape.slice(1);
+    const whole = [row.rf, row.jump, row.left].every((v) => v !== null && v.length === 2 && v.every(isInt));
+    return { cells: t.columns.map((c) => tableCell(t, row, c)), label: row.name || row.type,
+             rf: row.rf, jump: row.jump, left: row.left,
+             sizes: plane && row.index !== 0 && sizes.length === 2 && whole ? sizes : null };
+  });
+  const totals = t.columns.some((c) => DATA.reading.counts.includes(c))
+    ? t.columns.map((c) => tableCell(t, null, c)) : null;
+  return { name: `${t.model} (${file})`, file, caption: tableCaption(t), headers, rows, totals,
+           footnotes: t.footnotes, input: t.input_shape.slice(1) };
+}
+function addTable(t, file, loaded) {
+  const net = tableNetwork(t, file);
+  net.loaded = loaded;
+  DATA.networks.push(net);
+  addOption(net, DATA.networks.length - 1);
+  return DATA.networks.length - 1;
+}
+function loadFile(file) {
+  const note = $("load-note");
+  note.textContent = ""; note.classList.remove("error");
+  const fail = (text) => { note.textContent = text; note.classList.add("error"); };
+  if (file.size > DATA.reading.max_bytes) {
+    fail(problem("too_big", { name: file.name, size: count(file.size) }).message);
+    return;
+  }
+  const reader = new FileReader();
+  reader.onerror = () => fail(`Error: reading ${file.name}: the browser could not read it. Choose the file again.`);
+  reader.onload = () => {
+    try {
+      const t = readTable(String(reader.result), file.name);
+      state.model = addTable(t, file.name, true); state.row = 1; state.unit = null; state.view = "net";
+      note.textContent = `Loaded ${file.name}. A link to this view names the file but cannot carry it; ` +
+        `to share the view, embed the table: convarith explore --table ${file.name} -o page.html`;
+      show();
+    } catch (error) {
+      fail(error instanceof TableProblem ? error.message
+        : `Error: reading ${file.name}: the page could not show it (${error}). Export it again: convarith table MODEL --format json.`);
+    }
+  };
+  reader.readAsText(file);
 }
 
 // ------------------------------------------------------------------ page
@@ -506,6 +716,12 @@ function show() {
 }
 function load() {
   fromHash(location.hash);
+  if (state.missing) {
+    $("load-note").classList.remove("error");
+    $("load-note").textContent = `This link showed ${state.missing}, a table loaded from a file; a link ` +
+      `cannot carry the file. Load it again here, or embed it in the page: convarith explore --table ` +
+      `${state.missing} -o page.html`;
+  }
   applyTheme();
   stopPlay();
   syncControls();
@@ -515,8 +731,10 @@ function load() {
 
 Promise.all([decode($("payload-operations").textContent),
              decode($("payload-networks").textContent)]).then(([operations, networks]) => {
-  DATA = { ...operations, networks: networks.networks };
+  DATA = { ...operations, networks: networks.networks, reading: networks.reading };
   buildControls();
+  for (const { file, table } of networks.tables) addTable(checkTable(table, file), file, false);
+  if (!networks.networks.length && networks.tables.length) state.view = "net";  // built for them
   load();
   window.addEventListener("hashchange", () => { if (location.hash !== toHash()) load(); });
   document.body.dataset.ready = "1";

@@ -44,3 +44,29 @@ def network_data(model: Any, input: Any = None, *, name: str | None = None) -> d
 def networks_data(models: Any = DEFAULT_MODELS, input: Any = None) -> list[dict[str, Any]]:
     """:func:`network_data` of each model (zoo names, Networks, or modules)."""
     return [network_data(model, input) for model in models]
+
+
+
+def read_table_file(path: Any) -> tuple[str, dict[str, Any]]:
+    """``(file name, table)`` of an exported JSON table (``convarith table MODEL --format
+    json``), checked by :func:`convarith.tables.schema.read_table_json` as the page checks
+    a file loaded in the browser; the page draws it from its own ``rf``, ``jump`` and
+    ``left``."""
+    from pathlib import Path
+
+    from convarith.errors import ConvArithError
+    from convarith.tables.schema import MAX_BYTES, MESSAGES, read_table_json
+
+    path = Path(path)
+    try:
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file" if not path.exists() else "not a file")
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise ConvArithError(MESSAGES["too_big"].format(name=path.name, size=f"{size:,}"))
+        raw = path.read_bytes()
+    except OSError as error:
+        raise ConvArithError(
+            f"Error reading {path}: {error.strerror or error}. Give an exported table: "
+            "convarith table MODEL --format json -o FILE.json") from None
+    return path.name, read_table_json(raw, path.name)

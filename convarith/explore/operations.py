@@ -236,7 +236,6 @@ def _scene(kind: str, rows: Axis, cols: Axis) -> Any:
         return scene.conv_scene(sizes, **arguments)
     if kind == "conv_transpose":
         return scene.transposed_scene(sizes, **arguments)
-    arguments["mode"] = arguments.pop("kind")
     return scene.pool_scene(sizes, **arguments)
 
 

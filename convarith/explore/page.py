@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import gzip
 import os
+from collections.abc import Sequence
 from importlib import resources
 from typing import Any
 
@@ -31,12 +32,33 @@ def _asset(name: str) -> str:
     return resources.files("convarith.explore").joinpath(name).read_text(encoding="utf-8")
 
 
-def build_page(models: Any = DEFAULT_MODELS, input: Any = None) -> str:
-    """The page's HTML text: the shipped operation data as it is, the tables beside it."""
+def table_reading() -> dict[str, Any]:
+    """What the page needs to read and show an exported table itself (a file loaded in the
+    browser, or one embedded with ``tables``): the schema's checks and the table's headers,
+    as :mod:`convarith.tables` writes them."""
+    from convarith.tables.schema import schema_data
+    from convarith.tables.table import AXIS_LETTERS, COUNT_COLUMNS, HEADERS
+
+    return {**schema_data(), "headers": HEADERS, "counts": list(COUNT_COLUMNS),
+            "axis_letters": {str(n): letters for n, letters in AXIS_LETTERS.items()}}
+
+
+def build_page(models: Any = DEFAULT_MODELS, input: Any = None,
+               tables: Sequence[tuple[str, dict[str, Any]]] = ()) -> str:
+    """The page's HTML text: the shipped operation data as it is, the tables beside it;
+    ``tables`` are exported tables ``(file name, table)`` (see
+    :func:`~convarith.explore.networks.read_table_file`), read by the page as a file loaded
+    in it is."""
     from convarith import __version__
     from convarith.explore.operations import DATA_FILE, dumps
+    from convarith.tables.schema import check_table
 
-    networks = gzip.compress(dumps({"networks": networks_data(models, input)}), 9, mtime=0)
+    for name, data in tables:
+        check_table(data, name)
+    payload = {"networks": networks_data(models, input) if models else [],
+               "tables": [{"file": name, "table": data} for name, data in tables],
+               "reading": table_reading()}
+    networks = gzip.compress(dumps(payload), 9, mtime=0)
     html = _asset("explorer.html")
     for name, value in (("style", _asset("explorer.css")), ("script", _asset("explorer.js")),
                         ("version", __version__),
@@ -47,11 +69,11 @@ def build_page(models: Any = DEFAULT_MODELS, input: Any = None) -> str:
 
 
 def write_page(path: str | os.PathLike[str], models: Any = DEFAULT_MODELS,
-               input: Any = None) -> int:
+               input: Any = None, tables: Sequence[tuple[str, dict[str, Any]]] = ()) -> int:
     """Write the page to ``path`` atomically; returns its size in bytes."""
     from convarith.atomic import atomic_write
 
-    data = build_page(models, input).encode("utf-8")
+    data = build_page(models, input, tables).encode("utf-8")
     with atomic_write(path) as out:
         out.write(data)
     return len(data)

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from convarith.errors import ConvArithError
-from convarith.formulas.explain import explain_conv, explain_conv_transpose, explain_pool
+from convarith.formulas.explain import (
+    Derivations,
+    explain_conv,
+    explain_conv_transpose,
+    explain_pool,
+)
+from convarith.formulas.notation import show_axes, show_pads
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
@@ -177,15 +183,14 @@ def _limit(frames: int, what: str, shape: Cell) -> None:
         )
 
 
-def _caption(derivations: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _caption(derivations: Derivations) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """One line per axis, ``o = formula = numbers = ... = result``, and the notes.
 
     The lines are :meth:`Derivation.text`'s own, joined (so the caption is the derivation).
     """
-    items = derivations if isinstance(derivations, list) else [derivations]
     axes = {" (dimension 1)": "rows: ", " (dimension 2)": "cols: "}
     lines, notes = [], []
-    for derivation in items:
+    for derivation in derivations:
         text = derivation.text().splitlines()
         formula = text[1].strip()
         steps = [line.strip() for line in text[2:2 + len(derivation.steps)]]
@@ -347,8 +352,8 @@ def conv_scene(
     caption, notes = _caption(explain_conv(a.i, kernel_size=a.k, stride=a.s, padding=a.p,
                                            dilation=a.d))
     title = (f"{'Numerical convolution' if values else 'Convolution'}: "
-             f"i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
-             f"p = {_show_padding(a.p)}" + ("" if set(a.d) == {1} else f", d = {_show(a.d)}"))
+             f"i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, "
+             f"p = {show_pads(a.p)}" + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}"))
     return Scene(
         kind="numerical" if values else "conv", title=title, input=grid, output_shape=o,
         input_size=a.i,
@@ -386,16 +391,6 @@ def _input_label(i: Cell, shape: Cell, *, padded: bool, stretched: bool = False)
 
 def _rows(flat: Sequence[Any], shape: Cell) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(flat[r * shape[1]:(r + 1) * shape[1]]) for r in range(shape[0]))
-
-
-def _show(pair: Sequence[Any]) -> str:
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
-
-
-def _show_padding(pairs: Sequence[tuple[int, int]]) -> str:
-    if all(left == right for left, right in pairs):
-        return _show([left for left, _ in pairs])
-    return "x".join(f"{left}:{right}" for left, right in pairs)
 
 
 # --------------------------------------------------------------------------- transposed
@@ -457,18 +452,18 @@ def transposed_scene(
     caption, notes = _caption(explain_conv_transpose(
         a.i, kernel_size=a.k, stride=a.s, padding=tuple(p for p, _ in a.p),
         output_padding=a2, dilation=a.d))
-    extra = "" if set(a2) == {0} else f", a = {_show(a2)}"
-    extra += "" if set(a.d) == {1} else f", d = {_show(a.d)}"
-    title = (f"Transposed convolution: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, "
-             f"p = {_show([p for p, _ in a.p])}{extra}")
+    extra = "" if set(a2) == {0} else f", a = {show_axes(a2)}"
+    extra += "" if set(a.d) == {1} else f", d = {show_axes(a.d)}"
+    title = (f"Transposed convolution: i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, "
+             f"p = {show_axes([p for p, _ in a.p])}{extra}")
     # the convolution this one transposes maps the o-sized input back to i (Relationship 14)
     # (an output padding a >= s, which dilation allows, has no such convolution)
     forward = conv_output_size(o, kernel_size=a.k, stride=a.s, padding=[p for p, _ in a.p],
                                dilation=a.d)
     subtitle = "" if tuple(forward) != tuple(a.i) else (
-        f"the transpose of the convolution i = {_show(o)}, k = {_show(a.k)}, "
-        f"s = {_show(a.s)}, p = {_show([p for p, _ in a.p])}"
-        + ("" if set(a.d) == {1} else f", d = {_show(a.d)}") + f" (output {_show(a.i)})")
+        f"the transpose of the convolution i = {show_axes(o)}, k = {show_axes(a.k)}, "
+        f"s = {show_axes(a.s)}, p = {show_axes([p for p, _ in a.p])}"
+        + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}") + f" (output {show_axes(a.i)})")
     stretched = any(s > 1 for s in a.s)
     padded = any(q[x] > 0 or right[x] > 0 for x in range(2))
     label = _input_label(a.i, grid.shape, padded=padded, stretched=stretched)
@@ -490,10 +485,12 @@ def pool_scene(
     padding: Any = 0,
     dilation: Any = 1,
     ceil_mode: bool = False,
-    mode: str = "max",
+    kind: str = "max",
     input_values: Sequence[Sequence[float]] | None = None,
+    mode: str | None = None,
 ) -> Scene:
-    """Max or average pooling with the numbers in the cells.
+    """Max or average pooling (``kind``, as :func:`pool_output_size` names it) with the
+    numbers in the cells. ``mode=`` is the old name of ``kind=`` (deprecated).
 
     Max pooling marks the chosen maximum (padding is -inf, as in PyTorch); average pooling
     writes the mean out, dividing by the window's cells inside the padded input
@@ -511,9 +508,16 @@ def pool_scene(
     >>> pool_scene(5, kernel_size=2).input.count("lost")
     9
     """
-    if mode not in ("max", "avg"):
-        raise ConvArithError(f"Error building the pooling animation: mode={mode!r} is not a "
-                             "pooling mode. Use max or avg.")
+    if mode is not None:
+        import warnings
+
+        warnings.warn("pool_scene(mode=...) is deprecated; use kind=..., the name "
+                      "pool_output_size and explain_pool use.", DeprecationWarning, stacklevel=2)
+        kind = mode
+    if kind not in ("max", "avg"):
+        raise ConvArithError(f"Error building the pooling animation: kind={kind!r} is not a "
+                             "pooling kind it draws. Use max or avg.")
+    mode = kind
     what = f"{mode} pooling"
     i2 = _two_d(input_size, "input_size", what)
     k2 = _two_d(kernel_size, "kernel_size", what)
@@ -572,8 +576,8 @@ def pool_scene(
                                            padding=tuple(left), dilation=a.d,
                                            ceil_mode=ceil_mode))
     name = "Max pooling" if mode == "max" else "Average pooling"
-    title = (f"{name}: i = {_show(a.i)}, k = {_show(a.k)}, s = {_show(a.s)}, p = {_show(left)}"
-             + ("" if set(a.d) == {1} else f", d = {_show(a.d)}")
+    title = (f"{name}: i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, p = {show_axes(left)}"
+             + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}")
              + (", ceil mode" if ceil_mode else ""))
     return Scene(kind="pool", title=title, input=grid, output_shape=o, input_size=a.i,
                  frames=tuple(frames),
@@ -607,15 +611,16 @@ ANIMATION_KINDS: tuple[str, ...] = tuple(SCENE_BUILDERS)
 _ONLY_FOR: dict[str, tuple[tuple[str, ...], Any]] = {
     "output_padding": (("transposed",), 0),
     "ceil_mode": (("pool",), False),
-    "mode": (("pool",), "max"),
+    "kind": (("pool",), "max"),
     "values": (("conv", "numerical"), False),
 }
 
 
-def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
+def animation_scene(kind: str, input_size: Any, /, **params: Any) -> Scene:
     """The scene of animation ``kind`` (:data:`ANIMATION_KINDS`); an option that does not
     apply to the kind is an error, not silently dropped. ``stride=None`` means the kind's
-    default (1 for convolutions, the window for pooling).
+    default (1 for convolutions, the window for pooling); ``kind=`` among the parameters is
+    the pooling kind (``max``, ``avg``).
 
     >>> animation_scene("pool", 4, kernel_size=2, stride=None).output_shape
     (2, 2)
@@ -633,7 +638,7 @@ def animation_scene(kind: str, input_size: Any, **params: Any) -> Scene:
             value = given.pop(name)
             if value not in (unset, (unset, unset)):
                 # named as the command line spells it, the one place these options come from
-                option = "--" + {"mode": "pool"}.get(name, name).replace("_", "-")
+                option = "--" + {"kind": "pool"}.get(name, name).replace("_", "-")
                 raise ConvArithError(f"{option} applies to {' and '.join(kinds)}, not {kind}. "
                                      "Drop it.")
     from convarith.figures.render_budget import check_grid

@@ -8,7 +8,7 @@ the same picture for any scene of :mod:`convarith.figures.animation` (any paddin
 non-square sizes, transposed convolution, pooling). No LaTeX: every plane is a set of
 matplotlib polygons, projected here.
 
-The painter is :class:`convarith.figures.animation_render._Painter` with the geometry replaced: the frames,
+The painter is :class:`convarith.figures.animation_flat.FlatPainter` with the geometry replaced: the frames,
 palette (the paper's blue input and teal output, :mod:`convarith.figures.style`), legend and files
 are shared with the flat style.
 
@@ -24,8 +24,8 @@ import math
 from typing import Any
 
 from convarith.figures.animation import Scene, format_value
-from convarith.figures.animation_render import _Painter, cell_style, readable_text
-from convarith.figures.style import CAPTION_PT, PAPER_CELL_IN, Theme
+from convarith.figures.animation_flat import FlatPainter, cell_style
+from convarith.figures.style import CAPTION_PT, PAPER_CELL_IN, Theme, readable_text
 
 Point = tuple[float, float]
 
@@ -96,7 +96,7 @@ class _Camera:
                 self.point(z, 0, rows)]
 
 
-class PaperPainter(_Painter):
+class PaperPainter(FlatPainter):
     """The flat painter's frames on Dumoulin & Visin's perspective planes."""
 
     style = "paper"

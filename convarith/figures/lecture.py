@@ -94,7 +94,7 @@ LECTURE_SET: tuple[LectureFigure, ...] = (
                   description="max pooling, the maximum of each window marked: it moves "
                               "(i=5, k=3, s=1)"),
     LectureFigure("average_pooling", "pool",
-                  {"input_size": 5, "kernel_size": 3, "stride": 1, "mode": "avg"},
+                  {"input_size": 5, "kernel_size": 3, "stride": 1, "kind": "avg"},
                   description="average pooling, each mean written out (i=5, k=3, s=1)"),
     LectureFigure("max_pooling_ceil_mode", "pool",
                   {"input_size": 5, "kernel_size": 2, "stride": 2, "ceil_mode": True},

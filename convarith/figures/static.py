@@ -21,14 +21,16 @@ from typing import Any
 
 from convarith.errors import ConvArithError
 from convarith.formulas.explain import (
-    Derivation,
+    Derivations,
     explain_conv,
     explain_conv_transpose,
     explain_pool,
 )
-from convarith.formulas.notation import parse_layers
+from convarith.formulas.notation import parse_layers, show_axes
 from convarith.formulas.output_size import conv_output_size, effective_kernel, pool_output_size
 from convarith.formulas.receptive import RFLayer, RFRow, explain_receptive_field, receptive_field
+from convarith.specs.layers import Conv, Flatten, Layer, Linear, RBFOutput, Shape
+from convarith.specs.network import Network
 
 __all__ = [
     "Architecture", "Block", "Channels", "FormulaPanel", "FormulaSheet", "RFGrowth", "Term",
@@ -166,25 +168,40 @@ PROPER_NAMES: dict[str, str] = {
 }
 
 
-def _operation(row: Any) -> str:
-    kind = row.type.split(" + ")[0]
-    kernel = str(row.kernel)
-    if kind in ("dense", "linear"):
+def _operation(spec: Layer, input_shape: Shape) -> str:
+    """How a spec turns its input into its output, as the arrow's label: ``conv 11×11, s 4,
+    p 2``; from the spec's :class:`~convarith.specs.layers.Window`, never from table text."""
+    if isinstance(spec, Linear):
         return "full connection"
-    if kind == "RBF":
+    if isinstance(spec, RBFOutput):
         return "Gaussian connections"
-    if not kernel:
-        return kind
-    kernel = kernel if "x" in kernel else f"{kernel}x{kernel}"
-    stride = str(row.stride)
-    step = "" if stride in ("", "1", "1x1") else f", s {stride.replace('x', '×')}"
-    padding = str(row.padding)
-    pad = "" if padding in ("", "0", "0x0") else f", p {padding.replace('x', '×')}"
-    return f"{kind} {kernel.replace('x', '×')}{step}{pad}"
+    window = spec.window(input_shape)
+    if window is None:
+        return spec.kind
+    text = f"{spec.kind} {'×'.join(str(k) for k in window.kernel)}"
+    if any(s != 1 for s in window.stride):
+        text += f", s {show_axes(window.stride, sep='×')}"
+    if any(pair != (0, 0) for pair in window.padding):
+        sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
+        text += f", p {show_axes(sides, sep='×')}"
+    return text
+
+
+def _network(model: Any) -> Network:
+    from convarith.tables.table import resolve
+
+    net = resolve(model)
+    if not isinstance(net, Network):
+        raise ConvArithError(
+            f"Error drawing the architecture of {model!r}: it is a "
+            f"{type(net).__name__}, not a zoo model or a Network; the picture is drawn from "
+            "layer specs. Give a zoo name (convarith list) or a convarith Network.")
+    return net
 
 
 def architecture(model: Any) -> Architecture:
-    """A zoo model's (or a Network's) stages, from its shape table's rows.
+    """A zoo model's (or a Network's) stages: one per row of its shape table (the shapes),
+    drawn from the layer specs behind each row (the operations, the towers).
 
     >>> arch = architecture("lenet5")
     >>> [block.label for block in arch.blocks]  # doctest: +NORMALIZE_WHITESPACE
@@ -195,27 +212,32 @@ def architecture(model: Any) -> Architecture:
     """
     from convarith.tables.table import table
 
-    shape_table = table(model)
+    net = _network(model)
+    shape_table = table(net)
+    # the spec that made each row (its first layer; the rest are folded element-wise ones)
+    layers = [row for row in shape_table.rows if row.index]
+    specs = {row.index: net.layers[row.layers[0] - 1] for row in layers}
+    windows = {row.index: specs[row.index].window(row.input_shape) for row in layers}
     # a grouped convolution (AlexNet's two GPUs) splits every stage from the first layer's
     # output to the last feature map into towers; an ungrouped layer between them crosses over
-    groups = [int(row.groups) for row in shape_table.rows if str(row.groups).isdigit()]
-    towers = max(groups, default=1)
+    towers = max((w.groups for w in windows.values() if w is not None), default=1)
     maps_rows = [row for row in shape_table.rows if len(tuple(row.output_shape)) == 3]
     last_maps = maps_rows[-1].index if maps_rows else -1
     blocks = []
     for row in shape_table.rows:
         shape = tuple(row.output_shape)
-        if row.type == "flatten" or not all(isinstance(x, int) for x in shape):
+        spec = specs.get(row.index)
+        if isinstance(spec, Flatten) or not all(isinstance(x, int) for x in shape):
             continue
-        name = row.name or ("input" if row.index == 0 else row.type.split(" + ")[0])
-        operation = "" if row.index == 0 else _operation(row)
+        name = row.name or ("input" if spec is None else spec.kind)
+        operation = "" if spec is None else _operation(spec, row.input_shape)
         split = towers if towers > 1 and 0 < row.index <= last_maps else 1
         before = blocks[-1].towers if blocks else 1
-        grouped = str(row.groups).isdigit() and int(row.groups) > 1
-        crossover = before > 1 and not grouped and row.type.split(" + ")[0] in ("conv",
-                                                                                "dense")
-        if grouped:
-            operation += f", groups {row.groups} (within each tower)"
+        window = windows.get(row.index)
+        groups = 1 if window is None else window.groups
+        crossover = before > 1 and groups == 1 and isinstance(spec, (Conv, Linear))
+        if groups > 1:
+            operation += f", groups {groups} (within each tower)"
         elif crossover:
             operation += " (across the towers)"
         if len(shape) == 3:
@@ -275,10 +297,9 @@ def _term_by_term(pieces: Sequence[str], values: dict[str, str], example: tuple[
     return (f"{line} = {rest}" if rest else line, *example[1:])
 
 
-def _example(derivation: Derivation | list[Derivation]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    items = derivation if isinstance(derivation, list) else [derivation]
+def _example(derivations: Derivations) -> tuple[tuple[str, ...], tuple[str, ...]]:
     lines, notes = [], []
-    for item in items:
+    for item in derivations:
         text = item.text().splitlines()
         steps = [line.strip().lstrip("= ") for line in text[2:2 + len(item.steps)]]
         lines.append(" = ".join(steps))

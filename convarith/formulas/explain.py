@@ -10,6 +10,7 @@ floor((224 + 2*2 - 11)/4) + 1 = floor(217/4) + 1 = 54 + 1 = 55
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from convarith import kinds
@@ -127,19 +128,87 @@ def _require_numbers(a: Any) -> None:
             )
 
 
-def _one_or_list(derivations: tuple[Derivation, ...]) -> list[Derivation] | Derivation:
-    """The public ``explain_*`` convenience: one derivation alone, several as a list."""
-    return derivations[0] if len(derivations) == 1 else list(derivations)
+class Derivations(tuple[Derivation, ...]):
+    """What every ``explain_*`` returns: a tuple of :class:`Derivation`, one per distinct axis
+    (one alone when every axis shares its numbers, labelled " (every dimension)").
+
+    With one derivation it also answers as that derivation does (``.line()``, ``.text()``,
+    ``.latex()``, ``.result``, ``.notes``, ...), the scalar convenience:
+
+    >>> d = explain_conv(7, kernel_size=3)
+    >>> len(d), d.result, d[0].result
+    (1, 5, 5)
+
+    With several, those raise and say to index by axis: a single ``.result`` would have to be
+    a tuple as long as the *distinct* axes, not the dimensions, and so could not be
+    ``conv_output_size``'s tuple.
+
+    >>> both = explain_conv((5, 7), kernel_size=3)
+    >>> [(x.axis, x.result) for x in both]
+    [(' (dimension 1)', 3), (' (dimension 2)', 5)]
+    >>> both.result
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error reading the derivation: it has 2, one per dimension (dimension 1, dimension 2), and .result answers for one. Index by axis, e.g. derivations[0].result, or loop over them.
+    """
+
+    __slots__ = ()
+
+    def _one(self, attribute: str) -> Derivation:
+        if len(self) == 1:
+            return self[0]
+        axes = ", ".join(d.axis.strip(" ()") for d in self)
+        raise ConvArithError(
+            f"Error reading the derivation: it has {len(self)}, one per dimension ({axes}), "
+            f"and .{attribute} answers for one. Index by axis, e.g. "
+            f"derivations[0].{attribute}, or loop over them."
+        )
+
+    @property
+    def what(self) -> str:
+        return self._one("what").what
+
+    @property
+    def formula(self) -> Step:
+        return self._one("formula").formula
+
+    @property
+    def steps(self) -> tuple[Step, ...]:
+        return self._one("steps").steps
+
+    @property
+    def result(self) -> int:
+        return self._one("result").result
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self._one("notes").notes
+
+    @property
+    def axis(self) -> str:
+        return self._one("axis").axis
+
+    def line(self) -> str:
+        """:meth:`Derivation.line` of the one derivation."""
+        return self._one("line()").line()
+
+    def text(self, *, unicode: bool = True) -> str:
+        """:meth:`Derivation.text` of the one derivation."""
+        return self._one("text()").text(unicode=unicode)
+
+    def latex(self) -> str:
+        """:meth:`Derivation.latex` of the one derivation."""
+        return self._one("latex()").latex()
 
 
 def explain_conv(
     input_size: Any, kernel_size: Any, *, stride: Any = 1, padding: Any = 0, dilation: Any = 1,
     convention: str = "torch",
-) -> list[Derivation] | Derivation:
+) -> Derivations:
     """How a convolution's output size comes about, with the lost-input note.
 
-    One derivation when every axis shares its numbers, else a list, one per axis
-    (:func:`derivations` always gives a tuple).
+    A :class:`Derivations` tuple: one derivation when every axis shares its numbers, else
+    one per axis.
 
     >>> d = explain_conv(224, kernel_size=11, stride=4, padding=2)
     >>> d.result, d.notes[0]
@@ -162,7 +231,7 @@ def explain_conv(
         a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
                            convention="keras")
         _require_numbers(a)
-        return _one_or_list(_keras_sliding("Convolution output size", a))
+        return Derivations(_keras_sliding("Convolution output size", a))
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation)
     _require_numbers(a)
     out = []
@@ -171,7 +240,7 @@ def explain_conv(
         o = conv_axis(i, k, s, p, d, context=a.context("convolution", x))
         out.append(_sliding("Convolution output size", i, k, s, p, d, o, ceil=False,
                             label=label))
-    return _one_or_list(tuple(out))
+    return Derivations(out)
 
 
 def _sliding(what: str, i: int, k: int, s: int, p: tuple[int, int], d: int, o: int, *,
@@ -285,7 +354,7 @@ def explain_pool(
     ceil_mode: bool = False,
     kind: str = "max",
     convention: str = "torch",
-) -> list[Derivation] | Derivation:
+) -> Derivations:
     """How a pooling layer's output size comes about (floor or ceil mode; or Keras').
 
     ``kind`` is "max", "avg" or "lp", with the rules of :func:`pool_output_size` (the same
@@ -306,7 +375,7 @@ def explain_pool(
         a = keras_pool_arguments(input_size, kernel_size, stride, padding, dilation, ceil_mode,
                                  kind)
         _require_numbers(a)
-        return _one_or_list(_keras_sliding("Pooling output size", a, pool=kind))
+        return Derivations(_keras_sliding("Pooling output size", a, pool=kind))
     a = pool_arguments(input_size, kernel_size, stride, padding, dilation, kind=kind)
     _require_numbers(a)
     out = []
@@ -316,7 +385,7 @@ def explain_pool(
                       plain_limit=True)
         out.append(_sliding("Pooling output size", i, k, s, p, d, o, ceil=ceil_mode,
                             label=label))
-    return _one_or_list(tuple(out))
+    return Derivations(out)
 
 
 def explain_conv_transpose(
@@ -328,7 +397,7 @@ def explain_conv_transpose(
     output_padding: Any = None,
     dilation: Any = 1,
     convention: str = "torch",
-) -> list[Derivation] | Derivation:
+) -> Derivations:
     """How a transposed convolution's output size comes about, and its equivalent convolution
     (``output_padding=None``: 0, or Keras' default with ``convention="keras"``).
 
@@ -340,8 +409,8 @@ def explain_conv_transpose(
     PyTorch's full output (padding 0) is (i - 1)s + k = 9 cells; Keras keeps 8: it cuts 0 at the start and 1 at the end.
     """
     if convention == "keras":
-        return _one_or_list(_keras_transpose(input_size, kernel_size, stride, padding,
-                                             output_padding, dilation))
+        return Derivations(_keras_transpose(input_size, kernel_size, stride, padding,
+                                            output_padding, dilation))
     if output_padding is None:
         output_padding = 0
     conv_transpose_output_size(input_size, kernel_size, stride=stride, padding=padding,
@@ -365,7 +434,7 @@ def explain_conv_transpose(
         notes = (_equivalent_convolution(i, k, s, p[0], d, op),)
         out.append(Derivation("Transposed convolution output size", formula, steps, o, notes,
                               label))
-    return _one_or_list(tuple(out))
+    return Derivations(out)
 
 
 def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: Any,
@@ -412,10 +481,11 @@ def _keras_transpose(input_size: Any, kernel_size: Any, stride: Any, padding: An
 #: The worked derivations of every kind that has one, each giving a tuple of them.
 EXPLAIN = kinds.table("explain", covers=lambda kind: kind.family in ("conv", "transposed", "pool")
                       and kind.sized, doc="derivations: f(input_size, kernel_size, **geometry)")
-def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any
-                ) -> tuple[Derivation, ...]:
-    """The derivations of the layer kind ``kind`` (a :mod:`convarith.kinds` name), always as
-    a tuple, one per distinct axis (the ``explain_*`` functions give one alone).
+
+
+def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any) -> Derivations:
+    """The derivations of the layer kind ``kind`` (a :mod:`convarith.kinds` name): the
+    ``explain_*`` function of that kind, a tuple, one per distinct axis.
 
     >>> len(derivations("conv", (5, 7), kernel_size=3))
     2
@@ -425,17 +495,10 @@ def derivations(kind: str, input_size: Any, kernel_size: Any, **geometry: Any
     return EXPLAIN[kind](input_size, kernel_size, **geometry)
 
 
-def _always_tuple(explain: Any, **fixed: Any) -> Any:
-    def explained(*args: Any, **kwargs: Any) -> tuple[Derivation, ...]:
-        out = explain(*args, **fixed, **kwargs)
-        return tuple(out) if isinstance(out, list) else (out,)
-    return explained
-
-
-EXPLAIN.add("conv", _always_tuple(explain_conv))
-EXPLAIN.add("conv_transpose", _always_tuple(explain_conv_transpose))
+EXPLAIN.add("conv", explain_conv)
+EXPLAIN.add("conv_transpose", explain_conv_transpose)
 for _kind in kinds.of_family("pool", sized=True):
-    EXPLAIN.add(_kind.name, _always_tuple(explain_pool, kind=_kind.short))
+    EXPLAIN.add(_kind.name, partial(explain_pool, kind=_kind.short))
 
 
 def _equivalent_convolution(i: int, k: int, s: int, p: int, d: int, a: int) -> str:

@@ -151,6 +151,29 @@ def ndim_of(*values: Any) -> int | None:
     return n
 
 
+def broadcast(value: Any, n: int) -> tuple[Any, ...]:
+    """``value`` as one entry per axis: a scalar or a 1-sequence repeated ``n`` times, a
+    longer sequence as it is, as aten's convolution and pooling read their ``int[]``
+    arguments (no checks: for values torch has accepted).
+
+    >>> broadcast(3, 2), broadcast([3], 2), broadcast((2, 3), 2)
+    ((3, 3), (3, 3), (2, 3))
+    """
+    items = list(value) if isinstance(value, (tuple, list)) else [value]
+    return tuple(items * n) if len(items) == 1 else tuple(items)
+
+
+def collapse(values: Any) -> Any:
+    """The inverse, as specs write a per-axis value: ``(3, 3)`` -> ``3``, ``(2, 3)`` kept.
+
+    >>> collapse((3, 3)), collapse([2, 3]), collapse(4)
+    (3, (2, 3), 4)
+    """
+    if isinstance(values, (tuple, list)):
+        return values[0] if len(set(values)) == 1 else tuple(values)
+    return values
+
+
 def per_dim(name: str, value: Any, n: int, *, minimum: int, context: str) -> tuple[Any, ...]:
     """``value`` as an n-tuple of checked integers."""
     items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
@@ -190,7 +213,7 @@ def padding_pairs(
         if any(known(s != 1) for s in stride):
             raise ConvArithError(
                 f"{context}: padding='same' is not supported for strided convolutions "
-                f"(stride={_show(stride)}), as in PyTorch. Use stride=1, or a number for padding."
+                f"(stride={show_argument(stride)}), as in PyTorch. Use stride=1, or a number for padding."
             )
         return tuple((t // 2, t - t // 2) for t in totals)
     items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
@@ -219,7 +242,18 @@ def padding_pairs(
     return tuple(pairs)
 
 
-def _show(values: tuple[Any, ...]) -> str:
+def torch_pad_order(pairs: Any) -> tuple[Any, ...]:
+    """Per-axis ``(before, after)`` padding as ``torch.nn.functional.pad`` takes it: one
+    flat tuple, the last axis first.
+
+    >>> torch_pad_order(((1, 2), (0, 3)))
+    (0, 3, 1, 2)
+    """
+    return tuple(x for pair in reversed(tuple(pairs)) for x in pair)
+
+
+def show_argument(values: tuple[Any, ...]) -> str:
+    """A per-axis argument as an error message quotes it: ``2``, or ``(1, 2)`` per axis."""
     return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
@@ -378,7 +412,7 @@ def conv_arguments(
         mode = keras_mode(padding, context=f"{context} (Keras)")
         if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
             raise ConvArithError(
-                f"{context} (Keras) for stride={show_axes(s)}, dilation={show_axes(d)}: "
+                f"{context} (Keras) for stride={show_argument(s)}, dilation={show_argument(d)}: "
                 "Keras does not support strides > 1 together with dilation_rate > 1. "
                 "Use stride 1 or dilation 1."
             )
@@ -408,10 +442,6 @@ def keras_mode(padding: Any, *, context: str) -> str:
             "ZeroPadding layer in front for explicit numbers), or convention='torch'."
         )
     return mode
-
-
-def show_axes(values: tuple[Any, ...]) -> str:
-    return str(values[0]) if len(set(values)) == 1 else str(tuple(values))
 
 
 def pool_arguments(

@@ -56,6 +56,34 @@ def show_size(value: Any) -> str:
     return str(value)
 
 
+def show_axes(value: Any, *, sep: str = "x") -> str:
+    """A per-axis value as tables and figure titles write it: one number when every axis
+    agrees, the axes joined by x (``sep``) otherwise; nested values (per-side padding) the
+    same way.
+
+    >>> show_axes(3), show_axes((3, 3)), show_axes((2, 3)), show_axes(((1, 2), (1, 2)))
+    ('3', '3', '2x3', '1x2')
+    >>> show_axes((2, 1), sep="×")
+    '2×1'
+    """
+    if isinstance(value, (tuple, list)):
+        parts = [show_axes(v, sep=sep) for v in value]
+        return "" if not parts else parts[0] if len(set(parts)) == 1 else sep.join(parts)
+    return str(value)
+
+
+def show_pads(pairs: Any) -> str:
+    """Per-axis (left, right) padding in the notation :func:`parse_padding` reads: ``1``
+    when it is the same everywhere, ``1x2`` per axis, ``1:2x0:1`` when a side differs.
+
+    >>> show_pads(((1, 1), (1, 1))), show_pads(((1, 1), (2, 2))), show_pads(((1, 2), (0, 1)))
+    ('1', '1x2', '1:2x0:1')
+    """
+    if all(left == right for left, right in pairs):
+        return show_axes([left for left, _ in pairs])
+    return "x".join(f"{left}:{right}" for left, right in pairs)
+
+
 def parse_padding(text: str) -> Any:
     """``2``, ``1x2`` (per dimension), ``1:2`` (left:right), ``1:2x0:1`` or a padding mode.
 

@@ -47,7 +47,7 @@ from convarith.formulas.normalise import (  # noqa: F401
     padding_pairs,
     per_dim,
     pool_arguments,
-    show_axes,
+    show_argument,
     show_padding,
     simplify,
     where,
@@ -464,7 +464,7 @@ def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride:
     for x in range(len(a.i)):
         if known(op[x] >= a.s[x]):
             raise ConvArithError(
-                f"{context} for stride={show_axes(a.s)}: output_padding={show_axes(op)} must "
+                f"{context} for stride={show_argument(a.s)}: output_padding={show_argument(op)} must "
                 f"be smaller than the stride on every axis, as Keras requires. Use "
                 f"output_padding <= {a.s[x] - 1}, or None (Keras' default)."
             )

@@ -17,16 +17,18 @@ from typing import Any
 
 from convarith.choices import EQUIVALENT_LAYERS, KERAS_PADDINGS
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import integer, ndim_of, per_dim
+from convarith.formulas.normalise import integer, ndim_of, per_dim, torch_pad_order
 from convarith.formulas.output_size import (
     conv_arguments,
     conv_axis,
     conv_output_size,
+    conv_transpose_output_size,
     effective_kernel,
     keras_pool_arguments,
     keras_transpose_arguments,
     keras_transpose_crop_axis,
     lost_axis,
+    pool_output_size,
 )
 
 
@@ -194,7 +196,7 @@ class TorchEquivalent:
         """``pad`` in ``F.pad``'s order: the last axis first, ``(before, after)`` each."""
         if self.pad is None:
             return ()
-        return tuple(x for pair in reversed(self.pad) for x in pair)
+        return torch_pad_order(self.pad)
 
     def code(self) -> list[str]:
         """The torch code, one step a line (C_in, C_out: the channels)."""
@@ -263,8 +265,6 @@ def torch_equivalent(
             f"Use one of {', '.join(EQUIVALENT_LAYERS)}."
         )
     if layer == "conv_transpose":
-        from convarith.output_size import conv_transpose_output_size
-
         conv_transpose_output_size(input_size, kernel_size, stride=1 if stride is None
                                    else stride, padding=padding, output_padding=output_padding,
                                    dilation=dilation, convention="keras")
@@ -277,8 +277,6 @@ def torch_equivalent(
         a = conv_arguments(input_size, kernel_size, 1 if stride is None else stride, padding,
                            dilation, convention="keras")
     else:
-        from convarith.output_size import pool_output_size
-
         pool_output_size(input_size, kernel_size, stride=stride, padding=padding,
                          convention="keras", kind=layer.split("_")[0])
         a = keras_pool_arguments(input_size, kernel_size, stride, padding)

@@ -39,8 +39,8 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import conv_arguments, padding_pairs, per_dim
-from convarith.formulas.notation import show_size
+from convarith.formulas.normalise import broadcast, conv_arguments, padding_pairs, per_dim
+from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
     adaptive_output_size,
     adaptive_pool_bins,
@@ -89,17 +89,46 @@ def _prod(values: Any) -> Any:
     return math.prod(values)
 
 
-def _as_axes(value: Any, dims: int) -> tuple[Any, ...]:
-    """One value per axis, unchecked: ``3`` -> ``(3, 3)``."""
-    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * dims
+@dataclass(frozen=True)
+class Window:
+    """Where a sliding-window layer reads, per spatial axis, at one input: numbers, not text
+    (the architecture figure labels its arrows from it; :meth:`Layer.geometry` is the table's
+    text).
+
+    ``padding`` is ``(before, after)`` per axis, as torch would apply it (Keras' convention:
+    where Keras pads this input).
+
+    >>> Conv(96, 11, stride=4, padding=2).window((3, 224, 224))
+    Window(kernel=(11, 11), stride=(4, 4), padding=((2, 2), (2, 2)), dilation=(1, 1), groups=1)
+    """
+
+    kernel: tuple[Any, ...]
+    stride: tuple[Any, ...]
+    padding: tuple[tuple[Any, Any], ...]
+    dilation: tuple[Any, ...]
+    groups: int = 1
 
 
-def _show_arg(value: Any) -> str:
-    """``3``, ``3x3`` collapsed to ``3``, ``2x3`` kept."""
-    if isinstance(value, (tuple, list)):
-        parts = [_show_arg(v) for v in value]
-        return parts[0] if len(set(parts)) == 1 else "x".join(parts)
-    return str(value)
+def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
+    """A window's steps of the receptive-field recurrence, one per axis (left padding)."""
+    return tuple(RFLayer(kind, k, s, p[0], d, name=name)
+                 for k, s, p, d in zip(window.kernel, window.stride, window.padding,
+                                       window.dilation))
+
+
+def _cells(window: Window, convention: str, padding: Any) -> dict[str, str]:
+    """A window as the table prints it: ``11``, ``2x3``; padding ``2``, ``1:2`` (before:after),
+    ``1:2x0`` per axis; dilation and groups only where they are not 1."""
+    sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
+    out = {"kernel": show_axes(window.kernel), "stride": show_axes(window.stride),
+           "padding": show_axes(sides)}
+    if convention == "keras" and not all(isinstance(x, int) for p in window.padding for x in p):
+        out["padding"] = str(padding)  # Keras' padding of a symbolic size: its mode
+    if show_axes(window.dilation) != "1":
+        out["dilation"] = show_axes(window.dilation)
+    if window.groups != 1:
+        out["groups"] = str(window.groups)
+    return out
 
 
 @dataclass(frozen=True)
@@ -160,16 +189,21 @@ class Layer:
         """Input rows/columns (per axis) that no window reaches; None for non-window layers."""
         return None
 
+    def window(self, input_shape: Shape) -> Window | None:
+        """Kernel, stride, padding, dilation and groups per axis (a :class:`Window`) of a
+        layer that slides a kernel; None for the others."""
+        return None
+
     def describe(self) -> str:
         """The spec in a few words: ``conv 11x11/4 p2, 96``."""
         return self.kind
 
     def to_torch(self, input_shape: Shape) -> Any:
         """The ``torch.nn`` module of this spec: a thin delegate to the one spec <-> module
-        table, :func:`convarith.bridges.torch.to_torch`."""
-        from convarith.bridges.torch import to_torch
-
-        return to_torch(self, input_shape)
+        table, :func:`convarith.bridges.torch.to_torch` (lent to the specs through
+        :func:`convarith.kinds.lent`: the bridges sit above the specs, which import nothing
+        from them)."""
+        return kinds.lent("to_torch")(self, input_shape)
 
 
 # --------------------------------------------------------------------------- convolutions
@@ -235,7 +269,7 @@ class Conv(Layer):
         >>> Conv(8, 3, groups=2).parameter_shapes((4, 9, 9))
         {'weight': (8, 2, 3, 3), 'bias': (8,)}
         """
-        k = _as_axes(self.kernel_size, len(input_shape) - 1)
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
         shapes = {"weight": (self.out_channels, input_shape[0] // self.groups, *k)}
         return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
 
@@ -266,28 +300,20 @@ class Conv(Layer):
                              context=context)
 
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        context = f"Error reading the convolution{_called(self.name)}"
-        k = self._kernel(dims)
-        s = per_dim("stride", self.stride, dims, minimum=1, context=context)
-        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        p = self._pairs(dims, tuple(input_shape[1:]))
-        return tuple(RFLayer("conv", k[a], s[a], p[a][0], d[a], name=self.label)
-                     for a in range(dims))
+        return _rf_steps("conv", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
-        pairs = self._pairs(dims, tuple(input_shape[1:]))
-        padding = [str(a) if a == b else f"{a}:{b}" for a, b in pairs]
-        if self.convention == "keras" and not all(isinstance(x, int) for p in pairs for x in p):
-            padding = [str(self.padding)]  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
-               "padding": padding[0] if len(set(padding)) == 1 else "x".join(padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
-        if self.groups != 1:
-            out["groups"] = str(self.groups)
-        return out
+        return _cells(self.window(input_shape), self.convention, self.padding)
+
+    def window(self, input_shape: Shape) -> Window:
+        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        context = f"Error reading the convolution{_called(self.name)}"
+        dims = len(spatial)
+        return Window(self._kernel(dims),
+                      per_dim("stride", self.stride, dims, minimum=1, context=context),
+                      self._pairs(dims, spatial),
+                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
+                      self.groups)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -297,7 +323,7 @@ class Conv(Layer):
 
     def describe(self) -> str:
         extra = "" if self.groups == 1 else f" g{self.groups}"
-        return f"conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}{extra}"
 
 
@@ -348,7 +374,7 @@ class ConvTranspose(Layer):
     def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
         """``weight`` ``(C_in, C_out / groups, *k)`` (the convolution's, transposed) and
         ``bias`` ``(C_out,)``."""
-        k = _as_axes(self.kernel_size, len(input_shape) - 1)
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
         shapes = {"weight": (input_shape[0], self.out_channels // self.groups, *k)}
         return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
 
@@ -368,16 +394,30 @@ class ConvTranspose(Layer):
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
         dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        out = {"kernel": _show_arg(self._kernel(dims)), "stride": _show_arg(self.stride),
-               "padding": _show_arg(self.padding)}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
+        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
+               "padding": show_axes(self.padding)}
+        if show_axes(self.dilation) != "1":
+            out["dilation"] = show_axes(self.dilation)
         if self.groups != 1:
             out["groups"] = str(self.groups)
         return out
 
+    def window(self, input_shape: Shape) -> Window | None:
+        """The window of the convolution this one transposes (torch's ``padding`` is that
+        convolution's); None in Keras' convention, where the crop follows the output size."""
+        if self.convention != "torch":
+            return None
+        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        context = f"Error reading the transposed convolution{_called(self.name)}"
+        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
+        return Window(self._kernel(dims),
+                      per_dim("stride", self.stride, dims, minimum=1, context=context),
+                      tuple((x, x) for x in p),
+                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
+                      self.groups)
+
     def describe(self) -> str:
-        return f"transposed conv {_show_arg(self.kernel_size)}/{_show_arg(self.stride)}, " \
+        return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
                f"{self.out_channels}"
 
 
@@ -419,44 +459,27 @@ class _Windowed:
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
                                     self._stride(), self.padding).p
 
-    def _keras_torch(self, input_shape: Shape) -> Any:
-        from convarith.bridges.keras import torch_module
-        from convarith.formulas.solve import torch_equivalent
-
-        return torch_module(torch_equivalent(
-            f"{self.pool_kind}_pool", _size_arg(input_shape[1:]),
-            self.kernel_size, stride=self._stride(), padding=self.padding))
-
     def connections(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context="pool")
         return _prod(self.output_shape(input_shape)) * _prod(k)
 
-    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+    def window(self, input_shape: Shape) -> Window:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
         context = f"Error reading the {self.kind}{_called(self.name)}"
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
         s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
-        p = (tuple(left for left, _ in self._keras_pairs(input_shape))
-             if self.convention == "keras"
-             else per_dim("padding", self.padding, dims, minimum=0, context=context))
+        p = (self._keras_pairs(input_shape) if self.convention == "keras"
+             else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
+                                                context=context)))
         d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        return tuple(RFLayer("pool", k[a], s[a], p[a], d[a], name=self.label)
-                     for a in range(dims))
+        return Window(k, s, p, d)
+
+    def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
+        return _rf_steps("pool", self.window(input_shape), self.label)
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        padding = _show_arg(self.padding)
-        if self.convention == "keras":
-            found = self._keras_pairs(input_shape)
-            pairs = [str(a) if a == b else f"{a}:{b}" for a, b in found]
-            padding = pairs[0] if len(set(pairs)) == 1 else "x".join(pairs)
-            if not all(isinstance(x, int) for pair in found for x in pair):
-                padding = str(self.padding)  # Keras' padding of a symbolic size: its mode
-        out = {"kernel": _show_arg(self.kernel_size), "stride": _show_arg(self._stride()),
-               "padding": padding}
-        if _show_arg(self.dilation) != "1":
-            out["dilation"] = _show_arg(self.dilation)
-        return out
+        return _cells(self.window(input_shape), self.convention, self.padding)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         if self.ceil_mode:
@@ -468,7 +491,7 @@ class _Windowed:
                                 padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
-        return f"{self.kind} {_show_arg(self.kernel_size)}/{_show_arg(self._stride())}"
+        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self._stride())}"
 
 
 @dataclass(frozen=True)
@@ -545,8 +568,8 @@ class LPPool(_Windowed, Layer):
         return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
     def describe(self) -> str:
-        return f"lp-pool p={self.norm_type:g} {_show_arg(self.kernel_size)}/" \
-               f"{_show_arg(self._stride())}"
+        return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
+               f"{show_axes(self._stride())}"
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -595,10 +618,10 @@ class AdaptiveAvgPool(Layer):
                      for i, o in zip(spatial, out))
 
     def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return {"kernel": f"-> {_show_arg(self.output_size)}"}
+        return {"kernel": f"-> {show_axes(self.output_size)}"}
 
     def describe(self) -> str:
-        return f"adaptive avg-pool -> {_show_arg(self.output_size)}"
+        return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
 @SPECS.register("global_avg_pool")
@@ -868,8 +891,11 @@ class PartialConv(Layer):
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         return self._conv().lost((1, *input_shape[1:]))
 
+    def window(self, input_shape: Shape) -> Window:
+        return self._conv().window((1, *input_shape[1:]))
+
     def describe(self) -> str:
-        return f"partial conv {_show_arg(self.kernel_size)}, {self.out_channels}"
+        return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
 @SPECS.register("subsampling")
@@ -912,6 +938,9 @@ class Subsampling(Layer):
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         return self._pool().lost(input_shape)
+
+    def window(self, input_shape: Shape) -> Window:
+        return self._pool().window(input_shape)
 
     def describe(self) -> str:
         return f"subsampling {self.kernel_size}/{self.kernel_size}"

@@ -44,12 +44,18 @@ The JSON schema (``to_dict()`` / ``to_json()``), ``"schema": "convarith.table/1"
           "params": int, "buffers": int, "connections": int, "macs": int,
           "memory": int,            # bytes of the row's output
           "rf": [int per axis] | null, "jump": [int per axis] | null,
+          "left": [int | null per axis] | null,  # first input pixel unit 0 sees (< 0: padding)
           "lost": [int per axis] | null,  # input rows/columns no window reaches
           "note": str
       }, ...],
       "totals": {"params", "buffers", "connections", "macs", "memory": int},
       "footnotes": [str, ...]
     }
+
+Unit ``n`` of a row sees input pixels ``left + n jump`` to ``left + n jump + rf - 1`` per
+axis (:meth:`RFRow.pixels`); ``left`` is null on an axis where the field repeats with a
+period instead (after a transposed convolution or an upsampling: its jump is then often a
+fraction, ``"1/2"``). :mod:`convarith.tables.schema` reads a file back.
 
 A traced module's table adds ``"inputs": [{"name", "shape", "dtype"}, ...]``, ``"calls"``
 (``"2/6"`` or ``""``) and ``"frozen"`` to every row, and ``"frozen"`` to the totals.
@@ -75,7 +81,7 @@ from typing import Any
 from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
-from convarith.formulas.notation import closing_bracket
+from convarith.formulas.notation import closing_bracket, show_axes
 from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
@@ -102,6 +108,8 @@ _OPTIONAL = ("dilation", "groups", "buffers", "note", "calls", "frozen")
 _NUMERIC = ("index", "params", "buffers", "connections", "macs", "memory", "rf", "jump",
             "calls", "frozen")
 _COUNTS = ("params", "buffers", "connections", "macs", "memory")
+#: The count columns (a count of 0 shows as an empty cell, except memory).
+COUNT_COLUMNS = _COUNTS
 
 
 # --------------------------------------------------------------------------- records
@@ -144,6 +152,21 @@ class Row:
     fields: tuple[RFRow | None, ...] | None = None
     calls: str = ""
     frozen: Any = 0
+
+    @property
+    def left(self) -> tuple[int | None, ...] | None:
+        """Per spatial axis, the first input pixel output unit 0 sees (negative: in the
+        padding), from the same fields as ``rf`` and ``jump``, so that unit ``n`` sees
+        ``left + n jump`` to ``left + n jump + rf - 1``. None on an axis where no such rule
+        holds: a field that repeats with a period (after a transposed convolution or an
+        upsampling, :class:`~convarith.formulas.receptive.Field`; ``fields`` has every
+        unit), or one that sees no input cell."""
+        if self.rf is None:
+            return None
+        if self.fields is None:  # an input row: each unit sees itself
+            return (0,) * len(self.rf)
+        return tuple(0 if f is None else f.left if getattr(f, "period", 1) == 1 else None
+                     for f in self.fields)
 
 
 def _known_positive(value: Any) -> bool:
@@ -335,12 +358,6 @@ def human_bytes(value: Any) -> str:
     return f"{value} B"
 
 
-def _show_axes(values: tuple[int, ...] | None) -> str:
-    if values is None:
-        return ""
-    return str(values[0]) if len(set(values)) == 1 else "x".join(str(v) for v in values)
-
-
 def _plain(value: Any) -> Any:
     """A JSON-ready value: ints stay, expressions become strings, tuples become lists."""
     if isinstance(value, (tuple, list)):
@@ -353,6 +370,16 @@ def _plain(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- the table
+
+#: Each column's header (``{layout}``: :meth:`Table.layout`).
+HEADERS: dict[str, str] = {
+    "index": "#", "layer": "layer", "type": "type", "kernel": "kernel", "stride": "stride",
+    "padding": "pad", "dilation": "dil", "groups": "groups", "output": "output ({layout})",
+    "params": "params", "buffers": "buffers", "connections": "connections", "macs": "MACs",
+    "memory": "memory", "rf": "RF", "jump": "jump", "note": "note", "calls": "calls",
+    "frozen": "frozen"}
+#: The spatial axes' letters of an input of this many dimensions (channels first).
+AXIS_LETTERS: dict[int, str] = {2: "L", 3: "HW", 4: "DHW"}
 
 
 @dataclass(frozen=True)
@@ -376,17 +403,11 @@ class Table:
     # ------------------------------------------------------------- cells
 
     def header(self, column: str) -> str:
-        names = {"index": "#", "layer": "layer", "type": "type", "kernel": "kernel",
-                 "stride": "stride", "padding": "pad", "dilation": "dil", "groups": "groups",
-                 "output": f"output ({self.layout()})",
-                 "params": "params", "buffers": "buffers", "connections": "connections",
-                 "macs": "MACs", "memory": "memory", "rf": "RF", "jump": "jump",
-                 "note": "note", "calls": "calls", "frozen": "frozen"}
-        return names[column]
+        return HEADERS[column].format(layout=self.layout())
 
     def layout(self) -> str:
         """How shapes are written: ``HxWxC``, ``CxHxW``, ``LxC``, ``DxHxWxC``, ..."""
-        axes = {2: "L", 3: "HW", 4: "DHW"}.get(len(self.input_shape), "")
+        axes = AXIS_LETTERS.get(len(self.input_shape), "")
         letters = [*axes, "C"] if self.order == "hwc" else ["C", *axes]
         return "x".join(letters)
 
@@ -414,7 +435,7 @@ class Table:
                 return ""
             return self._count(column, value)
         if column in ("rf", "jump"):
-            return _show_axes(getattr(row, column))
+            return "" if getattr(row, column) is None else show_axes(getattr(row, column))
         if column == "frozen":
             return show_value(row.frozen) if row.frozen else ""
         return str(getattr(row, column))
@@ -548,7 +569,8 @@ class Table:
                 "padding": row.padding, "dilation": row.dilation, "groups": row.groups,
                 "input_shape": _plain(row.input_shape), "output_shape": _plain(row.output_shape),
                 **{c: _plain(getattr(row, c) or 0) for c in _COUNTS},
-                "rf": _plain(row.rf), "jump": _plain(row.jump), "lost": _plain(row.lost),
+                "rf": _plain(row.rf), "jump": _plain(row.jump), "left": _plain(row.left),
+                "lost": _plain(row.lost),
                 "note": row.note,
             })
             if self.inputs:

@@ -45,6 +45,13 @@ from convarith.errors import ConvArithError
 from convarith.train import checkpoint
 from convarith.train.data import Dataset
 from convarith.train.distributed import World, current
+from convarith.train.epochs import (
+    EpochMeter,
+    EpochProgress,
+    divergence,
+    epoch_status,
+    uniform_loss,
+)
 
 #: ``predict(model, images) -> logits``; the default calls the model.
 Predict = Callable[[nn.Module, torch.Tensor], torch.Tensor]
@@ -246,40 +253,6 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, *, batch_size: 
     return total / max(len(y), 1), accuracy, predicted.numpy()
 
 
-def _progress(console: Any) -> Any:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    return Progress(TextColumn("{task.description}"), BarColumn(bar_width=24),
-                    MofNCompleteColumn(), TextColumn("{task.fields[status]}"),
-                    TimeElapsedColumn(), console=console, transient=False)
-
-
-def divergence(loss: float, *, reference: float, factor: float, where: str,
-               lr: float) -> str | None:
-    """The message that stops a run whose training ``loss`` is not finite or above
-    ``factor`` times ``reference``; ``None`` while training is sane.
-
-    >>> divergence(2.1, reference=2.3, factor=10, where="epoch 1, step 5", lr=0.1) is None
-    True
-    >>> divergence(float("nan"), reference=2.3, factor=10, where="epoch 2, step 7", lr=0.5)
-    'Training diverged at epoch 2, step 7 with lr=0.5: the training loss became NaN. Use a smaller learning rate, e.g. --lr 0.05.'
-    >>> divergence(88.9, reference=3.88, factor=10, where="epoch 1, step 2", lr=0.1)
-    'Training diverged at epoch 1, step 2 with lr=0.1: the training loss became 88.9, more than 10 times its starting level (3.88). Use a smaller learning rate, e.g. --lr 0.01.'
-    """
-    if math.isfinite(loss) and loss <= factor * reference:
-        return None
-    what = ("NaN" if math.isnan(loss) else "infinite" if math.isinf(loss) else
-            f"{loss:.3g}, more than {factor:g} times its starting level ({reference:.3g})")
-    return (f"Training diverged at {where} with lr={lr:g}: the training loss became {what}. "
-            f"Use a smaller learning rate, e.g. --lr {lr / 10:g}.")
-
-
 def _finite(model: nn.Module) -> bool:
     return all(bool(torch.isfinite(p).all()) for p in model.parameters())
 
@@ -334,7 +307,7 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
         resumed = False
         torch.manual_seed(config.seed)
     net = world.wrap(model)
-    uniform_loss = math.log(max(len(data.classes), 2))  # cross-entropy of a uniform guess
+    floor = uniform_loss(len(data.classes))
     summary = {"config": asdict(config), "meta": meta or {}, "classes": list(data.classes),
                "train_images": len(y_train), "test_images": len(y_test)}
 
@@ -351,20 +324,16 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
     result.steps_per_epoch = steps_per_epoch
     if resumed:
         write_metrics()  # a kill after last.pt but before the metrics left them an epoch behind
-    progress = _progress(console) if show_progress and world.main else None
-    with deterministic(config.threads), (progress or contextlib.nullcontext()):
+    progress = EpochProgress(console, enabled=show_progress and world.main)
+    with deterministic(config.threads), progress:
         for epoch in range(start, config.epochs + 1):
             lr = optimizer.param_groups[0]["lr"]
             order = torch.randperm(len(y_train), generator=torch.Generator().manual_seed(
                 config.seed * 1_000_003 + epoch))
             augment_generator = torch.Generator().manual_seed(config.seed * 7_919 + epoch)
             net.train()
-            loss_sum, correct, seen = 0.0, torch.zeros((), dtype=torch.long), 0
-            task = None
-            if progress is not None:
-                name = f"{label} epoch {epoch}/{config.epochs}".strip()
-                task = progress.add_task(name, total=steps_per_epoch, status="")
-            began = time.perf_counter()
+            progress.start(f"{label} epoch {epoch}/{config.epochs}".strip(), steps_per_epoch)
+            meter = EpochMeter()
             for step, first in enumerate(range(0, len(y_train), batch)):
                 indices = order[first:first + batch]
                 if len(indices) < world.size:
@@ -383,45 +352,35 @@ def train(model: nn.Module, data: Dataset, config: TrainConfig = TrainConfig(), 
                     value = world.sum([value])[0] / world.size
                 reference = value if reference is None else reference
                 result.steps.append(value)
-                loss_sum += value * len(labels) * world.size
-                correct += (logits.argmax(1) == labels).sum()
-                seen += len(labels) * world.size
-                message = divergence(value, reference=max(reference, uniform_loss),
+                # the loss is the mean over every process, the correct count this process's
+                meter.add(loss=value, correct=int((logits.argmax(1) == labels).sum()),
+                          images=len(labels) * world.size)
+                message = divergence(value, reference=max(reference, floor),
                                      factor=config.explode_factor, where=f"epoch {epoch}, "
                                      f"step {step + 1}", lr=lr)
                 if message is not None:
                     result.diverged_at, result.diverged = (epoch, step + 1), message
                     break
-                if task is not None and (step % 5 == 0 or step + 1 == steps_per_epoch):
-                    elapsed = time.perf_counter() - began
-                    progress.update(task, completed=step + 1, status=(
-                        f"loss {loss_sum / seen:.4f}  acc {correct.item() / seen:6.2%}  "
-                        f"{seen / elapsed:,.0f} img/s"))
-            seconds = time.perf_counter() - began
+                if step % 5 == 0 or step + 1 == steps_per_epoch:
+                    progress.update(meter.status(), completed=step + 1)
+            seconds = time.perf_counter() - meter.began
             if result.diverged is None and not _finite(model):
                 result.diverged_at = (epoch, steps_per_epoch)
                 result.diverged = (f"Training diverged at epoch {epoch} with lr={lr:g}: the "
                                    f"weights are no longer finite. Use a smaller learning "
                                    f"rate, e.g. --lr {lr / 10:g}.")
             if result.diverged is not None:
-                if progress is not None:
-                    progress.update(task, status=f"[red]diverged (lr={lr:g})")
+                progress.update(f"[red]diverged (lr={lr:g})")
                 write_metrics()
                 raise Diverged(result.diverged, result)
-            train_correct = world.sum([float(correct.item())])[0] if world.size > 1 else float(
-                correct.item())
+            if world.size > 1:
+                meter.correct = world.sum([float(meter.correct)])[0]
             test_loss, test_accuracy, result.predictions = evaluate(
                 model, x_test, y_test, predict=predict, logit_scale=config.logit_scale)
-            row = {"epoch": epoch, "lr": lr, "train_loss": loss_sum / seen,
-                   "train_accuracy": train_correct / seen, "test_loss": test_loss,
-                   "test_accuracy": test_accuracy, "seconds": round(seconds, 4),
-                   "images_per_second": round(seen / seconds, 1)}
+            row = meter.row(epoch=epoch, lr=lr, test_loss=test_loss,
+                            test_accuracy=test_accuracy, seconds=seconds)
             result.history.append(row)
-            if task is not None:
-                progress.update(task, completed=steps_per_epoch, status=(
-                    f"loss {row['train_loss']:.4f}  acc {row['train_accuracy']:6.2%}  "
-                    f"{row['images_per_second']:,.0f} img/s | test loss {test_loss:.4f}  "
-                    f"acc {test_accuracy:6.2%}"))
+            progress.update(epoch_status(row), completed=steps_per_epoch)
             if isinstance(schedule, torch.optim.lr_scheduler.ReduceLROnPlateau):
                 schedule.step(test_loss)
             elif schedule is not None:

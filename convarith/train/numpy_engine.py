@@ -40,6 +40,7 @@ from convarith.bridges.scratch.dense import (
 from convarith.bridges.scratch.pool import avg_pool, avg_pool_backward, max_pool, max_pool_backward
 from convarith.errors import ConvArithError
 from convarith.train import checkpoint
+from convarith.train.epochs import EpochMeter, EpochProgress, divergence, epoch_status, uniform_loss
 from convarith.train.loop import TrainConfig
 
 Layer = tuple[str, str, dict[str, Any]]  # (kind, parameter prefix, hyper-parameters)
@@ -181,8 +182,6 @@ def train_numpy(network: NumpyNetwork, data: Any, config: TrainConfig, *,
                 out: str | Path | None = None, console: Any = None) -> list[dict[str, Any]]:
     """Train ``network`` on ``data`` (float32 images, as the torch loop gets them) with the
     scratch layers; one metrics row per epoch, written like the torch loop's."""
-    from convarith.train.loop import _progress
-
     x_train, y_train = data.x_train.astype(np.float64), data.y_train
     x_test, y_test = data.x_test.astype(np.float64), data.y_test
     optimizer = Optimizer(network.params, config)
@@ -190,45 +189,36 @@ def train_numpy(network: NumpyNetwork, data: Any, config: TrainConfig, *,
     steps_per_epoch = math.ceil(len(y_train) / config.batch_size)
     history: list[dict[str, Any]] = []
     steps: list[float] = []
-    progress = _progress(console) if console is not None else None
-    with progress or _Null():
+    reference: float | None = None
+    floor = uniform_loss(len(data.classes))
+    with EpochProgress(console, enabled=console is not None) as progress:
         for epoch in range(1, config.epochs + 1):
             order = rng.permutation(len(y_train))
-            task = progress.add_task(f"numpy epoch {epoch}/{config.epochs}",
-                                     total=steps_per_epoch, status="") if progress else None
-            began, loss_sum, correct = time.perf_counter(), 0.0, 0
+            progress.start(f"numpy epoch {epoch}/{config.epochs}", steps_per_epoch)
+            meter = EpochMeter()
             for step, first in enumerate(range(0, len(y_train), config.batch_size)):
                 index = order[first:first + config.batch_size]
                 loss, logits, grads = network.loss_and_gradients(x_train[index], y_train[index])
-                if not math.isfinite(loss):
-                    raise ConvArithError(
-                        f"Training diverged at epoch {epoch}, step {step + 1} with "
-                        f"lr={config.lr:g}: the loss became {loss}. Use a smaller learning "
-                        f"rate, e.g. --lr {config.lr / 10:g}.")
+                reference = loss if reference is None else reference
+                message = divergence(loss, reference=max(reference, floor),
+                                     factor=config.explode_factor,
+                                     where=f"epoch {epoch}, step {step + 1}", lr=config.lr)
+                if message is not None:
+                    raise ConvArithError(message)
                 optimizer.step(network.params, grads)
                 steps.append(loss)
-                loss_sum += loss * len(index)
-                correct += int((logits.argmax(1) == y_train[index]).sum())
-                if progress:
-                    seen = first + len(index)
-                    progress.update(task, completed=step + 1, status=(
-                        f"loss {loss_sum / seen:.4f}  acc {correct / seen:6.2%}  "
-                        f"{seen / (time.perf_counter() - began):,.0f} img/s"))
-            seconds = time.perf_counter() - began
+                meter.add(loss=loss, correct=int((logits.argmax(1) == y_train[index]).sum()),
+                          images=len(index))
+                progress.update(meter.status(), completed=step + 1)
+            seconds = time.perf_counter() - meter.began
             logits = np.concatenate([network.forward(x_test[i:i + 500])[0]
                                      for i in range(0, len(y_test), 500)])
-            row = {"epoch": epoch, "lr": config.lr, "train_loss": loss_sum / len(y_train),
-                   "train_accuracy": correct / len(y_train),
-                   "test_loss": float(softmax_cross_entropy(logits, y_test)),
-                   "test_accuracy": float((logits.argmax(1) == y_test).mean()),
-                   "seconds": round(seconds, 4),
-                   "images_per_second": round(len(y_train) / seconds, 1)}
+            row = meter.row(epoch=epoch, lr=config.lr,
+                            test_loss=float(softmax_cross_entropy(logits, y_test)),
+                            test_accuracy=float((logits.argmax(1) == y_test).mean()),
+                            seconds=seconds)
             history.append(row)
-            if progress:
-                progress.update(task, status=(
-                    f"loss {row['train_loss']:.4f}  acc {row['train_accuracy']:6.2%}  "
-                    f"{row['images_per_second']:,.0f} img/s | test loss {row['test_loss']:.4f}  "
-                    f"acc {row['test_accuracy']:6.2%}"))
+            progress.update(epoch_status(row))
             if out is not None:
                 folder = Path(out)
                 checkpoint.write_metrics(folder, history, {
@@ -240,14 +230,6 @@ def train_numpy(network: NumpyNetwork, data: Any, config: TrainConfig, *,
                     folder / "weights.npz",
                     lambda stream, arrays=dict(network.params): np.savez(stream, **arrays))
     return history
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
 
 
 def run_numpy(spec: Any, config: TrainConfig, *, out: str | Path, console: Any = None

@@ -32,6 +32,7 @@ import numpy as np
 from convarith.bridges.scratch.im2col import col2im, pad, windows
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import conv_arguments, conv_output_size
 
 
@@ -53,17 +54,11 @@ def geometry(spatial: tuple[int, ...], kernel: tuple[int, ...], stride: Any, pad
              dilation: Any) -> ConvGeometry:
     """Normalise torch-style arguments once, and take the output size from the formula core."""
     n = len(spatial)
-    stride, dilation = _per_axis(stride, n), _per_axis(dilation, n)
-    padding = padding if isinstance(padding, str) else _per_axis(padding, n)
+    stride, dilation = broadcast(stride, n), broadcast(dilation, n)
+    padding = padding if isinstance(padding, str) else broadcast(padding, n)
     a = conv_arguments(spatial, kernel, stride, padding, dilation)
     o = conv_output_size(spatial, kernel, stride=stride, padding=a.p, dilation=dilation)
     return ConvGeometry(tuple(a.k), tuple(a.s), tuple(a.p), tuple(a.d), tuple(o))
-
-
-def _per_axis(value: Any, n: int) -> Any:
-    if isinstance(value, (tuple, list)):
-        return tuple(value)
-    return (value,) * n
 
 
 def check_channels(x: np.ndarray, weight: np.ndarray, groups: int, *, transposed: bool = False,
@@ -140,8 +135,8 @@ def conv1d_loop(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = Non
     elif not isinstance(padding, str):
         padding = ((0, 0), (padding, padding))
     y = conv2d_loop(x[:, :, None, :], weight[:, :, None, :], bias,
-                    stride=(1, *_per_axis(stride, 1)), padding=padding,
-                    dilation=(1, *_per_axis(dilation, 1)), groups=groups)
+                    stride=(1, *broadcast(stride, 1)), padding=padding,
+                    dilation=(1, *broadcast(dilation, 1)), groups=groups)
     return y[:, :, 0, :]
 
 
@@ -180,7 +175,7 @@ def convolve(x: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int) ->
     return (w @ _columns(x, g, groups)).reshape(batch, c_out, *g.o)  # (N, G, O/G, P)
 
 
-def _rows(dy: np.ndarray, groups: int) -> np.ndarray:
+def group_rows(dy: np.ndarray, groups: int) -> np.ndarray:
     """Output gradient ``(N, O, *o)`` as ``(N, G, O/G, P)``, matching the im2col columns."""
     batch, c_out = dy.shape[:2]
     return dy.reshape(batch, groups, c_out // groups, -1)
@@ -190,7 +185,7 @@ def weight_gradient(dy: np.ndarray, x: np.ndarray, g: ConvGeometry, groups: int,
                     weight_shape: tuple[int, ...]) -> np.ndarray:
     """``dW = sum over images of dY X^T`` per group (X the im2col matrix of x)."""
     columns = _columns(x, g, groups)
-    return (_rows(dy, groups) @ columns.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight_shape)
+    return (group_rows(dy, groups) @ columns.transpose(0, 1, 3, 2)).sum(axis=0).reshape(weight_shape)
 
 
 def conv_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *, stride: Any = 1,
@@ -206,7 +201,7 @@ def conv_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *, stride: 
     c_out = weight.shape[0]
     dweight = weight_gradient(dy, x, g, groups, weight.shape)
     w = weight.reshape(groups, c_out // groups, -1)
-    dx = input_gradient(w.transpose(0, 2, 1) @ _rows(dy, groups), x.shape, g, groups)
+    dx = input_gradient(w.transpose(0, 2, 1) @ group_rows(dy, groups), x.shape, g, groups)
     dbias = dy.sum(axis=(0, *range(2, dy.ndim))) if bias else None
     return dx, dweight, dbias
 
@@ -264,7 +259,7 @@ def unfold(x: np.ndarray, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     """
     x = np.asarray(x)
     _require_axes("unfold", x, 2)
-    kernel = _per_axis(kernel_size, 2)
+    kernel = broadcast(kernel_size, 2)
     g = geometry(x.shape[2:], kernel, stride, padding, dilation)
     view = windows(pad(x, g.p), k=g.k, s=g.s, d=g.d, o=g.o)  # (N, C, oh, ow, kh, kw)
     batch, channels = x.shape[:2]

@@ -29,19 +29,20 @@ from typing import Any
 
 import numpy as np
 
-from convarith.bridges.scratch.conv import ConvGeometry, _per_axis
+from convarith.bridges.scratch.conv import ConvGeometry
 from convarith.bridges.scratch.im2col import col2im, pad, windows
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import adaptive_pool_bins, pool_output_size, window_reach
 
 
 def _geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
               ceil_mode: bool, kind: str) -> ConvGeometry:
     n = x.ndim - 2
-    k = _per_axis(kernel_size, n)
-    s = k if stride is None or stride == () else _per_axis(stride, n)
-    p, d = _per_axis(padding, n), _per_axis(dilation, n)
+    k = broadcast(kernel_size, n)
+    s = k if stride is None or stride == () else broadcast(stride, n)
+    p, d = broadcast(padding, n), broadcast(dilation, n)
     o = pool_output_size(tuple(x.shape[2:]), k, stride=s, padding=p, dilation=d,
                          ceil_mode=ceil_mode, kind=kind)
     # right padding: p, or more when ceil mode's last window reaches past it
@@ -193,7 +194,7 @@ def adaptive_avg_pool_backward(dy: np.ndarray, x: np.ndarray, output_size: Any) 
 
 def _bins(x: np.ndarray, output_size: Any) -> tuple[list[tuple[int, int]], ...]:
     n = x.ndim - 2
-    bins = adaptive_pool_bins(tuple(x.shape[2:]), _per_axis(output_size, n))
+    bins = adaptive_pool_bins(tuple(x.shape[2:]), broadcast(output_size, n))
     return tuple(bins)
 
 

@@ -28,17 +28,17 @@ import numpy as np
 
 from convarith.bridges.scratch.conv import (
     ConvGeometry,
-    _per_axis,
-    _rows,
     check_channels,
     conv,
     convolve,
+    group_rows,
     input_gradient,
     weight_gradient,
 )
 from convarith.bridges.scratch.im2col import pad
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import (
     conv_transpose_output_size,
     stretched_size,
@@ -52,8 +52,8 @@ def _geometry(x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
     """The geometry of the convolution this one is the transpose of, and its input size."""
     n = x.ndim - 2
     k = tuple(weight.shape[2:])
-    s, p = _per_axis(stride, n), _per_axis(padding, n)
-    a, d = _per_axis(output_padding, n), _per_axis(dilation, n)
+    s, p = broadcast(stride, n), broadcast(padding, n)
+    a, d = broadcast(output_padding, n), broadcast(dilation, n)
     size = conv_transpose_output_size(tuple(x.shape[2:]), k, stride=s, padding=p,
                                       output_padding=a, dilation=d)
     # the forward convolution reads windows of the output (size `size`) and yields x's size
@@ -75,7 +75,7 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     c_out = weight.shape[1] * groups
     w = weight.reshape(groups, c_in // groups, -1)  # (G, C_in/G, C_out/G K)
     # W^T x: every input element's contribution to each window tap, then col2im
-    columns = w.transpose(0, 2, 1) @ _rows(x, groups)  # (N, G, C_out/G K, P)
+    columns = w.transpose(0, 2, 1) @ group_rows(x, groups)  # (N, G, C_out/G K, P)
     y = input_gradient(columns, (batch, c_out, *size), _with_room(g, size), groups)
     if bias is not None:
         y = y + np.asarray(bias).reshape(1, c_out, *(1,) * len(size))
@@ -131,7 +131,7 @@ def conv_transpose_by_stretching(x: np.ndarray, weight: np.ndarray,
                          dtype=x.dtype)
     stretched[(Ellipsis, *(slice(None, None, s) for s in g.s))] = x
     # pad by q = d(k-1) - p on each side (+ output_padding on the right); crop where q < 0
-    a = _per_axis(output_padding, n)
+    a = broadcast(output_padding, n)
     pairs, crop = [], []
     for k, d, (p, _), extra in zip(g.k, g.d, g.p, a):
         q = transposed_padding(k, p, d)

@@ -20,10 +20,9 @@ Importing this package does not import torch; the checkers import it when they r
 
 from typing import Any
 
+from convarith.bridges.verify.unsupported import Unsupported
 
-class Unsupported(NotImplementedError):
-    """Raise it (or NotImplementedError) from your layer for a feature it does not support:
-    the bench lists the feature as unsupported instead of wrong."""
+__all__ = ["Unsupported", "check"]
 
 
 def __getattr__(name: str) -> Any:

@@ -48,6 +48,7 @@ from convarith.bridges.verify.features import (
     supported_cases,
     uses,
 )
+from convarith.bridges.verify.unsupported import Unsupported
 from convarith.errors import ConvArithError
 
 SUPPORTED, UNSUPPORTED, WRONG, UNCHECKED = "supported", "unsupported", "wrong", "not checked"
@@ -327,8 +328,6 @@ class _Bench:
         error = outcome.error
         if error is None:
             return outcome.value, None
-        from convarith.bridges.verify import Unsupported
-
         if isinstance(error, (NotImplementedError, Unsupported)):
             message = " ".join(str(error).split())
             reason = f"your {name} raises {type(error).__name__}" + (
