@@ -6,10 +6,12 @@ are all derived from the spec."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import Phase, find, given, settings
 
 from convarith import kinds
 from convarith.bridges.verify import registry
 from convarith.bridges.verify.cases import FUNCTIONAL, LayerCase, kind_of
+from convarith.bridges.verify.strategies import layer_cases
 from convarith.errors import ConvArithError
 
 
@@ -49,3 +51,19 @@ def test_an_argument_the_kind_does_not_have_is_refused_unless_it_means_none():
         LayerCase("max_pool1d", (1, 1, 4), kernel_size=(2,), groups=2)
     with pytest.raises(ConvArithError, match="LPPool: it has no padding"):
         LayerCase("lp_pool1d", (1, 1, 4), norm_type=2.0, kernel_size=(2,), padding=(1,))
+
+
+@settings(max_examples=30, derandomize=True)
+@given(avg=layer_cases("avg_pool2d", kind="any"), lp=layer_cases("lp_pool1d", kind="any"))
+def test_strategies_draw_no_argument_the_kind_lacks(avg, lp):
+    # kinds.py: AvgPool lacks dilation, LPPool padding and dilation
+    assert avg.dilation == (1, 1)
+    assert lp.padding == (0,) and lp.dilation == (1,)
+
+
+def test_strategies_draw_a_kinds_own_argument_from_its_field_metadata():
+    settings_ = settings(max_examples=200, database=None, derandomize=True,
+                         phases=[Phase.generate])
+    for p in (1.0, 1.5, float("inf")):
+        assert find(layer_cases("lp_pool2d"), lambda c, p=p: c.norm_type == p,
+                    settings=settings_).norm_type == p
