@@ -30,7 +30,7 @@ def _frames(path: Path) -> list[Image.Image]:
     conv_scene(4, kernel_size=3, stride=2, padding=1),
     conv_scene((4, 4), kernel_size=(2, 3)),
     transposed_scene(2, kernel_size=3, stride=2),
-    pool_scene(4, kernel_size=2, mode="avg"),
+    pool_scene(4, kernel_size=2, kind="avg"),
 ], ids=["conv", "non-square", "transposed", "avg-pool"])
 def test_gif_has_one_frame_per_output_position_and_is_8_inches_wide(tmp_path, scene):
     path = tmp_path / "a.gif"

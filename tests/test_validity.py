@@ -116,11 +116,11 @@ def test_avg_pool_spec_takes_a_dilation_of_ones_as_the_formula_does():
 @pytest.mark.parametrize("mode", ["max", "avg"])
 def test_scene_follows_the_same_rules(mode):
     with pytest.raises(ConvArithError, match="more than half of kernel_size"):
-        pool_scene(8, kernel_size=2, padding=2, mode=mode)
-    scene = pool_scene(5, kernel_size=2, stride=2, padding=1, ceil_mode=True, mode=mode)
+        pool_scene(8, kernel_size=2, padding=2, kind=mode)
+    scene = pool_scene(5, kernel_size=2, stride=2, padding=1, ceil_mode=True, kind=mode)
     assert np.shape(scene.output_values) == pool_output_size((5, 5), kernel_size=2,
                                                              padding=1, ceil_mode=True,
                                                              kind=mode)
     if mode == "avg":
         with pytest.raises(ConvArithError, match="AvgPool has no dilation"):
-            pool_scene(8, kernel_size=2, dilation=2, mode=mode)
+            pool_scene(8, kernel_size=2, dilation=2, kind=mode)
