@@ -47,6 +47,13 @@ class Kind:
     a geometry (kernel, stride, ...); ``scratch``: convarith implements it in numpy and
     ``convarith verify`` checks it value by value against torch; ``functional_only``: a
     function (``unfold``, a loss), not a layer of a network spec.
+
+    The rest is data the layers read instead of naming kinds: ``noun``, how errors and help
+    call it ("average pooling"; empty: its family's name); ``torch_name``, the ``torch.nn``
+    class stem errors name ("AvgPool"); ``lacks``, the geometry arguments torch's layer does
+    not have (the normaliser refuses any value but the neutral one, the strategies draw none);
+    ``unpadded_3d``: torch's 3-D kernel wants the unpadded input to hold the kernel (AvgPool3d,
+    and what runs it); ``animated``: ``convarith animate`` has a scene for it.
     """
 
     name: str
@@ -56,6 +63,11 @@ class Kind:
     scratch: bool = False
     functional_only: bool = False
     functional: tuple[str, ...] = ()  # torch.nn.functional names, when not name + "Nd"
+    noun: str = ""
+    torch_name: str = ""
+    lacks: tuple[str, ...] = ()
+    unpadded_3d: bool = False
+    animated: bool = False
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -88,10 +100,14 @@ _ALL_DIMS = (1, 2, 3)
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("conv", "conv", _ALL_DIMS, sized=True, scratch=True),
     Kind("conv_transpose", "transposed", _ALL_DIMS, sized=True, scratch=True),
-    Kind("max_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
-    Kind("avg_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
-    # torch.nn.LPPool1d/2d/3d: (sum x^p)^(1/p) over each window; no padding, no dilation
-    Kind("lp_pool", "pool", _ALL_DIMS, sized=True, scratch=True),
+    Kind("max_pool", "pool", _ALL_DIMS, sized=True, scratch=True, torch_name="MaxPool",
+         animated=True),
+    Kind("avg_pool", "pool", _ALL_DIMS, sized=True, scratch=True, noun="average pooling",
+         torch_name="AvgPool", lacks=("dilation",), unpadded_3d=True, animated=True),
+    # torch.nn.LPPool1d/2d/3d: (sum x^p)^(1/p) over each window; it runs avg_pool (so
+    # AvgPool3d's input check), with neither padding nor dilation
+    Kind("lp_pool", "pool", _ALL_DIMS, sized=True, scratch=True, noun="power-average pooling",
+         torch_name="LPPool", lacks=("padding", "dilation"), unpadded_3d=True),
     Kind("adaptive_avg_pool", "adaptive", _ALL_DIMS, sized=True, scratch=True),
     Kind("global_avg_pool", "global"),
     Kind("unfold", "unfold", (2,), sized=True, scratch=True, functional_only=True,

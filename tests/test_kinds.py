@@ -86,3 +86,15 @@ def test_every_sized_kind_answers_through_its_formula():
     (derivation,) = kinds.get("max_pool").explanation(5, kernel_size=2, stride=2, padding=1,
                                                        ceil_mode=True)
     assert derivation.result == 3
+
+
+def test_the_pooling_kinds_marked_animated_are_the_ones_the_scene_draws():
+    from convarith.figures.animation import pool_scene
+
+    for kind in kinds.of_family("pool", sized=True):
+        if kind.animated:
+            assert pool_scene(4, kernel_size=2, kind=kind.short).output_shape == (2, 2)
+        else:
+            with pytest.raises(ConvArithError, match=f"kind='{kind.short}' is not a pooling "
+                                                     "kind it draws. Use max or avg."):
+                pool_scene(4, kernel_size=2, kind=kind.short)

@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from convarith.choices import POOL_MODES
 from convarith.errors import ConvArithError
 from convarith.formulas.explain import (
     Derivations,
@@ -514,9 +515,9 @@ def pool_scene(
         warnings.warn("pool_scene(mode=...) is deprecated; use kind=..., the name "
                       "pool_output_size and explain_pool use.", DeprecationWarning, stacklevel=2)
         kind = mode
-    if kind not in ("max", "avg"):
+    if kind not in POOL_MODES:  # the kinds convarith.kinds marks animated
         raise ConvArithError(f"Error building the pooling animation: kind={kind!r} is not a "
-                             "pooling kind it draws. Use max or avg.")
+                             f"pooling kind it draws. Use {' or '.join(POOL_MODES)}.")
     mode = kind
     what = f"{mode} pooling"
     i2 = _two_d(input_size, "input_size", what)

@@ -39,15 +39,14 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import padding_pairs, per_dim
+from convarith.formulas.normalise import broadcast, conv_arguments, padding_pairs, per_dim
 from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
+    adaptive_output_size,
     adaptive_pool_bins,
-    conv_arguments,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
-    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
@@ -160,6 +159,11 @@ class Layer:
     def buffers(self, input_shape: Shape) -> Any:
         return 0
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """The shape of each trainable tensor, by torch's name for it (``weight``, ``bias``),
+        in the layout of torch and of the papers; the values are taken as given."""
+        return {}
+
     def connections(self, input_shape: Shape) -> Any:
         return 0
 
@@ -259,6 +263,16 @@ class Conv(Layer):
         return counting.conv_params(input_shape[0], self.out_channels, self._kernel(dims),
                                     groups=self.groups, bias=self.bias, dims=dims)
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """``weight`` ``(C_out, C_in / groups, *k)`` and ``bias`` ``(C_out,)``.
+
+        >>> Conv(8, 3, groups=2).parameter_shapes((4, 9, 9))
+        {'weight': (8, 2, 3, 3), 'bias': (8,)}
+        """
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
+        shapes = {"weight": (self.out_channels, input_shape[0] // self.groups, *k)}
+        return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
+
     def macs(self, input_shape: Shape) -> Any:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         return counting.conv_macs(_size_arg(spatial), input_shape[0], self.out_channels,
@@ -357,6 +371,13 @@ class ConvTranspose(Layer):
                                               self._kernel(dims), groups=self.groups,
                                               bias=self.bias, dims=dims)
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """``weight`` ``(C_in, C_out / groups, *k)`` (the convolution's, transposed) and
+        ``bias`` ``(C_out,)``."""
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
+        shapes = {"weight": (input_shape[0], self.out_channels // self.groups, *k)}
+        return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
+
     def macs(self, input_shape: Shape) -> Any:
         spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
         return counting.conv_transpose_macs(_size_arg(spatial), input_shape[0],
@@ -433,7 +454,7 @@ class _Windowed:
 
     def _keras_pairs(self, input_shape: Shape) -> tuple[tuple[Any, Any], ...]:
         """Where Keras pads this input (before, after) per axis."""
-        from convarith.formulas.output_size import keras_pool_arguments
+        from convarith.formulas.normalise import keras_pool_arguments
 
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
                                     self._stride(), self.padding).p
@@ -500,11 +521,14 @@ class MaxPool(_Pool):
 @SPECS.register("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
-    """``nn.AvgPool1d/2d/3d`` (padding counted in the mean, PyTorch's default).
+    """``nn.AvgPool1d/2d/3d``; the padding is counted in the mean unless
+    ``count_include_pad=False`` (PyTorch's default counts it; the size is the same).
 
     >>> AvgPool(2).output_shape((6, 28, 28))
     (6, 14, 14)
     """
+
+    count_include_pad: bool = True
 
     kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
@@ -521,7 +545,9 @@ class LPPool(_Windowed, Layer):
     (8, 7, 7)
     """
 
-    norm_type: float
+    # sum pooling (1), the usual 2, an odd power, a fractional one, max of |x| (inf): the
+    # values convarith verify draws
+    norm_type: float = field(metadata={"examples": (1.0, 2.0, 3.0, 1.5, float("inf"))})
     kernel_size: Any
     stride: Any = None
     ceil_mode: bool = False
@@ -532,7 +558,14 @@ class LPPool(_Windowed, Layer):
 
     @property
     def pool_kind(self) -> str:  # type: ignore[override]
-        return lp_pool_rules(self.norm_type)
+        """The pooling whose rules it follows: "lp", or "max" for ``p = +-inf``, where torch's
+        ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf) skips AvgPool3d's input
+        check; seen with torch 2.13).
+
+        >>> LPPool(2, 2).pool_kind, LPPool(float("inf"), 2).pool_kind
+        ('lp', 'max')
+        """
+        return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
@@ -555,13 +588,16 @@ class AdaptiveAvgPool(Layer):
     kind: ClassVar[str] = "adaptive avg-pool"
     rf_effect: ClassVar[str] = "window"
 
-    def _out(self, dims: int) -> tuple[Any, ...]:
-        return per_dim("output_size", self.output_size, dims, minimum=1,
+    def _out(self, dims: int, minimum: int = 1) -> tuple[Any, ...]:
+        return per_dim("output_size", self.output_size, dims, minimum=minimum,
                        context=f"Error reading the adaptive pooling{_called(self.name)}")
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
-        return (input_shape[0], *self._out(len(spatial)))
+        self._out(len(spatial), minimum=0)  # named after this layer when it is wrong
+        # the formula core's rules, torch's: an output size of 0 gives an empty output, an
+        # empty input is refused unless the output size is 1
+        return (input_shape[0], *adaptive_output_size(_size_arg(spatial), self.output_size))
 
     def connections(self, input_shape: Shape) -> Any:
         # each output cell averages its bin; bins overlap when o does not divide i
@@ -653,6 +689,10 @@ class Linear(Layer):
 
     def params(self, input_shape: Shape) -> Any:
         return counting.linear_params(input_shape[-1], self.out_features, bias=self.bias)
+
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        shapes = {"weight": (self.out_features, input_shape[-1])}
+        return {**shapes, "bias": (self.out_features,)} if self.bias else shapes
 
     def macs(self, input_shape: Shape) -> Any:
         return _prod(input_shape[:-1]) * counting.linear_macs(input_shape[-1],

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -230,7 +229,7 @@ class Functional(Convention):
 
     def base(self) -> LayerCase:
         base = BASE[self.layer]
-        return replace(base, bias=self._has_bias()) if base.layer.startswith("conv") else base
+        return base.replace(bias=self._has_bias()) if base.layer.startswith("conv") else base
 
     def _keywords(self, case: LayerCase) -> dict[str, Any]:
         wanted: dict[str, Any] = {"stride": as_pair(case.stride), "padding": as_pair(case.padding)}
@@ -465,7 +464,7 @@ class D2L(Convention):
         return self.layer == "conv2d" and self.forward.__name__.endswith("multi_in_out")
 
     def base(self) -> LayerCase:
-        return replace(BASE[self.layer], bias=False)
+        return BASE[self.layer].replace(bias=False)
 
     def limit(self, case: LayerCase) -> str | None:
         function = self.forward.__name__
