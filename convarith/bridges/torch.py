@@ -143,7 +143,7 @@ def _build_conv(spec: L.Conv, shape: Shape) -> Any:
     if spec.convention == "torch" and _torch_takes(spec.padding):
         padding = spec.padding  # as torch takes it: torch, not convarith, judges the values
     else:  # pairs, "full", or Keras' "same" (which pads by the input size)
-        pairs = spec._pairs(dims, tuple(shape[1:]))
+        pairs = spec.window(shape).padding
         if not all(a == b for a, b in pairs):
             return _ours().PaddedConv(_conv(spec, shape, dims, 0), pairs)
         padding = collapse(tuple(a for a, _ in pairs))
@@ -184,7 +184,7 @@ def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
         from convarith.formulas.solve import torch_equivalent
 
         return torch_module(torch_equivalent(
-            "conv_transpose", L._size_arg(shape[1:]), spec.kernel_size, stride=spec.stride,
+            "conv_transpose", tuple(shape[1:]), spec.kernel_size, stride=spec.stride,
             padding=spec.padding, dilation=spec.dilation,
             output_padding=spec.output_padding), shape[0], spec.out_channels, bias=spec.bias)
     cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
@@ -203,7 +203,7 @@ def _keras_pool(spec: L.MaxPool | L.AvgPool, shape: Shape) -> Any:
 
     return torch_module(torch_equivalent(
         f"{spec.pool_kind}_pool", tuple(shape[1:]), spec.kernel_size,
-        stride=spec._stride(), padding=spec.padding))
+        stride=spec.actual_stride(), padding=spec.padding))
 
 
 def _pool_stride(m: Any) -> Any:
@@ -219,7 +219,7 @@ def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
         return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[_dims(spec, shape) - 1]
-    return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
+    return cls(spec.kernel_size, stride=spec.actual_stride(), padding=spec.padding,
                dilation=spec.dilation, ceil_mode=spec.ceil_mode)
 
 
@@ -237,7 +237,7 @@ def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
         return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[_dims(spec, shape) - 1]
-    return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
+    return cls(spec.kernel_size, stride=spec.actual_stride(), padding=spec.padding,
                ceil_mode=spec.ceil_mode, count_include_pad=spec.count_include_pad)
 
 
@@ -248,7 +248,7 @@ def _build_lp_pool(spec: L.LPPool, shape: Shape) -> Any:
     nn = _nn()
     dims = _dims(spec, shape)
     cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-    kernel, stride = spec.kernel_size, spec._stride()
+    kernel, stride = spec.kernel_size, spec.actual_stride()
     if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
         kernel, stride = (v[0] if isinstance(v, (tuple, list)) else v for v in (kernel, stride))
     return cls(spec.norm_type, kernel, stride=stride, ceil_mode=spec.ceil_mode)
@@ -364,7 +364,7 @@ def _build_lrn(spec: L.LocalResponseNorm, shape: Shape) -> Any:
 @bridge(L.PartialConv, lambda: (_ours().PartialConv2d,))
 @reads(lambda m: L.PartialConv(m.table, m.kernel_size, stride=m.stride, padding=m.padding))
 def _build_partial(spec: L.PartialConv, shape: Shape) -> Any:
-    spec._links(shape)
+    spec.links(shape)  # the table checked against the input's channels
     return _ours().PartialConv2d(shape[0], spec.table, spec.kernel_size, stride=spec.stride,
                                  padding=spec.padding)
 

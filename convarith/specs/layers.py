@@ -441,12 +441,13 @@ class _Windowed:
     rf_effect: ClassVar[str] = "window"
     pool_kind: ClassVar[str] = "max"  # the short kind name: torch's rules differ per kind
 
-    def _stride(self) -> Any:
+    def actual_stride(self) -> Any:
+        """The stride torch uses: the window's size when none is given."""
         return self.kernel_size if self.stride is None else self.stride
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
-        out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+        out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                padding=self.padding, dilation=self.dilation,
                                ceil_mode=self.ceil_mode, kind=self.pool_kind,
                                convention=self.convention)
@@ -457,7 +458,7 @@ class _Windowed:
         from convarith.formulas.normalise import keras_pool_arguments
 
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
-                                    self._stride(), self.padding).p
+                                    self.actual_stride(), self.padding).p
 
     def connections(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
@@ -468,7 +469,7 @@ class _Windowed:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
         context = f"Error reading the {self.kind}{_called(self.name)}"
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
-        s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
+        s = per_dim("stride", self.actual_stride(), dims, minimum=1, context=context)
         p = (self._keras_pairs(input_shape) if self.convention == "keras"
              else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
                                                 context=context)))
@@ -487,11 +488,11 @@ class _Windowed:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
         padding = (self._keras_pairs(input_shape) if self.convention == "keras"
                    else self.padding)
-        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                 padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
-        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self._stride())}"
+        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self.actual_stride())}"
 
 
 @dataclass(frozen=True)
@@ -569,7 +570,7 @@ class LPPool(_Windowed, Layer):
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
-               f"{show_axes(self._stride())}"
+               f"{show_axes(self.actual_stride())}"
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -845,7 +846,7 @@ class PartialConv(Layer):
     def out_channels(self) -> int:
         return len(self.table)
 
-    def _links(self, input_shape: Shape) -> int:
+    def links(self, input_shape: Shape) -> int:
         """Connected (output map, input map) pairs, checked against the input channels."""
         c_in = input_shape[0]
         for m, maps in enumerate(self.table):
@@ -864,18 +865,18 @@ class PartialConv(Layer):
                     name=self.name)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self._links(input_shape)
+        self.links(input_shape)
         out = self._conv().output_shape((1, *input_shape[1:]))
         return (self.out_channels, *out[1:])
 
     def params(self, input_shape: Shape) -> Any:
-        links = self._links(input_shape)
+        links = self.links(input_shape)
         per_link = counting.conv_params(1, 1, self.kernel_size, bias=False,
                                         dims=len(input_shape) - 1)
         return links * per_link + self.out_channels
 
     def macs(self, input_shape: Shape) -> Any:
-        links = self._links(input_shape)
+        links = self.links(input_shape)
         return links * counting.conv_macs(_size_arg(input_shape[1:]), 1, 1, self.kernel_size,
                                           stride=self.stride, padding=self.padding)
 

@@ -38,7 +38,6 @@ import numpy as np
 
 from convarith.bridges.verify.cases import LayerCase
 from convarith.bridges.verify.features import BASE, HOMEWORK_LAYERS
-from convarith.choices import HOMEWORK_CONVENTIONS
 from convarith.errors import ConvArithError
 
 
@@ -511,20 +510,6 @@ class D2L(Convention):
             return f"{self.forward.__name__}(X, K)"
         mode = "max" if self.layer == "max_pool2d" else "avg"
         return f"{self.forward.__name__}(X, {tuple(case.kernel_size)}, mode={mode!r})"
-
-
-def _classes() -> dict[str, type[Convention]]:
-    from convarith.bridges.verify.layer_classes import ClassConvention
-
-    return {"functional": Functional, "cs231n": CS231n, "coursera": Coursera, "d2l": D2L,
-            "class": ClassConvention}
-
-
-def convention_class(name: str) -> type[Convention]:
-    """The :class:`Convention` of a name of :data:`convarith.choices.HOMEWORK_CONVENTIONS`."""
-    classes = _classes()
-    assert tuple(classes) == HOMEWORK_CONVENTIONS
-    return classes[name]
 
 
 def backward_name(name: str) -> tuple[str, ...]:
