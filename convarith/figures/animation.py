@@ -138,6 +138,8 @@ class Scene:
     kernel_values: tuple[tuple[float, ...], ...] | None = None
     subtitle: str = ""  # a transposed convolution names the convolution it transposes
     input_label: str = ""  # "input 3×3, stretched and padded to 8×8"
+    #: the legend's words for a padding cell: what the kind's window reads there
+    padding_name: str = "zero padding"
 
     @property
     def window_name(self) -> str:
@@ -654,7 +656,10 @@ def pool_scene(
                  frames=tuple(frames),
                  caption=caption, notes=notes, output_values=_rows(results, o),
                  input_label=_input_label(a.i, (a.i[0] + 2 * left[0], a.i[1] + 2 * left[1]),
-                                          padded=any(left)))
+                                          padded=any(left)),
+                 # a window that reads no padding pads with -inf, as torch's max pooling does
+                 padding_name="zero padding" if window.padding is not None
+                 else "padding (−∞ for max)")
 
 
 
