@@ -34,6 +34,13 @@ _APPLIES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: ``--pool``'s help: each pooling kind in words, with the geometry torch's layer lacks.
+_POOL_HELP = ", ".join(
+    f"{k.short} ({k.noun or k.short + ' pooling'}"
+    + "".join(f", no {name}" for name in k.lacks) + ")"
+    for k in kinds.of_family("pool", sized=True))
+
+
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(SIZE_KINDS))
 @options.input_size("Input size: 224, 224x224 or 8x32x32 (with --out-channels: CxHxW).",
@@ -48,8 +55,7 @@ _APPLIES: dict[str, tuple[str, ...]] = {
 @CONVENTION
 @CHANNELS_LAST
 @options.ceil_mode()
-@options.pool_kind("Pool: max, average or power-average (LPPool: no padding, no dilation) "
-                   "pooling.")
+@options.pool_kind(f"Pool: {_POOL_HELP}.")
 @click.option("--output", "output_size", type=SIZE, help="Adaptive: the output size.")
 @click.option("--out-channels", type=click.IntRange(min=1),
               help="Conv: number of filters; --input is then CxHxW and parameters are shown.")

@@ -90,7 +90,7 @@ PLOT_FORMATS: tuple[str, ...] = ("png", "svg")
 
 #: Pooling kinds ``pool_output_size(kind=...)`` and ``convarith size pool --pool`` know: the
 #: short names of the sized "pool" kinds (max, avg, lp; their rules differ, see
-#: :func:`convarith.formulas.output_size.pool_arguments`).
+#: :func:`convarith.formulas.normalise.pool_arguments`).
 POOL_KINDS: tuple[str, ...] = tuple(k.short for k in kinds.of_family("pool", sized=True))
 
 #: Output formats of ``convarith table``.
@@ -119,8 +119,9 @@ TRAIN_MODELS: tuple[str, ...] = ("lenet5", "lenet5-modern", "alexnet-small")
 #: Parts of a zoo model ``convarith train --finetune --freeze`` can keep fixed.
 FREEZE_PARTS: tuple[str, ...] = ("features", "classifier")
 
-#: The pooling kinds (POOL_KINDS) a figure can show: LPPool has no scene.
-POOL_MODES: tuple[str, ...] = tuple(k for k in POOL_KINDS if k != "lp")
+#: The pooling kinds (POOL_KINDS) a figure can show: those ``convarith.kinds`` marks animated.
+POOL_MODES: tuple[str, ...] = tuple(k.short for k in kinds.of_family("pool", sized=True)
+                                    if k.animated)
 
 #: Static figures of ``convarith draw``.
 DRAW_KINDS: tuple[str, ...] = ("rf", "architecture", "formula", "channels")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from convarith import ConvArithError, RFLayer, parse_layers, receptive_field
@@ -43,3 +45,13 @@ def test_pool_stride_defaults_to_kernel():
 def test_bad_layer_text(text, message):
     with pytest.raises(ConvArithError, match=message):
         parse_layers(text)
+
+
+@pytest.mark.parametrize("bad, words", [
+    ("conv k=3", "convarith.parse_layers('conv k=3')"),
+    ([("conv", 3, 1, 1)], "the layer ('conv', 3, 1, 1) is not an RFLayer"),
+    (5, "5 is not a list of RFLayer"),
+])
+def test_receptive_field_of_something_else_is_one_clear_error(bad, words):
+    with pytest.raises(ConvArithError, match=re.escape(words)):
+        receptive_field(bad)

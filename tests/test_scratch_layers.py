@@ -52,7 +52,7 @@ def test_scratch_backward_equals_numerical_gradient(layer, data):
         return  # -inf outputs have no finite differences
     assert has_backward(case)
     x, weight, bias = case_arrays(case)
-    if case.family == "lp_pool":
+    if case.kind == "lp_pool":
         # (sum x^p)^(1/p) is differentiable where every power sum is positive (negative ones
         # give NaN in torch too, compared above); p = inf needs no ties to the max
         x = np.abs(x) + 0.1

@@ -54,8 +54,15 @@ def test_spec_goes_to_torch_and_back(spec, shape):
     assert params == spec.params(shape)
 
 
+def test_average_pooling_without_the_padding_in_the_mean_is_read_back():
+    spec = L.AvgPool(3, stride=1, padding=1, count_include_pad=False)
+    module = to_torch(spec, (2, 5, 5))
+    assert module.count_include_pad is False
+    assert same_spec(spec_of(module), spec)
+
+
 def test_modules_a_spec_cannot_say_are_not_read():
     assert spec_of(nn.Conv2d(3, 4, 3, padding=1, padding_mode="reflect")) is None
-    assert spec_of(nn.AvgPool2d(2, count_include_pad=False)) is None
+    assert spec_of(nn.AvgPool2d(2, divisor_override=3)) is None
     assert spec_of(nn.Flatten(0)) is None
     assert spec_of(nn.GELU()) is None

@@ -8,7 +8,6 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from convarith.bridges.verify import cases as cases_module
 from convarith.bridges.verify import receptive as receptive_module
 from convarith.bridges.verify.cases import LayerCase
 from convarith.bridges.verify.checks import Mismatch, check_scratch_values, check_shape
@@ -25,6 +24,7 @@ from convarith.bridges.verify.receptive import (
 from convarith.bridges.verify.strategies import layer_cases, shape_cases
 from convarith.choices import SCRATCH_LAYERS
 from convarith.formulas.receptive import RFLayer, RFRow
+from convarith.specs import layers as specs_module
 
 ALL_LAYERS = SCRATCH_LAYERS  # the one registry, convarith.choices
 
@@ -71,8 +71,8 @@ def test_output_padding_restores_the_input_size():
 
 
 def test_shape_check_catches_a_wrong_formula(monkeypatch):
-    real = cases_module.conv_output_size
-    monkeypatch.setattr(cases_module, "conv_output_size",
+    real = specs_module.conv_output_size
+    monkeypatch.setattr(specs_module, "conv_output_size",
                         lambda *a, **k: tuple(o + 1 for o in real(*a, **k)))
     case = LayerCase("conv2d", (1, 1, 5, 5), kernel_size=(3, 3))
     with pytest.raises(Mismatch, match=r"the formula core gives shape \(1, 1, 4, 4\); torch "
@@ -81,7 +81,7 @@ def test_shape_check_catches_a_wrong_formula(monkeypatch):
 
 
 def test_shape_check_catches_a_formula_that_accepts_what_torch_rejects(monkeypatch):
-    monkeypatch.setattr(cases_module, "pool_output_size", lambda *a, **k: (1,))
+    monkeypatch.setattr(specs_module, "pool_output_size", lambda *a, **k: (1,))
     case = LayerCase("max_pool1d", (1, 1, 8), kernel_size=(2,), padding=(2,))
     with pytest.raises(Mismatch, match="torch rejects it .*padding should be at most half"):
         check_shape(case)
@@ -103,9 +103,9 @@ def test_receptive_field_check_catches_a_recurrence_that_forgets_dilation(monkey
 
 
 def test_value_check_catches_a_wrong_scratch_layer(monkeypatch):
-    from convarith.bridges.scratch import dense
+    from convarith.bridges.scratch import SCRATCH, ScratchLayer, dense
 
-    monkeypatch.setattr(dense, "tanh", lambda x: x)
+    monkeypatch.setitem(SCRATCH.entries, "tanh", ScratchLayer(lambda x: x, dense.tanh_backward))
     with pytest.raises(Mismatch, match="scratch's output differs at index"):
         check_scratch_values(LayerCase("tanh", (2, 3)))
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import collapse, per_dim
+from convarith.formulas.normalise import collapse
 from convarith.specs import layers as L
 from convarith.specs.layers import SPECS, Shape
 
@@ -140,18 +140,29 @@ def _read_padded_conv(m: Any) -> L.Layer | None:
 @reads(lambda m: _read_padded_conv(m) if type(m).__name__ == "PaddedConv" else _read_conv(m))
 def _build_conv(spec: L.Conv, shape: Shape) -> Any:
     dims = _dims(spec, shape)
-    pairs = spec._pairs(dims, tuple(shape[1:]))  # Keras' "same" pads by the input size
-    symmetric = all(a == b for a, b in pairs)
-    named = isinstance(spec.padding, str) and spec.convention == "torch"
-    padding: Any = (spec.padding if named and symmetric
-                    else tuple(a for a, _ in pairs) if symmetric else 0)
-    if symmetric and not isinstance(padding, str):
-        padding = collapse(padding)
-    conv = _conv_classes()[dims - 1](shape[0], spec.out_channels, spec._kernel(dims),
+    if spec.convention == "torch" and _torch_takes(spec.padding):
+        padding = spec.padding  # as torch takes it: torch, not convarith, judges the values
+    else:  # pairs, "full", or Keras' "same" (which pads by the input size)
+        pairs = spec.window(shape).padding
+        if not all(a == b for a, b in pairs):
+            return _ours().PaddedConv(_conv(spec, shape, dims, 0), pairs)
+        padding = collapse(tuple(a for a, _ in pairs))
+    return _conv(spec, shape, dims, padding)
+
+
+def _conv(spec: L.Conv, shape: Shape, dims: int, padding: Any) -> Any:
+    return _conv_classes()[dims - 1](shape[0], spec.out_channels, spec.kernel_size,
                                      stride=spec.stride, padding=padding,
                                      dilation=spec.dilation, groups=spec.groups,
                                      bias=spec.bias)
-    return conv if symmetric else _ours().PaddedConv(conv, pairs)
+
+
+def _torch_takes(padding: Any) -> bool:
+    """Whether ``nn.Conv*d`` takes this padding as it is: an int, one per axis, or a mode."""
+    if isinstance(padding, str):
+        return padding in ("same", "valid")
+    return not isinstance(padding, (tuple, list)) or not any(
+        isinstance(p, (tuple, list)) for p in padding)
 
 
 def _conv_classes() -> tuple[type, ...]:
@@ -173,11 +184,11 @@ def _build_transposed(spec: L.ConvTranspose, shape: Shape) -> Any:
         from convarith.formulas.solve import torch_equivalent
 
         return torch_module(torch_equivalent(
-            "conv_transpose", L._size_arg(shape[1:]), spec.kernel_size, stride=spec.stride,
+            "conv_transpose", tuple(shape[1:]), spec.kernel_size, stride=spec.stride,
             padding=spec.padding, dilation=spec.dilation,
             output_padding=spec.output_padding), shape[0], spec.out_channels, bias=spec.bias)
     cls = (nn.ConvTranspose1d, nn.ConvTranspose2d, nn.ConvTranspose3d)[dims - 1]
-    return cls(shape[0], spec.out_channels, spec._kernel(dims), stride=spec.stride,
+    return cls(shape[0], spec.out_channels, spec.kernel_size, stride=spec.stride,
                padding=spec.padding, output_padding=spec.output_padding,
                dilation=spec.dilation, groups=spec.groups, bias=spec.bias)
 
@@ -192,7 +203,7 @@ def _keras_pool(spec: L.MaxPool | L.AvgPool, shape: Shape) -> Any:
 
     return torch_module(torch_equivalent(
         f"{spec.pool_kind}_pool", tuple(shape[1:]), spec.kernel_size,
-        stride=spec._stride(), padding=spec.padding))
+        stride=spec.actual_stride(), padding=spec.padding))
 
 
 def _pool_stride(m: Any) -> Any:
@@ -208,15 +219,15 @@ def _build_max_pool(spec: L.MaxPool, shape: Shape) -> Any:
         return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.MaxPool1d, nn.MaxPool2d, nn.MaxPool3d)[_dims(spec, shape) - 1]
-    return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
+    return cls(spec.kernel_size, stride=spec.actual_stride(), padding=spec.padding,
                dilation=spec.dilation, ceil_mode=spec.ceil_mode)
 
 
 def _read_avg_pool(m: Any) -> L.Layer | None:
-    if not m.count_include_pad or getattr(m, "divisor_override", None) is not None:
+    if getattr(m, "divisor_override", None) is not None:
         return None
     return L.AvgPool(collapse(m.kernel_size), stride=_pool_stride(m), padding=collapse(m.padding),
-                     ceil_mode=m.ceil_mode)
+                     ceil_mode=m.ceil_mode, count_include_pad=m.count_include_pad)
 
 
 @bridge(L.AvgPool, lambda: (_nn().AvgPool1d, _nn().AvgPool2d, _nn().AvgPool3d))
@@ -226,8 +237,8 @@ def _build_avg_pool(spec: L.AvgPool, shape: Shape) -> Any:
         return _keras_pool(spec, shape)
     nn = _nn()
     cls = (nn.AvgPool1d, nn.AvgPool2d, nn.AvgPool3d)[_dims(spec, shape) - 1]
-    return cls(spec.kernel_size, stride=spec._stride(), padding=spec.padding,
-               ceil_mode=spec.ceil_mode)
+    return cls(spec.kernel_size, stride=spec.actual_stride(), padding=spec.padding,
+               ceil_mode=spec.ceil_mode, count_include_pad=spec.count_include_pad)
 
 
 @bridge(L.LPPool, lambda: (_nn().LPPool1d, _nn().LPPool2d, _nn().LPPool3d))
@@ -237,10 +248,9 @@ def _build_lp_pool(spec: L.LPPool, shape: Shape) -> Any:
     nn = _nn()
     dims = _dims(spec, shape)
     cls = (nn.LPPool1d, nn.LPPool2d, nn.LPPool3d)[dims - 1]
-    kernel, stride = spec.kernel_size, spec._stride()
+    kernel, stride = spec.kernel_size, spec.actual_stride()
     if dims == 1:  # torch 2.13's lp_pool1d multiplies by kernel_size: it wants an int
-        kernel, stride = (per_dim(name, value, 1, minimum=1, context="lp-pool")[0]
-                          for name, value in (("kernel_size", kernel), ("stride", stride)))
+        kernel, stride = (v[0] if isinstance(v, (tuple, list)) else v for v in (kernel, stride))
     return cls(spec.norm_type, kernel, stride=stride, ceil_mode=spec.ceil_mode)
 
 
@@ -354,7 +364,7 @@ def _build_lrn(spec: L.LocalResponseNorm, shape: Shape) -> Any:
 @bridge(L.PartialConv, lambda: (_ours().PartialConv2d,))
 @reads(lambda m: L.PartialConv(m.table, m.kernel_size, stride=m.stride, padding=m.padding))
 def _build_partial(spec: L.PartialConv, shape: Shape) -> Any:
-    spec._links(shape)
+    spec.links(shape)  # the table checked against the input's channels
     return _ours().PartialConv2d(shape[0], spec.table, spec.kernel_size, stride=spec.stride,
                                  padding=spec.padding)
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 import operator
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from convarith.choices import PADDING_MODES
+from convarith import kinds
+from convarith.choices import CONVENTIONS, KERAS_PADDINGS, KERAS_POOL_KINDS, PADDING_MODES
 from convarith.errors import ConvArithError
 
 #: An integer, or a sympy expression standing for one.
@@ -150,15 +152,14 @@ def ndim_of(*values: Any) -> int | None:
 
 
 def broadcast(value: Any, n: int) -> tuple[Any, ...]:
-    """``value`` as one entry per axis: a scalar or a 1-sequence repeated ``n`` times, a
-    longer sequence as it is, as aten's convolution and pooling read their ``int[]``
-    arguments (no checks: for values torch has accepted).
+    """``value`` as one entry per axis: a scalar repeated ``n`` times, a sequence as it is
+    (torch's ``_ntuple``; no checks: a sequence of the wrong length is the caller's to
+    refuse, as :func:`per_dim` and :func:`padding_pairs` do).
 
-    >>> broadcast(3, 2), broadcast([3], 2), broadcast((2, 3), 2)
-    ((3, 3), (3, 3), (2, 3))
+    >>> broadcast(3, 2), broadcast((2, 3), 2), broadcast([3], 2)
+    ((3, 3), (2, 3), (3,))
     """
-    items = list(value) if isinstance(value, (tuple, list)) else [value]
-    return tuple(items * n) if len(items) == 1 else tuple(items)
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 def collapse(values: Any) -> Any:
@@ -174,7 +175,7 @@ def collapse(values: Any) -> Any:
 
 def per_dim(name: str, value: Any, n: int, *, minimum: int, context: str) -> tuple[Any, ...]:
     """``value`` as an n-tuple of checked integers."""
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    items = broadcast(value, n)
     return tuple(integer(name, v, minimum=minimum, context=context) for v in items)
 
 
@@ -214,7 +215,7 @@ def padding_pairs(
                 f"(stride={show_argument(stride)}), as in PyTorch. Use stride=1, or a number for padding."
             )
         return tuple((t // 2, t - t // 2) for t in totals)
-    items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
+    items = broadcast(padding, n)
     if len(items) != n:
         raise ConvArithError(
             f"{context}: padding={padding!r} has {len(items)} entries for {n} dimension(s). "
@@ -314,3 +315,231 @@ def simplify(value: Any) -> Any:
     if is_symbolic(value) and value.is_Integer:
         return int(value)
     return value
+
+
+# --------------------------------------------------------------------------- whole layers
+# The arguments of a whole layer normalised at once, with every validity rule of its kind:
+# every formula, derivation, spec, scratch layer and scene starts here.
+
+
+def effective_kernel(k: Any, d: Any) -> Any:
+    """The span of a dilated kernel, ``k* = d(k-1) + 1`` (Relationship 15 of arXiv:1603.07285).
+
+    >>> effective_kernel(3, 2)
+    5
+    """
+    return d * (k - 1) + 1
+
+
+def keras_same_axis(i: Any, s: Any) -> Any:
+    """Keras' "same" output size, ``o = floor((i - 1)/s) + 1`` (that is ``ceil(i/s)``), at any
+    stride, for convolution and pooling alike.
+
+    >>> keras_same_axis(7, 2), keras_same_axis(8, 2), keras_same_axis(224, 1)
+    (4, 4, 224)
+    """
+    return (i - 1) // s + 1
+
+
+def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
+    """``(top/left, bottom/right)`` padding of Keras' "same": in total
+    ``max((o - 1)s + d(k-1) + 1 - i, 0)`` with ``o = ceil(i/s)``, the odd cell at the end.
+
+    >>> keras_same_padding_axis(7, 3, 2, 1), keras_same_padding_axis(8, 3, 2, 1)
+    ((1, 1), (0, 1))
+    >>> keras_same_padding_axis(5, 4, 1, 1)
+    (1, 2)
+    """
+    o = keras_same_axis(i, s)
+    total = maximum((o - 1) * s + effective_kernel(k, d) - i, 0)
+    return (total // 2, total - total // 2)
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Canonical per-dimension arguments of a convolution-like layer."""
+
+    n: int | None  # None: every argument was a scalar, answer with a scalar
+    i: tuple[Any, ...]
+    k: tuple[Any, ...]
+    s: tuple[Any, ...]
+    p: Pairs
+    d: tuple[Any, ...]
+    mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
+
+    def context(self, what: str, axis: int) -> str:
+        dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
+        padding = (f"padding={self.mode!r}" if self.mode
+                   else f"p={show_padding(self.p[axis])}")
+        where_ = " (Keras)" if self.mode else ""
+        return (
+            f"Error computing the output size of a {what}{where_}{dim} for i={self.i[axis]}, "
+            f"k={self.k[axis]}, s={self.s[axis]}, {padding}, d={self.d[axis]}"
+        )
+
+    def answer(self, values: list[Any]) -> Any:
+        values = [simplify(v) for v in values]
+        return values[0] if self.n is None else tuple(values)
+
+
+def conv_arguments(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    stride: SizeArg = 1,
+    padding: Any = 0,
+    dilation: SizeArg = 1,
+    *,
+    what: str = "convolution",
+    extra: tuple[Any, ...] = (),
+    convention: str = "torch",
+) -> Geometry:
+    """Normalise a convolution's arguments to one per-dimension form (used by every formula).
+
+    With ``convention="keras"`` the padding is Keras' "valid" or "same" and the pairs are
+    where Keras puts it (:func:`keras_same_padding_axis`).
+    """
+    context = f"Error computing the output size of a {what}"
+    check_convention(convention, context)
+    n = ndim_of(input_size, kernel_size, stride, dilation,
+                0 if isinstance(padding, str) else padding, *extra)
+    dims = n or 1
+    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
+    k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
+    s = per_dim("stride", stride, dims, minimum=1, context=context)
+    d = per_dim("dilation", dilation, dims, minimum=1, context=context)
+    if convention == "keras":
+        mode = keras_mode(padding, context=f"{context} (Keras)")
+        if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
+            raise ConvArithError(
+                f"{context} (Keras) for stride={show_argument(s)}, dilation={show_argument(d)}: "
+                "Keras does not support strides > 1 together with dilation_rate > 1. "
+                "Use stride 1 or dilation 1."
+            )
+        p = tuple(keras_same_padding_axis(i[x], k[x], s[x], d[x]) if mode == "same" else (0, 0)
+                  for x in range(dims))
+        return Geometry(n, i, k, s, p, d, mode)
+    p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
+    return Geometry(n, i, k, s, p, d)
+
+
+def check_convention(convention: str, context: str) -> None:
+    """Reject a convention that is not one of :data:`convarith.choices.CONVENTIONS`."""
+    if convention not in CONVENTIONS:
+        raise ConvArithError(
+            f"{context}: convention={convention!r} is not known. "
+            f"Use one of {', '.join(CONVENTIONS)}."
+        )
+
+
+def keras_mode(padding: Any, *, context: str) -> str:
+    """Keras' padding mode, "valid" or "same" (any case, as Keras reads it)."""
+    mode = padding.lower() if isinstance(padding, str) else padding
+    if mode not in KERAS_PADDINGS:
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is not a Keras padding. Use "
+            f"{' or '.join(repr(m) for m in KERAS_PADDINGS)} (Keras pads nothing else; put a "
+            "ZeroPadding layer in front for explicit numbers), or convention='torch'."
+        )
+    return mode
+
+
+def pool_arguments(
+    input_size: SizeArg,
+    kernel_size: SizeArg,
+    stride: SizeArg | None = None,
+    padding: SizeArg = 0,
+    dilation: SizeArg = 1,
+    *,
+    kind: str = "max",
+) -> Geometry:
+    """Normalise a pooling's arguments, with every rule torch has for its kind.
+
+    The one normaliser of pooling: :func:`pool_output_size`, :func:`explain_pool`, the specs,
+    the scratch layers and the scenes all come through here. ``kind`` is the pooling's short
+    name (``max``, ``avg``, ...: the sized kinds of the "pool" family in
+    :mod:`convarith.kinds`), and its rules are data there: torch's pooling layers take one
+    padding per axis (no ``(left, right)`` pairs, no mode names); a geometry argument the
+    kind ``lacks`` (AvgPool's dilation, say) is refused unless it is the neutral value; a kind
+    whose 3-D kernel checks the unpadded input (``unpadded_3d``: AvgPool3d, and what runs it)
+    wants that input to hold the kernel.
+
+    >>> pool_arguments(5, 2, kind="avg", dilation=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of an average pooling: dilation=2 is given, but AvgPool has no dilation in PyTorch, only MaxPool does. Use dilation=1, or max pooling.
+    """
+    pooling = {k.short: k for k in kinds.of_family("pool", sized=True)}
+    if kind not in pooling:
+        raise ConvArithError(
+            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
+            f"kind. Use one of {', '.join(pooling)}."
+        )
+    this = pooling[kind]
+    what = this.noun or "pooling"
+    context = f"Error computing the output size of {'an' if what[0] in 'aeiou' else 'a'} {what}"
+    if isinstance(padding, str) or (
+        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
+    ):
+        raise ConvArithError(
+            f"{context}: padding={padding!r} is not supported by PyTorch's pooling layers. "
+            "Give a number or one per dimension."
+        )
+    n = ndim_of(input_size, kernel_size, kernel_size if stride is None else stride, padding,
+                dilation)
+    given = {"dilation": (dilation, 1), "padding": (padding, 0)}
+    for name, (value, neutral) in given.items():
+        if name in this.lacks and any(
+                known(x != neutral) for x in per_dim(name, value, n or 1, minimum=neutral,
+                                                     context=context)):
+            _refuse_lacking(this, name, value, neutral, pooling, context)
+    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                       padding, dilation, what="pooling")
+    if this.unpadded_3d and len(a.i) == 3:
+        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
+        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises)
+        for x in range(3):
+            if known(a.i[x] < a.k[x]):
+                raise ConvArithError(
+                    f"Error computing the output size of a 3-D {what} for "
+                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
+                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
+                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
+                )
+    return a
+
+
+def _refuse_lacking(this: kinds.Kind, name: str, value: Any, neutral: int,
+                    pooling: dict[str, kinds.Kind], context: str) -> None:
+    """The error for a geometry argument the pooling kind ``this`` does not have."""
+    having = [k for k in pooling.values() if name not in k.lacks]
+    only = f", only {having[0].torch_name} does" if len(having) == 1 else ""
+    words = [(k.noun or "pooling").removesuffix("pooling").strip() or k.short for k in having]
+    raise ConvArithError(
+        f"{context}: {name}={value!r} is given, but {this.torch_name} has no {name} in "
+        f"PyTorch{only}. Use {name}={neutral}, or {' or '.join(words)} pooling."
+    )
+
+
+def keras_pool_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
+                         padding: Any, dilation: SizeArg = 1, ceil_mode: bool = False,
+                         kind: str = "max") -> Geometry:
+    """Keras' pooling arguments, normalised and checked (stride None: the pool size)."""
+    context = "Error computing the output size of a pooling (Keras)"
+    if kind not in KERAS_POOL_KINDS:
+        raise ConvArithError(
+            f"{context}: kind={kind!r} is not one of Keras' pooling kinds. Use one of "
+            f"{', '.join(KERAS_POOL_KINDS)}."
+        )
+    if ceil_mode:
+        raise ConvArithError(
+            f"{context}: ceil_mode is PyTorch's; Keras' pooling has none. Use padding='same' "
+            "(which rounds up), or convention='torch'."
+        )
+    if any(known(x != 1) for x in (dilation if isinstance(dilation, (tuple, list))
+                                   else (dilation,))):
+        raise ConvArithError(
+            f"{context}: dilation={dilation!r}, but Keras' pooling layers have no dilation. "
+            "Use dilation=1, or convention='torch'."
+        )
+    return conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
+                          padding, 1, what="pooling", convention="keras")

@@ -22,22 +22,31 @@ raises :class:`~convarith.errors.ConvArithError`, every one it accepts gets torc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from convarith import kinds
-from convarith.choices import CONVENTIONS, KERAS_PADDINGS, KERAS_POOL_KINDS
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import (
+
+# the normaliser's, imported from here before they moved there (convarith.formulas.normalise)
+from convarith.formulas.normalise import (  # noqa: F401
+    Geometry,
     Pairs,
     SizeArg,
+    check_convention,
+    conv_arguments,
+    effective_kernel,
+    keras_mode,
+    keras_pool_arguments,
+    keras_same_axis,
+    keras_same_padding_axis,
     known,
     maximum,
     minimum,
     ndim_of,
     padding_pairs,
     per_dim,
+    pool_arguments,
     show_argument,
     show_padding,
     simplify,
@@ -54,15 +63,6 @@ Context = str | Callable[[], str]
 def _text(context: Context) -> str:
     return context() if callable(context) else context
 
-
-
-def effective_kernel(k: Any, d: Any) -> Any:
-    """The span of a dilated kernel, ``k* = d(k-1) + 1`` (Relationship 15 of arXiv:1603.07285).
-
-    >>> effective_kernel(3, 2)
-    5
-    """
-    return d * (k - 1) + 1
 
 
 def conv_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any, *, context: Context) -> Any:
@@ -220,30 +220,6 @@ def lost_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
 # tests/test_keras.py checks every line here against Keras 3 on the torch backend.
 
 
-def keras_same_axis(i: Any, s: Any) -> Any:
-    """Keras' "same" output size, ``o = floor((i - 1)/s) + 1`` (that is ``ceil(i/s)``), at any
-    stride, for convolution and pooling alike.
-
-    >>> keras_same_axis(7, 2), keras_same_axis(8, 2), keras_same_axis(224, 1)
-    (4, 4, 224)
-    """
-    return (i - 1) // s + 1
-
-
-def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
-    """``(top/left, bottom/right)`` padding of Keras' "same": in total
-    ``max((o - 1)s + d(k-1) + 1 - i, 0)`` with ``o = ceil(i/s)``, the odd cell at the end.
-
-    >>> keras_same_padding_axis(7, 3, 2, 1), keras_same_padding_axis(8, 3, 2, 1)
-    ((1, 1), (0, 1))
-    >>> keras_same_padding_axis(5, 4, 1, 1)
-    (1, 2)
-    """
-    o = keras_same_axis(i, s)
-    total = maximum((o - 1) * s + effective_kernel(k, d) - i, 0)
-    return (total // 2, total - total // 2)
-
-
 def keras_valid_axis(i: Any, k: Any, s: Any, d: Any, *, context: Context) -> Any:
     """Keras' "valid" output size, ``o = floor((i - d(k-1) - 1)/s) + 1`` (``ceil((i -
     d(k-1))/s)``): the PyTorch formula with no padding. Keras rejects an output below 1.
@@ -305,94 +281,6 @@ def keras_transpose_crop_axis(i: Any, k: Any, s: Any, a: Any, d: Any,
 
 
 # --------------------------------------------------------------------------- public API
-
-
-@dataclass(frozen=True)
-class _Conv:
-    """Canonical per-dimension arguments of a convolution-like layer."""
-
-    n: int | None  # None: every argument was a scalar, answer with a scalar
-    i: tuple[Any, ...]
-    k: tuple[Any, ...]
-    s: tuple[Any, ...]
-    p: Pairs
-    d: tuple[Any, ...]
-    mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
-
-    def context(self, what: str, axis: int) -> str:
-        dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
-        padding = (f"padding={self.mode!r}" if self.mode
-                   else f"p={show_padding(self.p[axis])}")
-        where_ = " (Keras)" if self.mode else ""
-        return (
-            f"Error computing the output size of a {what}{where_}{dim} for i={self.i[axis]}, "
-            f"k={self.k[axis]}, s={self.s[axis]}, {padding}, d={self.d[axis]}"
-        )
-
-    def answer(self, values: list[Any]) -> Any:
-        values = [simplify(v) for v in values]
-        return values[0] if self.n is None else tuple(values)
-
-
-def conv_arguments(
-    input_size: SizeArg,
-    kernel_size: SizeArg,
-    stride: SizeArg = 1,
-    padding: Any = 0,
-    dilation: SizeArg = 1,
-    *,
-    what: str = "convolution",
-    extra: tuple[Any, ...] = (),
-    convention: str = "torch",
-) -> _Conv:
-    """Normalise a convolution's arguments to one per-dimension form (used by every formula).
-
-    With ``convention="keras"`` the padding is Keras' "valid" or "same" and the pairs are
-    where Keras puts it (:func:`keras_same_padding_axis`).
-    """
-    context = f"Error computing the output size of a {what}"
-    check_convention(convention, context)
-    n = ndim_of(input_size, kernel_size, stride, dilation,
-                0 if isinstance(padding, str) else padding, *extra)
-    dims = n or 1
-    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
-    k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
-    s = per_dim("stride", stride, dims, minimum=1, context=context)
-    d = per_dim("dilation", dilation, dims, minimum=1, context=context)
-    if convention == "keras":
-        mode = keras_mode(padding, context=f"{context} (Keras)")
-        if any(known(x > 1) for x in s) and any(known(x > 1) for x in d):
-            raise ConvArithError(
-                f"{context} (Keras) for stride={show_argument(s)}, dilation={show_argument(d)}: "
-                "Keras does not support strides > 1 together with dilation_rate > 1. "
-                "Use stride 1 or dilation 1."
-            )
-        p = tuple(keras_same_padding_axis(i[x], k[x], s[x], d[x]) if mode == "same" else (0, 0)
-                  for x in range(dims))
-        return _Conv(n, i, k, s, p, d, mode)
-    p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
-    return _Conv(n, i, k, s, p, d)
-
-
-def check_convention(convention: str, context: str) -> None:
-    """Reject a convention that is not one of :data:`convarith.choices.CONVENTIONS`."""
-    if convention not in CONVENTIONS:
-        raise ConvArithError(
-            f"{context}: convention={convention!r} is not known. "
-            f"Use one of {', '.join(CONVENTIONS)}."
-        )
-
-
-def keras_mode(padding: Any, *, context: str) -> str:
-    """Keras' padding mode, "valid" or "same" (any case, as Keras reads it)."""
-    mode = padding.lower() if isinstance(padding, str) else padding
-    if mode not in KERAS_PADDINGS:
-        raise ConvArithError(
-            f"{context}: padding={padding!r} is not a Keras padding. Use "
-            f"{' or '.join(repr(m) for m in KERAS_PADDINGS)} (Keras pads nothing else; put a "
-            "ZeroPadding layer in front for explicit numbers), or convention='torch'."
-        )
-    return mode
 
 
 def conv_output_size(
@@ -459,7 +347,7 @@ def conv_output_size(
     return restore(a.answer(out))
 
 
-def _reject_lost(a: _Conv, axis: int, context: Context) -> None:
+def _reject_lost(a: Geometry, axis: int, context: Context) -> None:
     lost = lost_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
     if known(lost > 0):
         uncovered = uncovered_axis(a.i[axis], a.k[axis], a.s[axis], a.p[axis], a.d[axis])
@@ -560,7 +448,7 @@ def conv_transpose_output_size(
 
 def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg,
                               padding: Any, output_padding: Any,
-                              dilation: SizeArg) -> tuple[_Conv, tuple[Any, ...]]:
+                              dilation: SizeArg) -> tuple[Geometry, tuple[Any, ...]]:
     """Keras' transposed-convolution arguments, checked as Keras checks them: the geometry
     and one output padding per axis (None: Keras' default)."""
     what = "transposed convolution"
@@ -569,7 +457,7 @@ def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride:
     a = conv_arguments(input_size, kernel_size, stride, "valid", dilation, what=what,
                        extra=extra, convention="keras")
     mode = keras_mode(padding, context=context)
-    a = _Conv(a.n, a.i, a.k, a.s, a.p, a.d, mode)
+    a = Geometry(a.n, a.i, a.k, a.s, a.p, a.d, mode)
     if output_padding is None:
         return a, (None,) * len(a.i)
     op = per_dim("output_padding", output_padding, len(a.i), minimum=0, context=context)
@@ -598,93 +486,7 @@ def _keras_transpose(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg,
     return restore(a.answer(out))
 
 
-def pool_arguments(
-    input_size: SizeArg,
-    kernel_size: SizeArg,
-    stride: SizeArg | None = None,
-    padding: SizeArg = 0,
-    dilation: SizeArg = 1,
-    *,
-    kind: str = "max",
-) -> _Conv:
-    """Normalise a pooling's arguments, with every rule torch has for its kind.
-
-    The one normaliser of pooling: :func:`pool_output_size`, :func:`explain_pool`, the specs,
-    the scratch layers and the scenes all come through here. ``kind`` is the pooling's short
-    name (``max``, ``avg`` or ``lp``; see :mod:`convarith.kinds`). torch's pooling layers take
-    one padding per axis (no ``(left, right)`` pairs, no mode names); only MaxPool has a
-    dilation (AvgPool and LPPool accept 1); LPPool has no padding at all (``nn.LPPool2d`` runs
-    ``avg_pool2d`` with padding 0); AvgPool3d wants the unpadded input to hold the kernel.
-
-    >>> pool_arguments(5, 2, kind="lp", padding=1)
-    Traceback (most recent call last):
-    ...
-    convarith.errors.ConvArithError: Error computing the output size of a power-average pooling: padding=1 is given, but LPPool has no padding in PyTorch. Use padding=0, or max or average pooling.
-    """
-    pooling = {k.short: k for k in kinds.of_family("pool", sized=True)}
-    if kind not in pooling:
-        raise ConvArithError(
-            f"Error computing the output size of a pooling: kind={kind!r} is not a pooling "
-            f"kind. Use one of {', '.join(pooling)}."
-        )
-    what = _POOL_WHAT[kind]
-    context = f"Error computing the output size of {_POOL_ARTICLE[kind]} {what}"
-    if isinstance(padding, str) or (
-        isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding)
-    ):
-        raise ConvArithError(
-            f"{context}: padding={padding!r} is not supported by PyTorch's pooling layers. "
-            "Give a number or one per dimension."
-        )
-    n = ndim_of(input_size, kernel_size, kernel_size if stride is None else stride, padding,
-                dilation)
-    d = per_dim("dilation", dilation, n or 1, minimum=1, context=context)
-    if kind != "max" and any(known(x != 1) for x in d):
-        name = "AvgPool" if kind == "avg" else "LPPool"
-        raise ConvArithError(
-            f"{context}: dilation={dilation!r} is given, but {name} has no dilation in "
-            "PyTorch, only MaxPool does. Use dilation=1, or max pooling."
-        )
-    if kind == "lp" and any(known(x != 0) for x in per_dim("padding", padding, n or 1,
-                                                              minimum=0, context=context)):
-        raise ConvArithError(
-            f"{context}: padding={padding!r} is given, but LPPool has no padding in PyTorch. "
-            "Use padding=0, or max or average pooling."
-        )
-    a = conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
-                       padding, dilation, what="pooling")
-    if kind in ("avg", "lp") and len(a.i) == 3:
-        # "input image ... smaller than kernel size": aten/src/ATen/native/AvgPool3d.cpp checks
-        # the unpadded input (seen with torch 2.13: AvgPool3d(2, padding=1) on 1x4x4 raises);
-        # LPPool3d runs avg_pool3d
-        for x in range(3):
-            if known(a.i[x] < a.k[x]):
-                raise ConvArithError(
-                    f"Error computing the output size of a 3-D {what} for "
-                    f"i={tuple(a.i)}, k={tuple(a.k)}: the input ({a.i[x]}) is smaller than the "
-                    f"kernel ({a.k[x]}) along dimension {x + 1}, which AvgPool3d rejects even "
-                    f"with padding. Use an input of at least {a.k[x]} there, or a smaller kernel."
-                )
-    return a
-
-
-def lp_pool_rules(norm_type: float) -> str:
-    """The pooling whose rules an LPPool of power ``norm_type`` follows: "lp", or "max" for
-    ``p = +-inf``, where torch's ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf)
-    skips AvgPool3d's input check; seen with torch 2.13).
-
-    >>> lp_pool_rules(2), lp_pool_rules(float("inf"))
-    ('lp', 'max')
-    """
-    return "max" if norm_type in (float("inf"), float("-inf")) else "lp"
-
-
-#: How errors name each pooling kind.
-_POOL_WHAT = {"max": "pooling", "avg": "average pooling", "lp": "power-average pooling"}
-_POOL_ARTICLE = {"max": "a", "avg": "an", "lp": "a"}
-
-
-def pool_axes(a: _Conv, ceil_mode: bool, what: str = "pooling") -> tuple[Any, ...]:
+def pool_axes(a: Geometry, ceil_mode: bool, what: str = "pooling") -> tuple[Any, ...]:
     """The output size of normalised pooling arguments, one per axis (always a tuple)."""
     return tuple(
         pool_axis(a.i[x], a.k[x], a.s[x], a.p[x][0], a.d[x], ceil_mode,
@@ -704,7 +506,8 @@ def pool_output_size(
     kind: str = "max",
     convention: str = "torch",
 ) -> Any:
-    """Output size of ``nn.MaxPool``, ``nn.AvgPool`` and ``nn.LPPool`` (1d/2d/3d).
+    """Output size of torch's pooling layers (``nn.MaxPool1d/2d/3d``, ``nn.AvgPool1d/2d/3d``,
+    ...: every sized kind of the "pool" family in :mod:`convarith.kinds`).
 
     ``convention="keras"``: Keras' ``MaxPooling1D/2D/3D`` and ``AveragePooling1D/2D/3D``
     (padding "valid" or "same"; no dilation, no ceil mode). Keras' "same" padding never wins
@@ -713,9 +516,10 @@ def pool_output_size(
     >>> pool_output_size(7, kernel_size=2, padding="same", convention="keras")
     4
 
-    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is "max", "avg" or "lp"
-    (:func:`pool_arguments` has each one's rules: AvgPool has no dilation, LPPool neither
-    dilation nor padding, AvgPool3d and LPPool3d want the unpadded input to hold the kernel).
+    ``stride`` defaults to the kernel size, as in PyTorch. ``kind`` is a short name of
+    :data:`convarith.choices.POOL_KINDS` ("max", "avg", ...); :func:`pool_arguments` applies
+    each one's rules, which :mod:`convarith.kinds` holds as data (AvgPool has no dilation;
+    AvgPool3d wants the unpadded input to hold the kernel).
 
     >>> pool_output_size((1, 4, 4), kernel_size=2, padding=1, kind="avg")
     Traceback (most recent call last):
@@ -744,31 +548,6 @@ def pool_output_size(
     a = pool_arguments(values["i"], values["k"], values["s"], values["p"], values["d"],
                        kind=kind)
     return restore(a.answer(list(pool_axes(a, ceil_mode, "pooling"))))
-
-
-def keras_pool_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,
-                         padding: Any, dilation: SizeArg = 1, ceil_mode: bool = False,
-                         kind: str = "max") -> _Conv:
-    """Keras' pooling arguments, normalised and checked (stride None: the pool size)."""
-    context = "Error computing the output size of a pooling (Keras)"
-    if kind not in KERAS_POOL_KINDS:
-        raise ConvArithError(
-            f"{context}: kind={kind!r} is not one of Keras' pooling kinds. Use one of "
-            f"{', '.join(KERAS_POOL_KINDS)}."
-        )
-    if ceil_mode:
-        raise ConvArithError(
-            f"{context}: ceil_mode is PyTorch's; Keras' pooling has none. Use padding='same' "
-            "(which rounds up), or convention='torch'."
-        )
-    if any(known(x != 1) for x in (dilation if isinstance(dilation, (tuple, list))
-                                   else (dilation,))):
-        raise ConvArithError(
-            f"{context}: dilation={dilation!r}, but Keras' pooling layers have no dilation. "
-            "Use dilation=1, or convention='torch'."
-        )
-    return conv_arguments(input_size, kernel_size, kernel_size if stride is None else stride,
-                          padding, 1, what="pooling", convention="keras")
 
 
 def _keras_pool(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg | None,

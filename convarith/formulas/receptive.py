@@ -100,7 +100,19 @@ def receptive_field(layers: list[RFLayer]) -> list[RFRow]:
     ...                         RFLayer("conv", k=5, p=2)])
     >>> [(row.r, row.j, row.left) for row in rows]
     [(11, 4, -2), (19, 8, -2), (51, 8, -18)]
+    >>> receptive_field("conv k=3")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the receptive field: 'conv k=3' is not a list of RFLayer. Give e.g. [RFLayer("conv", k=3)], or read the short notation with convarith.parse_layers('conv k=3').
     """
+    listed = isinstance(layers, (list, tuple))
+    if not listed or not all(isinstance(x, RFLayer) for x in layers):
+        hint = (f", or read the short notation with convarith.parse_layers({layers!r})"
+                if isinstance(layers, str) else "")
+        what = f"{layers!r} is not a list of RFLayer" if not listed else \
+            f"the layer {next(x for x in layers if not isinstance(x, RFLayer))!r} is not an RFLayer"
+        raise ConvArithError(f"Error computing the receptive field: {what}. Give e.g. "
+                             f'[RFLayer("conv", k=3)]{hint}.')
     r, j, left = 1, 1, 0
     rows = []
     for layer in layers:

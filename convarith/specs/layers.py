@@ -39,15 +39,14 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import padding_pairs, per_dim
+from convarith.formulas.normalise import broadcast, conv_arguments, padding_pairs, per_dim
 from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
+    adaptive_output_size,
     adaptive_pool_bins,
-    conv_arguments,
     conv_output_size,
     conv_transpose_output_size,
     lost_input,
-    lp_pool_rules,
     pool_output_size,
 )
 from convarith.formulas.receptive import RFLayer
@@ -160,6 +159,11 @@ class Layer:
     def buffers(self, input_shape: Shape) -> Any:
         return 0
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """The shape of each trainable tensor, by torch's name for it (``weight``, ``bias``),
+        in the layout of torch and of the papers; the values are taken as given."""
+        return {}
+
     def connections(self, input_shape: Shape) -> Any:
         return 0
 
@@ -259,6 +263,16 @@ class Conv(Layer):
         return counting.conv_params(input_shape[0], self.out_channels, self._kernel(dims),
                                     groups=self.groups, bias=self.bias, dims=dims)
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """``weight`` ``(C_out, C_in / groups, *k)`` and ``bias`` ``(C_out,)``.
+
+        >>> Conv(8, 3, groups=2).parameter_shapes((4, 9, 9))
+        {'weight': (8, 2, 3, 3), 'bias': (8,)}
+        """
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
+        shapes = {"weight": (self.out_channels, input_shape[0] // self.groups, *k)}
+        return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
+
     def macs(self, input_shape: Shape) -> Any:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         return counting.conv_macs(_size_arg(spatial), input_shape[0], self.out_channels,
@@ -357,6 +371,13 @@ class ConvTranspose(Layer):
                                               self._kernel(dims), groups=self.groups,
                                               bias=self.bias, dims=dims)
 
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        """``weight`` ``(C_in, C_out / groups, *k)`` (the convolution's, transposed) and
+        ``bias`` ``(C_out,)``."""
+        k = broadcast(self.kernel_size, len(input_shape) - 1)
+        shapes = {"weight": (input_shape[0], self.out_channels // self.groups, *k)}
+        return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
+
     def macs(self, input_shape: Shape) -> Any:
         spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
         return counting.conv_transpose_macs(_size_arg(spatial), input_shape[0],
@@ -420,12 +441,13 @@ class _Windowed:
     rf_effect: ClassVar[str] = "window"
     pool_kind: ClassVar[str] = "max"  # the short kind name: torch's rules differ per kind
 
-    def _stride(self) -> Any:
+    def actual_stride(self) -> Any:
+        """The stride torch uses: the window's size when none is given."""
         return self.kernel_size if self.stride is None else self.stride
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
-        out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+        out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                padding=self.padding, dilation=self.dilation,
                                ceil_mode=self.ceil_mode, kind=self.pool_kind,
                                convention=self.convention)
@@ -433,10 +455,10 @@ class _Windowed:
 
     def _keras_pairs(self, input_shape: Shape) -> tuple[tuple[Any, Any], ...]:
         """Where Keras pads this input (before, after) per axis."""
-        from convarith.formulas.output_size import keras_pool_arguments
+        from convarith.formulas.normalise import keras_pool_arguments
 
         return keras_pool_arguments(_size_arg(input_shape[1:]), self.kernel_size,
-                                    self._stride(), self.padding).p
+                                    self.actual_stride(), self.padding).p
 
     def connections(self, input_shape: Shape) -> Any:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
@@ -447,7 +469,7 @@ class _Windowed:
         dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
         context = f"Error reading the {self.kind}{_called(self.name)}"
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
-        s = per_dim("stride", self._stride(), dims, minimum=1, context=context)
+        s = per_dim("stride", self.actual_stride(), dims, minimum=1, context=context)
         p = (self._keras_pairs(input_shape) if self.convention == "keras"
              else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
                                                 context=context)))
@@ -466,11 +488,11 @@ class _Windowed:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
         padding = (self._keras_pairs(input_shape) if self.convention == "keras"
                    else self.padding)
-        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self._stride(),
+        return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                 padding=padding, dilation=self.dilation))
 
     def describe(self) -> str:
-        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self._stride())}"
+        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self.actual_stride())}"
 
 
 @dataclass(frozen=True)
@@ -500,11 +522,14 @@ class MaxPool(_Pool):
 @SPECS.register("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
-    """``nn.AvgPool1d/2d/3d`` (padding counted in the mean, PyTorch's default).
+    """``nn.AvgPool1d/2d/3d``; the padding is counted in the mean unless
+    ``count_include_pad=False`` (PyTorch's default counts it; the size is the same).
 
     >>> AvgPool(2).output_shape((6, 28, 28))
     (6, 14, 14)
     """
+
+    count_include_pad: bool = True
 
     kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
@@ -521,7 +546,9 @@ class LPPool(_Windowed, Layer):
     (8, 7, 7)
     """
 
-    norm_type: float
+    # sum pooling (1), the usual 2, an odd power, a fractional one, max of |x| (inf): the
+    # values convarith verify draws
+    norm_type: float = field(metadata={"examples": (1.0, 2.0, 3.0, 1.5, float("inf"))})
     kernel_size: Any
     stride: Any = None
     ceil_mode: bool = False
@@ -532,11 +559,18 @@ class LPPool(_Windowed, Layer):
 
     @property
     def pool_kind(self) -> str:  # type: ignore[override]
-        return lp_pool_rules(self.norm_type)
+        """The pooling whose rules it follows: "lp", or "max" for ``p = +-inf``, where torch's
+        ``lp_pool`` runs ``max_pool`` on ``|x|`` (so LPPool3d(inf) skips AvgPool3d's input
+        check; seen with torch 2.13).
+
+        >>> LPPool(2, 2).pool_kind, LPPool(float("inf"), 2).pool_kind
+        ('lp', 'max')
+        """
+        return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
     def describe(self) -> str:
         return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
-               f"{show_axes(self._stride())}"
+               f"{show_axes(self.actual_stride())}"
 
 
 @SPECS.register("adaptive_avg_pool")
@@ -555,13 +589,16 @@ class AdaptiveAvgPool(Layer):
     kind: ClassVar[str] = "adaptive avg-pool"
     rf_effect: ClassVar[str] = "window"
 
-    def _out(self, dims: int) -> tuple[Any, ...]:
-        return per_dim("output_size", self.output_size, dims, minimum=1,
+    def _out(self, dims: int, minimum: int = 1) -> tuple[Any, ...]:
+        return per_dim("output_size", self.output_size, dims, minimum=minimum,
                        context=f"Error reading the adaptive pooling{_called(self.name)}")
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
-        return (input_shape[0], *self._out(len(spatial)))
+        self._out(len(spatial), minimum=0)  # named after this layer when it is wrong
+        # the formula core's rules, torch's: an output size of 0 gives an empty output, an
+        # empty input is refused unless the output size is 1
+        return (input_shape[0], *adaptive_output_size(_size_arg(spatial), self.output_size))
 
     def connections(self, input_shape: Shape) -> Any:
         # each output cell averages its bin; bins overlap when o does not divide i
@@ -653,6 +690,10 @@ class Linear(Layer):
 
     def params(self, input_shape: Shape) -> Any:
         return counting.linear_params(input_shape[-1], self.out_features, bias=self.bias)
+
+    def parameter_shapes(self, input_shape: Shape) -> dict[str, tuple[Any, ...]]:
+        shapes = {"weight": (self.out_features, input_shape[-1])}
+        return {**shapes, "bias": (self.out_features,)} if self.bias else shapes
 
     def macs(self, input_shape: Shape) -> Any:
         return _prod(input_shape[:-1]) * counting.linear_macs(input_shape[-1],
@@ -805,7 +846,7 @@ class PartialConv(Layer):
     def out_channels(self) -> int:
         return len(self.table)
 
-    def _links(self, input_shape: Shape) -> int:
+    def links(self, input_shape: Shape) -> int:
         """Connected (output map, input map) pairs, checked against the input channels."""
         c_in = input_shape[0]
         for m, maps in enumerate(self.table):
@@ -824,18 +865,18 @@ class PartialConv(Layer):
                     name=self.name)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        self._links(input_shape)
+        self.links(input_shape)
         out = self._conv().output_shape((1, *input_shape[1:]))
         return (self.out_channels, *out[1:])
 
     def params(self, input_shape: Shape) -> Any:
-        links = self._links(input_shape)
+        links = self.links(input_shape)
         per_link = counting.conv_params(1, 1, self.kernel_size, bias=False,
                                         dims=len(input_shape) - 1)
         return links * per_link + self.out_channels
 
     def macs(self, input_shape: Shape) -> Any:
-        links = self._links(input_shape)
+        links = self.links(input_shape)
         return links * counting.conv_macs(_size_arg(input_shape[1:]), 1, 1, self.kernel_size,
                                           stride=self.stride, padding=self.padding)
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from convarith.bridges.scratch.im2col import col2im, pad, windows
+from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import conv_arguments, conv_output_size
@@ -264,3 +265,9 @@ def unfold(x: np.ndarray, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
     batch, channels = x.shape[:2]
     return view.transpose(0, 1, 4, 5, 2, 3).reshape(batch, channels * view.shape[4]
                                                     * view.shape[5], -1)
+
+
+SCRATCH.add("conv", ScratchLayer(conv, conv_backward))
+SCRATCH.add("unfold", ScratchLayer(unfold))
+
+__all__ = ["conv1d", "conv1d_loop", "conv2d", "conv2d_loop", "conv3d", "conv_backward", "unfold"]

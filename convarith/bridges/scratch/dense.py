@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
+
 
 def linear(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None) -> np.ndarray:
     """``y = x W^T + b`` for ``x (..., in)``, ``W (out, in)``, as ``torch.nn.functional.linear``."""
@@ -68,3 +70,20 @@ def softmax_cross_entropy_backward(logits: np.ndarray, targets: np.ndarray,
     grad = np.exp(log_softmax(logits))
     grad[np.arange(len(targets)), targets] -= 1
     return grad * (dloss / len(targets))
+
+
+SCRATCH.add("linear", ScratchLayer(linear, linear_backward))
+SCRATCH.add("relu", ScratchLayer(relu, relu_backward))
+SCRATCH.add("tanh", ScratchLayer(tanh, tanh_backward))
+# the loss's second array is the targets (verify passes them as the weight); its backward
+# takes the upstream gradient last
+SCRATCH.add("cross_entropy", ScratchLayer(
+    softmax_cross_entropy, softmax_cross_entropy_backward,
+    call=lambda spec, x, targets, bias: np.asarray(softmax_cross_entropy(x, targets)),
+    call_backward=lambda spec, dy, x, targets, bias: (
+        softmax_cross_entropy_backward(x, targets, float(dy)), None, None)))
+
+__all__ = [
+    "linear", "linear_backward", "log_softmax", "relu", "relu_backward",
+    "softmax_cross_entropy", "softmax_cross_entropy_backward", "tanh", "tanh_backward",
+]

@@ -75,3 +75,6 @@ def gradcheck(f: Callable[[np.ndarray], float], x: np.ndarray, analytic: np.ndar
     tolerance = atol + rtol * float(np.max(np.abs(numeric), initial=0.0))
     error = float(np.max(np.abs(analytic - numeric), initial=0.0))
     return GradCheck(error, tolerance)
+
+
+__all__ = ["gradcheck", "numerical_gradient"]

@@ -31,6 +31,7 @@ import numpy as np
 
 from convarith.bridges.scratch.conv import ConvGeometry
 from convarith.bridges.scratch.im2col import col2im, pad, windows
+from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import adaptive_pool_bins, pool_output_size, window_reach
@@ -272,3 +273,16 @@ def adaptive_avg_pool2d(x: np.ndarray, output_size: Any) -> np.ndarray:
     """2-D :func:`adaptive_avg_pool`."""
     _check_axes("adaptive_avg_pool2d", x, 2)
     return adaptive_avg_pool(x, output_size)
+
+
+SCRATCH.add("max_pool", ScratchLayer(max_pool, max_pool_backward))
+SCRATCH.add("avg_pool", ScratchLayer(avg_pool, avg_pool_backward))
+SCRATCH.add("lp_pool", ScratchLayer(lp_pool, lp_pool_backward))
+SCRATCH.add("adaptive_avg_pool", ScratchLayer(adaptive_avg_pool, adaptive_avg_pool_backward))
+
+__all__ = [
+    "adaptive_avg_pool", "adaptive_avg_pool2d", "adaptive_avg_pool_backward",
+    "avg_pool", "avg_pool1d", "avg_pool2d", "avg_pool3d", "avg_pool_backward",
+    "lp_pool", "lp_pool1d", "lp_pool2d", "lp_pool3d", "lp_pool_backward",
+    "max_pool", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool_backward",
+]

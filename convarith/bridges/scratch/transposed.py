@@ -36,6 +36,7 @@ from convarith.bridges.scratch.conv import (
     weight_gradient,
 )
 from convarith.bridges.scratch.im2col import pad
+from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import broadcast
 from convarith.formulas.output_size import (
@@ -183,6 +184,8 @@ def conv_transpose3d(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None 
     _check_axes("conv_transpose3d", x, 3)
     return conv_transpose(x, weight, bias, stride, padding, output_padding, groups, dilation)
 
+
+SCRATCH.add("conv_transpose", ScratchLayer(conv_transpose, conv_transpose_backward))
 
 __all__ = [
     "conv_transpose", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",

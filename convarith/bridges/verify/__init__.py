@@ -12,7 +12,7 @@
   conventions) against torch: the capability card, then a search in the supported space;
 * :mod:`~convarith.verify.features`, :mod:`~convarith.verify.conventions` and
   :mod:`~convarith.verify.layer_classes`: what it probes and how it calls;
-* :mod:`~convarith.verify.registry`: the dispatch tables keyed by layer kind;
+* :mod:`~convarith.verify.registry`: the tables of the house it reads, keyed by layer kind;
 * :mod:`~convarith.verify.bench`: everything run with the fixed "quick"/"thorough" profiles.
 
 Importing this package does not import torch; the checkers import it when they run.

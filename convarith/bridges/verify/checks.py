@@ -97,14 +97,16 @@ def case_rng(case: LayerCase, salt: str = "") -> Any:
 
 
 def case_arrays(case: LayerCase) -> tuple[Any, Any, Any]:
-    """Random float64 input, weight and bias for the case (targets for "cross_entropy")."""
+    """Random float64 input, weight and bias for the case (a record may draw its own: the
+    targets of "cross_entropy")."""
     rng = case_rng(case)
+    arrays = getattr(case.spec, "arrays", None)
+    if arrays is not None:
+        return arrays(rng, case.input_shape)
     x = rng.standard_normal(case.input_shape)
-    if case.layer == "cross_entropy":
-        return x, rng.integers(0, case.input_shape[1], size=case.input_shape[0]), None
-    weight = rng.standard_normal(case.weight_shape()) if case.weight_shape() else None
-    bias_shape = case.bias_shape()
-    return x, weight, (rng.standard_normal(bias_shape) if bias_shape else None)
+    shapes = case.parameter_shapes()
+    weight = rng.standard_normal(shapes["weight"]) if "weight" in shapes else None
+    return x, weight, (rng.standard_normal(shapes["bias"]) if "bias" in shapes else None)
 
 
 def compare(case: LayerCase, what: str, got: Any, want: Any, *, who: str = "scratch") -> None:
@@ -129,21 +131,21 @@ def compare(case: LayerCase, what: str, got: Any, want: Any, *, who: str = "scra
 def torch_values(case: LayerCase, x: Any, weight: Any, bias: Any, *, grad: bool = True
                  ) -> tuple[Any, Any, tuple[Any, Any, Any]]:
     """``(y, dy, (dx, dweight, dbias))`` by torch autograd, with a random upstream gradient."""
+    import numpy as np
     import torch
 
     from convarith.bridges.verify.reference import torch_forward
 
-    def leaf(a: Any, wants_grad: bool) -> Any:
+    def leaf(a: Any) -> Any:
         if a is None:
             return None
-        return torch.tensor(a, requires_grad=wants_grad and grad)
+        # integer arrays (a loss's targets) have no gradient
+        return torch.tensor(a, requires_grad=grad and np.asarray(a).dtype.kind == "f")
 
-    xt = leaf(x, True)
-    wt = leaf(weight, case.layer != "cross_entropy")
-    bt = leaf(bias, True)
+    xt, wt, bt = leaf(x), leaf(weight), leaf(bias)
     y = torch_forward(case, xt, wt, bt)
     dy = case_rng(case, "dy").standard_normal(tuple(y.shape))
-    if not grad or case.family == "unfold":
+    if not grad:
         return y.detach().numpy(), dy, (None, None, None)
     y.backward(torch.tensor(dy))
     grads = tuple(None if t is None or t.grad is None else t.grad.numpy() for t in (xt, wt, bt))

@@ -32,14 +32,12 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
 from convarith.bridges.verify.cases import LayerCase
 from convarith.bridges.verify.features import BASE, HOMEWORK_LAYERS
-from convarith.choices import HOMEWORK_CONVENTIONS
 from convarith.errors import ConvArithError
 
 
@@ -230,7 +228,7 @@ class Functional(Convention):
 
     def base(self) -> LayerCase:
         base = BASE[self.layer]
-        return replace(base, bias=self._has_bias()) if base.layer.startswith("conv") else base
+        return base.replace(bias=self._has_bias()) if base.layer.startswith("conv") else base
 
     def _keywords(self, case: LayerCase) -> dict[str, Any]:
         wanted: dict[str, Any] = {"stride": as_pair(case.stride), "padding": as_pair(case.padding)}
@@ -465,7 +463,7 @@ class D2L(Convention):
         return self.layer == "conv2d" and self.forward.__name__.endswith("multi_in_out")
 
     def base(self) -> LayerCase:
-        return replace(BASE[self.layer], bias=False)
+        return BASE[self.layer].replace(bias=False)
 
     def limit(self, case: LayerCase) -> str | None:
         function = self.forward.__name__
@@ -512,20 +510,6 @@ class D2L(Convention):
             return f"{self.forward.__name__}(X, K)"
         mode = "max" if self.layer == "max_pool2d" else "avg"
         return f"{self.forward.__name__}(X, {tuple(case.kernel_size)}, mode={mode!r})"
-
-
-def _classes() -> dict[str, type[Convention]]:
-    from convarith.bridges.verify.layer_classes import ClassConvention
-
-    return {"functional": Functional, "cs231n": CS231n, "coursera": Coursera, "d2l": D2L,
-            "class": ClassConvention}
-
-
-def convention_class(name: str) -> type[Convention]:
-    """The :class:`Convention` of a name of :data:`convarith.choices.HOMEWORK_CONVENTIONS`."""
-    classes = _classes()
-    assert tuple(classes) == HOMEWORK_CONVENTIONS
-    return classes[name]
 
 
 def backward_name(name: str) -> tuple[str, ...]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -86,49 +86,49 @@ FEATURES: tuple[Feature, ...] = (
     Feature("batch", "batch > 1", "a batch of 2", ALL, lambda c: c.with_input(_shape(c, n=2)),
             lambda c, b: c.input_shape[0] > 1),
     Feature("channels", "channels > 1", "2 input channels", ALL,
-            lambda c: replace(c.with_input(_shape(c, c=2)),
-                              out_channels=3 if _conv_like(c) else c.out_channels),
+            lambda c: c.with_input(_shape(c, c=2)).replace(
+                out_channels=3 if _conv_like(c) else c.out_channels),
             lambda c, b: c.in_channels > 1 or (_conv_like(c) and c.out_channels > 1)),
-    Feature("stride", "stride", "stride 2", ALL, lambda c: replace(c, stride=(2, 2)),
+    Feature("stride", "stride", "stride 2", ALL, lambda c: c.replace(stride=(2, 2)),
             lambda c, b: any(s > 1 for s in (c.stride or c.kernel_size))),
     Feature("stride_hw", "stride per axis", "stride (1, 2): one per axis", ALL,
-            lambda c: replace(c, stride=(1, 2)),
+            lambda c: c.replace(stride=(1, 2)),
             lambda c, b: len(set(c.stride or c.kernel_size)) > 1, needs=("stride",)),
-    Feature("padding", "padding", "padding 1", ALL, lambda c: replace(c, padding=(1, 1)),
+    Feature("padding", "padding", "padding 1", ALL, lambda c: c.replace(padding=(1, 1)),
             lambda c, b: any(p > 0 for p in c.padding)),
     Feature("padding_hw", "padding per axis", "padding (1, 0): one per axis", ALL,
-            lambda c: replace(c, padding=(1, 0)),
+            lambda c: c.replace(padding=(1, 0)),
             lambda c, b: len(set(c.padding)) > 1, needs=("padding",)),
     Feature("rect_input", "non-square input", "a non-square input", ALL,
             lambda c: c.with_input(_shape(c, hw=(c.spatial[0], c.spatial[1] + 2))),
             lambda c, b: c.spatial[0] != c.spatial[1]),
     Feature("rect_kernel", "non-square kernel", "a non-square kernel (2x3)", ALL,
-            lambda c: replace(c, kernel_size=(2, 3)),
+            lambda c: c.replace(kernel_size=(2, 3)),
             lambda c, b: c.kernel_size[0] != c.kernel_size[1]),
     Feature("dilation", "dilation", "dilation 2", ("conv2d", "conv_transpose2d", "max_pool2d"),
-            lambda c: replace(c.with_input(_shape(c, hw=(7, 7)) if c.layer == "conv2d"
-                                           else c.input_shape), dilation=(2, 2)),
+            lambda c: c.with_input(_shape(c, hw=(7, 7)) if c.layer == "conv2d"
+                                   else c.input_shape).replace(dilation=(2, 2)),
             lambda c, b: any(d > 1 for d in c.dilation)),
     Feature("groups", "groups", "groups 2 (2 channels in and out)", ("conv2d", "conv_transpose2d"),
-            lambda c: replace(c.with_input(_shape(c, c=2)), out_channels=2, groups=2),
+            lambda c: c.with_input(_shape(c, c=2)).replace(out_channels=2, groups=2),
             lambda c, b: c.groups > 1, needs=("channels",)),
     Feature("bias", "bias / no bias", "", ("conv2d", "conv_transpose2d"),  # words: see feature_words
-            lambda c: replace(c, bias=not c.bias), lambda c, b: c.bias != b.bias),
+            lambda c: c.replace(bias=not c.bias), lambda c, b: c.bias != b.bias),
     Feature("output_padding", "output_padding", "output_padding 1 (with stride 2)", ("conv_transpose2d",),
-            lambda c: replace(c, stride=(2, 2), output_padding=(1, 1)),
+            lambda c: c.replace(stride=(2, 2), output_padding=(1, 1)),
             lambda c, b: any(a > 0 for a in c.output_padding), needs=("stride",)),
     Feature("ceil_mode", "ceil_mode", "ceil_mode (input 5, stride 2)", POOLS,
-            lambda c: replace(c.with_input(_shape(c, hw=(5, 5))), stride=(2, 2),
-                              ceil_mode=True),
+            lambda c: c.with_input(_shape(c, hw=(5, 5))).replace(stride=(2, 2),
+                                                                 ceil_mode=True),
             lambda c, b: c.ceil_mode, needs=("stride",)),
     Feature("count_include_pad", "count_include_pad", "count_include_pad=False (with padding 1)", ("avg_pool2d",),
-            lambda c: replace(c, padding=(1, 1), count_include_pad=False),
+            lambda c: c.replace(padding=(1, 1), count_include_pad=False),
             lambda c, b: not c.count_include_pad and any(p > 0 for p in c.padding),
             needs=("padding",)),
     Feature("uncovered", "input left uncovered", "an input the windows do not cover (the last row and column left "
                          "out)", ("conv2d", "max_pool2d", "avg_pool2d"),
-            lambda c: replace(c.with_input(_shape(c, hw=(c.spatial[0] + 1,) * 2)),
-                              stride=(2, 2)),
+            lambda c: c.with_input(_shape(c, hw=(c.spatial[0] + 1,) * 2)).replace(
+                stride=(2, 2)),
             lambda c, b: _lost(c), needs=("stride",)),
 )
 BY_NAME = {feature.name: feature for feature in FEATURES}

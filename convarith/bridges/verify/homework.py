@@ -31,12 +31,10 @@ import numpy as np
 from convarith.bridges.loading import CALL_TIMEOUT, Loaded, call, describe_error, load, user_line
 from convarith.bridges.verify.cases import LayerCase, has_empty_window
 from convarith.bridges.verify.conventions import (
-    HOMEWORK_CONVENTIONS,
     BadReturn,
     Convention,
     Inexpressible,
     backward_name,
-    convention_class,
     detect,
     guess_layer,
 )
@@ -48,7 +46,9 @@ from convarith.bridges.verify.features import (
     supported_cases,
     uses,
 )
+from convarith.bridges.verify.layer_classes import convention_class
 from convarith.bridges.verify.unsupported import Unsupported
+from convarith.choices import HOMEWORK_CONVENTIONS
 from convarith.errors import ConvArithError
 
 SUPPORTED, UNSUPPORTED, WRONG, UNCHECKED = "supported", "unsupported", "wrong", "not checked"

@@ -25,14 +25,19 @@ import numpy as np
 
 from convarith.bridges.verify.cases import LayerCase
 from convarith.bridges.verify.conventions import (
+    D2L,
     BadReturn,
     Convention,
+    Coursera,
+    CS231n,
+    Functional,
     Inexpressible,
     as_array,
     as_pair,
     parameter_named,
 )
 from convarith.bridges.verify.features import BASE
+from convarith.choices import HOMEWORK_CONVENTIONS
 
 _CLASS_ALIASES = {
     "in_channels": ("in_channels", "in_ch", "c_in", "cin", "n_c_prev", "input_channels",
@@ -220,3 +225,13 @@ def _gradient(layer: Any, name: str | None, shape: Any, what: str) -> Any:
         return grads[name]
     raise BadReturn(f"after backward, {type(layer).__name__} holds no gradient of {name} "
                     f"(looked for d{name}, grad_{name}, grads[{name!r}])")
+
+
+def convention_class(name: str) -> type[Convention]:
+    """The :class:`Convention` of a name of :data:`convarith.choices.HOMEWORK_CONVENTIONS`
+    (here, beside the class convention, the one module that sees all five)."""
+    classes: dict[str, type[Convention]] = {"functional": Functional, "cs231n": CS231n,
+                                            "coursera": Coursera, "d2l": D2L,
+                                            "class": ClassConvention}
+    assert tuple(classes) == HOMEWORK_CONVENTIONS
+    return classes[name]

@@ -1,68 +1,37 @@
-"""The bench's dispatch: one table per concern, keyed by layer kind (:mod:`convarith.kinds`).
+"""What the bench needs of every kind it checks value by value (``Kind.scratch``).
 
-Each kind the bench checks value by value (``Kind.scratch``) has an entry in every table:
-its shape by the formula core (:data:`SHAPE`, in :mod:`.cases`), its torch module and
-functional call (:data:`TORCH_MODULE`, :data:`TORCH_FORWARD`, in :mod:`.reference`), its
-scratch forward and backward (:data:`SCRATCH_FORWARD`, :data:`SCRATCH_BACKWARD`, in
-:mod:`.scratch`) and its hypothesis strategy (:data:`STRATEGY`, in :mod:`.strategies`).
-The tables are :func:`convarith.kinds.table` tables, so ``tests/test_kinds.py`` names any
-kind one of them lacks, as it does for every other table of the house; :func:`missing` does
-the same for these six. Adding a kind is a handful of decorated functions, not a chain of
-``if family == ...`` falling through.
+Nothing of its own: a kind is checked through the tables every layer of the house keeps
+(:mod:`convarith.kinds`): its spec (:data:`convarith.specs.layers.SPECS`; a function's
+record, :data:`~convarith.bridges.verify.cases.FUNCTIONAL`), its torch module (the one
+spec -> module mapping, :data:`convarith.bridges.torch.TORCH`), its numpy layer
+(:data:`convarith.bridges.scratch.SCRATCH`). The strategies are drawn from the spec's fields
+and the shapes come from the spec, so they need no entry. :func:`missing` names, per table,
+the checked kinds that lack an entry (``tests/test_kinds.py`` does the same for every table).
 
->>> entry(SHAPE, "max_pool2d").__name__
-'_pool_shape'
->>> family_of("conv_transpose2d"), family_of("unfold")
-('conv_transpose', 'unfold')
+>>> missing()
+{}
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from typing import Any
-
 from convarith import kinds
 
 
-def family_of(layer: str) -> str:
-    """The layer name without its dimension (``max_pool2d`` -> ``max_pool``)."""
-    match = re.fullmatch(r"(.+)[123]d", layer)
-    return match.group(1) if match else layer
+def tables() -> tuple[kinds.Table, ...]:
+    """The tables the bench reads (after importing the modules that fill them)."""
+    from convarith.bridges.scratch import SCRATCH
+    from convarith.bridges.torch import TORCH
+    from convarith.bridges.verify.cases import FUNCTIONAL
+    from convarith.specs.layers import SPECS
 
-
-def _checked(kind: kinds.Kind) -> bool:
-    return kind.scratch
-
-
-SHAPE = kinds.table("verify shape", covers=_checked,
-                    doc="the output shape the formula core gives a LayerCase")
-TORCH_MODULE = kinds.table("verify torch module", covers=_checked,
-                           doc="the torch.nn module of a LayerCase")
-TORCH_FORWARD = kinds.table("verify torch call", covers=_checked,
-                            doc="torch.nn.functional applied to a LayerCase's tensors")
-SCRATCH_FORWARD = kinds.table("verify scratch forward", covers=_checked,
-                              doc="the scratch layer's output for a LayerCase")
-SCRATCH_BACKWARD = kinds.table("verify scratch backward", covers=_checked,
-                               doc="the scratch layer's (dx, dweight, dbias)")
-STRATEGY = kinds.table("verify strategy", covers=_checked,
-                       doc="hypothesis strategy building LayerCases of a layer")
-TABLES: tuple[kinds.Table, ...] = (SHAPE, TORCH_MODULE, TORCH_FORWARD, SCRATCH_FORWARD,
-                                   SCRATCH_BACKWARD, STRATEGY)
-
-
-def entry(table: kinds.Table, layer: str) -> Callable[..., Any]:
-    """The entry of the kind of ``layer`` (a torch.nn.functional name: ``conv2d``)."""
-    kind, _ = kinds.split_layer_name(layer)
-    return table[kind.name]
+    return SPECS, TORCH, SCRATCH, FUNCTIONAL
 
 
 def missing() -> dict[str, list[str]]:
-    """``{table: [kinds without an entry]}`` for the bench's tables with a gap (after
-    importing the modules that fill them)."""
-    import convarith.bridges.verify.cases
-    import convarith.bridges.verify.reference
-    import convarith.bridges.verify.scratch
-    import convarith.bridges.verify.strategies  # noqa: F401
-
-    return {table.name: table.missing() for table in TABLES if table.missing()}
+    """``{table: [checked kinds without an entry]}`` for the tables with a gap."""
+    gaps = {}
+    for table in tables():
+        lacking = [name for name in table.missing() if kinds.get(name).scratch]
+        if lacking:
+            gaps[table.name] = lacking
+    return gaps
