@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import DTYPE_BYTES, SHAPE_ORDERS, TABLE_FORMATS, TRACE_DEVICES, TRACE_MODES
-from convarith.cli.types import PathType
+from convarith.cli import options
 from convarith.errors import ConvArithError
 
 
@@ -41,14 +41,14 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 @click.option("--channels-last/--channels-first", "channels_last", default=None,
               help="--input is H x W x C, and the caption writes it so [default: for a "
                    "keras.Model].")
-@click.option("-f", "--format", "format_", type=click.Choice(TABLE_FORMATS),
-              help="Output format [default: terminal, or from the -o file's suffix].")
+@options.output_format(TABLE_FORMATS, "Output format [default: terminal, or from the -o "
+                       "file's suffix].", short=True)
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")
-@click.option("--symbolic", is_flag=True, help="Sizes as expressions of H and W.")
+@options.symbolic("Sizes as expressions of H and W.")
 @click.option("--verify", is_flag=True,
               help="Check every row's shape and parameters against torch; exit 1 on mismatch.")
-@click.option("-o", "--output", type=PathType(dir_okay=False, writable=True),
-              help="Write to this file (atomically) instead of the screen.")
+@options.output_file("Write to this file (atomically) instead of the screen.", required=False,
+                     writable=True)
 @click.option("--order", type=click.Choice(SHAPE_ORDERS), default="hwc", show_default=True,
               help="Shapes as H x W x C (course notes) or C x H x W (PyTorch).")
 @click.option("--all-layers", is_flag=True,

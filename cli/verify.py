@@ -9,7 +9,7 @@ import click
 
 from convarith.bridges.loading import CALL_TIMEOUT
 from convarith.choices import HOMEWORK_CONVENTIONS, IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
-from convarith.cli.types import SEED
+from convarith.cli import options
 
 if TYPE_CHECKING:
     from convarith.bridges.verify.bench import Report
@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 @click.option("--examples", type=click.IntRange(min=1), default=None,
               help="Cases per layer kind (default: the profile's; with --impl, 100 per "
                    "pass).")
-@click.option("--seed", type=SEED, default=0, show_default=True,
-              help="Seed of the case generator: the same seed gives the same run.")
+@options.seed("Seed of the case generator: the same seed gives the same run.",
+              show_default=True)
 @click.option("--layer", "layers", type=click.Choice(VERIFY_LAYERS), multiple=True,
               help="Check only this layer kind (repeatable; default: all; with --impl, read "
                    "from the function's name).")
