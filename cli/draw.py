@@ -20,7 +20,7 @@ from convarith.cli.types import WHOLE
                     type=WHOLE)
 @click.option("--unit", type=click.IntRange(min=0),
               help="rf: which output unit of the last layer [the middle one].")
-@click.option("--model", default="lenet5", help="architecture: a zoo model (convarith list).")
+@options.model("architecture: a zoo model (convarith list).", default="lenet5")
 @click.option("--digit", type=click.IntRange(min=0), default=0,
               help="channels: which of scikit-learn's digits is the greyscale image.")
 @options.output_file("File to write; the suffix picks the format: .png .svg .pdf.")

@@ -13,9 +13,9 @@ from convarith.cli.types import PathType
 @click.command()
 @options.output_file("Write the page to this file (atomically) instead of serving it.",
                      required=False, writable=True)
-@click.option("--model", "models", multiple=True, metavar="MODEL",
-              help="A model for the network view: a zoo name, FILE.py:NAME or module:NAME "
-                   "(repeat for more) [default: lenet5, alexnet, vgg16, zfnet, alexnet-small].")
+@options.model("A model for the network view: a zoo name, FILE.py:NAME or module:NAME "
+               "(repeat for more) [default: lenet5, alexnet, vgg16, zfnet, alexnet-small].",
+               dest="models", multiple=True, metavar="MODEL")
 @options.input_size("The input of the --model models: C x H x W, H x W or one size.")
 @click.option("--table", "tables", multiple=True, metavar="FILE.json",
               type=PathType(dir_okay=False),

@@ -12,16 +12,17 @@ import click
 
 from convarith.choices import CONVENTIONS, POOL_KINDS
 from convarith.cli.types import PADDING, SEED, SIZE, FiniteFloatRange, PathType
+from convarith.errors import Spelling
 from convarith.figures.style import FIGURE_STYLES, THEMES
-from convarith.formulas.size_request import Spelling
 
 Decorator = Callable[[Any], Any]
 
 
-def input_size(help: str | None = None, *, type: Any = SIZE, **kwargs: Any) -> Decorator:
+def input_size(help: str | None = None, *, type: Any = SIZE, dest: str = "input_size",
+               **kwargs: Any) -> Decorator:
     """``--input 224``, ``224x224`` or ``8x32x32`` (into ``input_size``); ``type`` where a
-    command takes one whole number."""
-    return click.option("--input", "input_size", type=type, help=help, **kwargs)
+    command takes one whole number, ``dest`` where it takes several inputs."""
+    return click.option("--input", dest, type=type, help=help, **kwargs)
 
 
 def kernel_size(help: str | None = "Kernel size, e.g. 3 or 3x5.", *, type: Any = SIZE,
@@ -60,19 +61,33 @@ def out_channels(help: str) -> Decorator:
     return click.option("--out-channels", type=click.IntRange(min=1), help=help)
 
 
-def convention() -> Decorator:
-    """``--convention torch|keras``: whose padding and output-size rules apply."""
-    return click.option(
-        "--convention", type=click.Choice(CONVENTIONS), default="torch", show_default=True,
-        help="Whose rules: PyTorch's, or Keras'/TensorFlow's (padding valid or same; same works "
-             "at any stride and gives ceil(i/s)).")
+def convention(help: str = "Whose rules: PyTorch's, or Keras'/TensorFlow's (padding valid or "
+               "same; same works at any stride and gives ceil(i/s)).", *,
+               choices: tuple[str, ...] = CONVENTIONS, **kwargs: Any) -> Decorator:
+    """``--convention torch|keras``: whose padding and output-size rules apply (``verify``:
+    how a homework function is called, ``choices`` its conventions)."""
+    kwargs = {"default": "torch", "show_default": True, **kwargs}
+    return click.option("--convention", type=click.Choice(choices), help=help, **kwargs)
 
 
-def channels_last() -> Decorator:
-    """``--channels-last``: read sizes as H x W x C (Keras' order), not C x H x W (PyTorch's)."""
-    return click.option(
-        "--channels-last", is_flag=True,
-        help="--input is HxWxC (Keras' channels-last order), not CxHxW; shapes are shown so.")
+def channels_last(help: str = "--input is HxWxC (Keras' channels-last order), not CxHxW; "
+                  "shapes are shown so.", *, either: bool = False) -> Decorator:
+    """``--channels-last``: read sizes as H x W x C (Keras' order), not C x H x W (PyTorch's);
+    with ``either``, ``--channels-last/--channels-first`` (unset: the model decides)."""
+    if either:
+        return click.option("--channels-last/--channels-first", "channels_last", default=None,
+                            help=help)
+    return click.option("--channels-last", is_flag=True, help=help)
+
+
+def model(help: str, *, dest: str = "model", **kwargs: Any) -> Decorator:
+    """``--model``: a zoo name (or FILE.py:NAME / module:NAME where a command loads one)."""
+    return click.option("--model", dest, help=help, **kwargs)
+
+
+def layer(help: str, *, type: Any, dest: str = "layer", **kwargs: Any) -> Decorator:
+    """``--layer``: a layer kind, of the command's own ``type`` (a ``click.Choice``)."""
+    return click.option("--layer", dest, type=type, help=help, **kwargs)
 
 
 def explain(help: str) -> Decorator:

@@ -41,7 +41,7 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
       convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
       convarith solve padding --input 7 --output 4 --kernel 3 --stride 2 --convention keras
     """
-    from convarith.formulas.solve import padding_for, same_padding
+    from convarith.formulas.solve import no_padding_found, padding_for
 
     if convention == "keras":
         _keras_padding(input_size, output_size, kernel_size, stride, dilation)
@@ -53,12 +53,8 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
         click.echo(" ".join(str(p) for p in found))
         return
     click.echo("none")
-    message = (f"No symmetric padding maps {input_size} to {output_size} with kernel "
-               f"{kernel_size}, stride {stride}, dilation {dilation}.")
-    if stride == 1 and input_size == output_size:
-        total, left, right = same_padding(kernel_size, dilation=dilation)
-        message += (f" Asymmetric padding does: {left} on the left and {right} on the right "
-                    f"(PyTorch's padding='same').")
+    message = no_padding_found(input_size, output_size, kernel_size=kernel_size,
+                               stride=stride, dilation=dilation)
     click.echo(message)
     raise SystemExit(1)
 
@@ -84,9 +80,9 @@ def _keras_padding(input_size: int, output_size: int, kernel_size: int, stride: 
 
 
 @solve.command("torch-layer")
-@click.option("--layer", type=click.Choice(EQUIVALENT_LAYERS), default="conv",
-              show_default=True, help="The Keras layer: Conv, ConvTranspose, MaxPooling or "
-                                      "AveragePooling (1D, 2D or 3D, from --input).")
+@options.layer("The Keras layer: Conv, ConvTranspose, MaxPooling or AveragePooling (1D, 2D "
+               "or 3D, from --input).", type=click.Choice(EQUIVALENT_LAYERS), default="conv",
+               show_default=True)
 @options.input_size("Spatial input size: 224, 224x224 or 8x32x32 (no channels).",
                      required=True)
 @options.kernel_size(None, required=True)

@@ -34,13 +34,13 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.argument("model")
-@click.option("--input", "inputs", multiple=True, metavar="SIZE[:DTYPE]",
-              help="C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
-                   "size; default: the model's own. A traced module takes one per input "
-                   "(--input 3x224x224 --input 10), with an optional dtype (--input 16:int64).")
-@click.option("--channels-last/--channels-first", "channels_last", default=None,
-              help="--input is H x W x C, and the caption writes it so [default: for a "
-                   "keras.Model].")
+@options.input_size("C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
+                    "size; default: the model's own. A traced module takes one per input "
+                    "(--input 3x224x224 --input 10), with an optional dtype (--input "
+                    "16:int64).", type=click.STRING, dest="inputs", multiple=True,
+                    metavar="SIZE[:DTYPE]")
+@options.channels_last("--input is H x W x C, and the caption writes it so [default: for a "
+                       "keras.Model].", either=True)
 @options.output_format(TABLE_FORMATS, "Output format [default: terminal, or from the -o "
                        "file's suffix].", short=True)
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")

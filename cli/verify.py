@@ -21,16 +21,16 @@ if TYPE_CHECKING:
                    "pass).")
 @options.seed("Seed of the case generator: the same seed gives the same run.",
               show_default=True)
-@click.option("--layer", "layers", type=click.Choice(VERIFY_LAYERS), multiple=True,
-              help="Check only this layer kind (repeatable; default: all; with --impl, read "
-                   "from the function's name).")
+@options.layer("Check only this layer kind (repeatable; default: all; with --impl, read "
+               "from the function's name).", type=click.Choice(VERIFY_LAYERS), dest="layers",
+               multiple=True)
 @click.option("--profile", type=click.Choice(VERIFY_PROFILES), default="quick",
               show_default=True, help="quick: 300 cases per layer kind; thorough: 2,000.")
 @click.option("--impl", "target", metavar="FILE.py:NAME",
               help="Check your own layer (path/file.py:NAME or module:NAME, a function or a "
                    f"class) against torch, as one of: {', '.join(IMPL_LAYERS)}.")
-@click.option("--convention", type=click.Choice(HOMEWORK_CONVENTIONS), default=None,
-              help="How --impl is called (default: read from its signature).")
+@options.convention("How --impl is called (default: read from its signature).",
+                    choices=HOMEWORK_CONVENTIONS, default=None, show_default=False)
 @click.option("--backward", "backward", metavar="NAME",
               help="The backward function of --impl (default: found beside it, e.g. "
                    "conv_backward_naive for conv_forward_naive).")

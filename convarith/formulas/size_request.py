@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from convarith import kinds
-from convarith.errors import ConvArithError
+from convarith.errors import ConvArithError, Spelling
 from convarith.formulas.normalise import broadcast
 from convarith.formulas.notation import show_size as show
 
@@ -59,23 +59,6 @@ DEFAULTS: dict[str, Any] = {
 
 #: The names of a symbolic input's axes, by number of dimensions.
 SYMBOLS: dict[int, tuple[str, ...]] = {1: ("i",), 2: ("H", "W"), 3: ("D", "H", "W")}
-
-
-class Spelling:
-    """How the caller writes an argument: ``name`` / ``name=value`` (Python) by default, or
-    ``--option`` / ``--option value`` where ``options`` maps the name to its option.
-
-    >>> Spelling()("layout", "chw"), Spelling({"layout": "--layout"})("layout", "chw")
-    ('layout=chw', '--layout chw')
-    """
-
-    def __init__(self, options: Mapping[str, str] | None = None) -> None:
-        self.options = dict(options or {})
-
-    def __call__(self, name: str, value: str | None = None) -> str:
-        if name in self.options:
-            return self.options[name] if value is None else f"{self.options[name]} {value}"
-        return name if value is None else f"{name}={value}"
 
 
 def refuse_unused(family: str, given: Iterable[str], applies: Mapping[str, tuple[str, ...]],
