@@ -59,7 +59,7 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
     built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
                             padding=padding, dilation=dilation, output_padding=output_padding,
                             ceil_mode=ceil_mode, kind=pool_mode, norm_type=norm_type,
-                            values=values)
+                            values=values, spelling={**options.spellings(), "kind": "--pool"})
     suffix = output.lower().rsplit(".", 1)[-1]
     check_frames(frames=len(built.frames), dpi=dpi,
                  animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import click
 
-from convarith.cli.types import SIZE, show
+from convarith.cli import options
+from convarith.cli.types import WHOLE, show
 from convarith.errors import ConvArithError
 
 
 @click.command()
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Image as CxHxW (1x28x28) or HxW (28x28, one channel).")
+@options.input_size("Image as CxHxW (1x28x28) or HxW (28x28, one channel).", required=True)
 @click.option("--hidden", type=click.IntRange(min=1), required=True,
               help="Hidden units of the dense layer.")
 @click.option("--outputs", type=click.IntRange(min=0), default=1, show_default=True,
               help="Output units after the hidden layer (0: none).")
-@click.option("--kernel", "kernel_size", type=click.IntRange(min=1), default=3,
-              show_default=True, help="Conv: square kernel size.")
+@options.kernel_size("Conv: square kernel size.", type=WHOLE, default=3, show_default=True)
 @click.option("--filters", type=click.IntRange(min=1), default=32, show_default=True,
               help="Conv: number of filters.")
 def compare(input_size: object, hidden: int, outputs: int, kernel_size: int,

@@ -9,17 +9,18 @@ import click
 
 from convarith.choices import DRAW_KINDS
 from convarith.cli import options
+from convarith.cli.types import WHOLE
 
 
 @click.command(context_settings={"show_default": True})
 @click.argument("kind", type=click.Choice(DRAW_KINDS))
 @click.option("--layers", default="conv k=3; conv k=3; conv k=3",
               help="rf: the stack, e.g. 'conv k=3 s=2; pool k=2; conv k=3 d=2'.")
-@click.option("--input", "input_size", type=click.IntRange(min=1),
-              help="rf: input size [the final receptive field plus one jump each side].")
+@options.input_size("rf: input size [the final receptive field plus one jump each side].",
+                    type=WHOLE)
 @click.option("--unit", type=click.IntRange(min=0),
               help="rf: which output unit of the last layer [the middle one].")
-@click.option("--model", default="lenet5", help="architecture: a zoo model (convarith list).")
+@options.model("architecture: a zoo model (convarith list).", default="lenet5")
 @click.option("--digit", type=click.IntRange(min=0), default=0,
               help="channels: which of scikit-learn's digits is the greyscale image.")
 @options.output_file("File to write; the suffix picks the format: .png .svg .pdf.")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from convarith.cli import options
 from convarith.cli.types import PathType
 from convarith.errors import ConvArithError
 
@@ -19,15 +20,13 @@ from convarith.exercises.sheet import TOPICS
               help="What to practise (repeat for a mixed sheet)  [default: size]")
 @click.option("--count", type=click.IntRange(1, 200), default=10, show_default=True,
               help="Number of questions.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="The same seed gives the same sheet.")
+@options.seed("The same seed gives the same sheet.", type=int, show_default=True)
 @click.option("--level", type=click.IntRange(1, 3), default=1, show_default=True,
               help="1 the notes' formula; 2 dilation, lost input, ceil mode, output padding; "
                    "3 strides in receptive fields, groups and bias, whole networks.")
-@click.option("--format", "format_", type=click.Choice(FORMATS),
-              help="Sheet format [default: from the -o suffix, else markdown].")
-@click.option("-o", "--output", type=PathType(dir_okay=False),
-              help="Write the sheet here (the key goes beside it, NAME.key.SUFFIX).")
+@options.output_format(FORMATS, "Sheet format [default: from the -o suffix, else markdown].")
+@options.output_file("Write the sheet here (the key goes beside it, NAME.key.SUFFIX).",
+                     required=False)
 @click.option("--key", "key_file", type=PathType(dir_okay=False),
               help="The answer key: where to write it, or with --check the JSON key to "
                    "grade against (its suffix picks its format).")

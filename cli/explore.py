@@ -6,17 +6,17 @@ from typing import Any
 
 import click
 
-from convarith.cli.types import SIZE, PathType
+from convarith.cli import options
+from convarith.cli.types import PathType
 
 
 @click.command()
-@click.option("-o", "--output", type=PathType(dir_okay=False, writable=True),
-              help="Write the page to this file (atomically) instead of serving it.")
-@click.option("--model", "models", multiple=True, metavar="MODEL",
-              help="A model for the network view: a zoo name, FILE.py:NAME or module:NAME "
-                   "(repeat for more) [default: lenet5, alexnet, vgg16, zfnet, alexnet-small].")
-@click.option("--input", "input_size", type=SIZE,
-              help="The input of the --model models: C x H x W, H x W or one size.")
+@options.output_file("Write the page to this file (atomically) instead of serving it.",
+                     required=False, writable=True)
+@options.model("A model for the network view: a zoo name, FILE.py:NAME or module:NAME "
+               "(repeat for more) [default: lenet5, alexnet, vgg16, zfnet, alexnet-small].",
+               dest="models", multiple=True, metavar="MODEL")
+@options.input_size("The input of the --model models: C x H x W, H x W or one size.")
 @click.option("--table", "tables", multiple=True, metavar="FILE.json",
               type=PathType(dir_okay=False),
               help="An exported table (convarith table MODEL --format json -o FILE.json) for "

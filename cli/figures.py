@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from convarith.cli import options
-from convarith.cli.types import PathType
 
 Task = tuple[str, str, float, str, "float | None", str]
 
@@ -23,9 +22,8 @@ def _make(task: Task) -> tuple[str, list[str]]:
 
 
 @click.command(context_settings={"show_default": True})
-@click.option("--out", type=PathType(file_okay=False), default=None,
-              help="Folder to write the figures into (created if missing) "
-                   "[figures, or figures/paper with --style paper].")
+@options.out_folder("Folder to write the figures into (created if missing) "
+                   "[figures, or figures/paper with --style paper].", default=None)
 @options.dpi()
 @options.theme()
 @options.style("flat: the whole lecture set; paper: the 15 animations of arXiv:1603.07285 in "

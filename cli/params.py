@@ -8,7 +8,8 @@ import click
 
 from convarith.choices import PARAM_KINDS
 from convarith.cli import options
-from convarith.cli.types import reject_unused, show
+from convarith.cli.options import reject_unused
+from convarith.cli.types import show
 from convarith.errors import ConvArithError
 
 #: Which options each kind uses; any other given on the command line is refused.
@@ -23,7 +24,7 @@ _APPLIES: dict[str, tuple[str, ...]] = {
 @click.command()
 @click.argument("kind", type=click.Choice(PARAM_KINDS))
 @click.option("--in-channels", type=click.IntRange(min=1), help="conv/transposed: C_in.")
-@click.option("--out-channels", type=click.IntRange(min=1), help="conv/transposed: C_out.")
+@options.out_channels("conv/transposed: C_out.")
 @options.kernel_size("conv/transposed: kernel (3 = 3x3).")
 @click.option("--groups", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--in-features", type=click.IntRange(min=1), help="linear: inputs.")

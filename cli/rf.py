@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import click
 
+from convarith.cli import options
+
 
 @click.command()
 @click.argument("layers")
-@click.option("--explain", is_flag=True,
-              help="Show each step of the recurrence and where the own-stride shortcut fails.")
+@options.explain("Show each step of the recurrence and where the own-stride shortcut fails.")
 def rf(layers: str, explain: bool) -> None:
     """Receptive field of a stack of layers written "kind k=.. s=.. p=.. d=..; ...".
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from convarith.choices import EQUIVALENT_LAYERS, KERAS_PADDINGS
-from convarith.cli.types import CONVENTION, SIZE, show
+from convarith.cli import options
+from convarith.cli.types import WHOLE, show
 from convarith.errors import ConvArithError
 
 
@@ -24,12 +25,12 @@ def solve() -> None:
 
 
 @solve.command()
-@click.option("--input", "input_size", type=click.IntRange(min=1), required=True)
-@click.option("--output", "output_size", type=click.IntRange(min=1), required=True)
-@click.option("--kernel", "kernel_size", type=click.IntRange(min=1), required=True)
-@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True)
-@CONVENTION
+@options.input_size(type=WHOLE, required=True)
+@options.output_size(type=WHOLE, required=True)
+@options.kernel_size(None, type=WHOLE, required=True)
+@options.stride(None, type=WHOLE, default=1, show_default=True)
+@options.dilation(None, type=WHOLE, default=1, show_default=True)
+@options.convention()
 def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
             dilation: int, convention: str) -> None:
     """Every symmetric padding that maps --input to --output (exit status 1 if none);
@@ -40,7 +41,7 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
       convarith solve padding --input 32 --output 32 --kernel 5     # prints 2
       convarith solve padding --input 7 --output 4 --kernel 3 --stride 2 --convention keras
     """
-    from convarith.formulas.solve import padding_for, same_padding
+    from convarith.formulas.solve import no_padding_found, padding_for
 
     if convention == "keras":
         _keras_padding(input_size, output_size, kernel_size, stride, dilation)
@@ -52,12 +53,8 @@ def padding(input_size: int, output_size: int, kernel_size: int, stride: int,
         click.echo(" ".join(str(p) for p in found))
         return
     click.echo("none")
-    message = (f"No symmetric padding maps {input_size} to {output_size} with kernel "
-               f"{kernel_size}, stride {stride}, dilation {dilation}.")
-    if stride == 1 and input_size == output_size:
-        total, left, right = same_padding(kernel_size, dilation=dilation)
-        message += (f" Asymmetric padding does: {left} on the left and {right} on the right "
-                    f"(PyTorch's padding='same').")
+    message = no_padding_found(input_size, output_size, kernel_size=kernel_size,
+                               stride=stride, dilation=dilation)
     click.echo(message)
     raise SystemExit(1)
 
@@ -83,17 +80,16 @@ def _keras_padding(input_size: int, output_size: int, kernel_size: int, stride: 
 
 
 @solve.command("torch-layer")
-@click.option("--layer", type=click.Choice(EQUIVALENT_LAYERS), default="conv",
-              show_default=True, help="The Keras layer: Conv, ConvTranspose, MaxPooling or "
-                                      "AveragePooling (1D, 2D or 3D, from --input).")
-@click.option("--input", "input_size", type=SIZE, required=True,
-              help="Spatial input size: 224, 224x224 or 8x32x32 (no channels).")
-@click.option("--kernel", "kernel_size", type=SIZE, required=True)
-@click.option("--stride", type=SIZE, help="Stride [conv: 1, pooling: the pool size].")
-@click.option("--padding", type=click.Choice(KERAS_PADDINGS), default="valid",
-              show_default=True)
-@click.option("--dilation", type=SIZE, default="1", show_default=True)
-@click.option("--output-padding", type=SIZE, help="Transposed: output padding [Keras' default].")
+@options.layer("The Keras layer: Conv, ConvTranspose, MaxPooling or AveragePooling (1D, 2D "
+               "or 3D, from --input).", type=click.Choice(EQUIVALENT_LAYERS), default="conv",
+               show_default=True)
+@options.input_size("Spatial input size: 224, 224x224 or 8x32x32 (no channels).",
+                     required=True)
+@options.kernel_size(None, required=True)
+@options.stride("Stride [conv: 1, pooling: the pool size].")
+@options.padding(None, type=click.Choice(KERAS_PADDINGS), default="valid", show_default=True)
+@options.dilation(None, show_default=True)
+@options.output_padding("Transposed: output padding [Keras' default].", default=None)
 def torch_layer(layer: str, input_size: object, kernel_size: object, stride: object,
                 padding: str, dilation: object, output_padding: object) -> None:
     """The PyTorch layer that computes what a Keras layer computes, at this input size:
@@ -112,8 +108,8 @@ def torch_layer(layer: str, input_size: object, kernel_size: object, stride: obj
 
 
 @solve.command()
-@click.option("--kernel", "kernel_size", type=SIZE, required=True)
-@click.option("--dilation", type=SIZE, default="1", show_default=True)
+@options.kernel_size(None, required=True)
+@options.dilation(None, show_default=True)
 def same(kernel_size: object, dilation: object) -> None:
     """Total, left and right padding that keep the size at stride 1 (PyTorch's "same").
 
@@ -131,10 +127,10 @@ def same(kernel_size: object, dilation: object) -> None:
 
 
 @solve.command()
-@click.option("--kernel", "kernel_size", type=click.IntRange(min=1), required=True)
-@click.option("--stride", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--padding", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--dilation", type=click.IntRange(min=1), default=1, show_default=True)
+@options.kernel_size(None, type=WHOLE, required=True)
+@options.stride(None, type=WHOLE, default=1, show_default=True)
+@options.padding(None, type=click.IntRange(min=0), default=0, show_default=True)
+@options.dilation(None, type=WHOLE, default=1, show_default=True)
 @click.option("--range", "span", default="1:512", show_default=True, help="LOW:HIGH inclusive.")
 def inputs(kernel_size: int, stride: int, padding: int, dilation: int, span: str) -> None:
     """Input sizes in a range that leave no input uncovered by the windows.

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from convarith.choices import DTYPE_BYTES, SHAPE_ORDERS, TABLE_FORMATS, TRACE_DEVICES, TRACE_MODES
-from convarith.cli.types import PathType
+from convarith.cli import options
 from convarith.errors import ConvArithError
 
 
@@ -34,21 +34,21 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 @click.command()
 @click.argument("model")
-@click.option("--input", "inputs", multiple=True, metavar="SIZE[:DTYPE]",
-              help="C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
-                   "size; default: the model's own. A traced module takes one per input "
-                   "(--input 3x224x224 --input 10), with an optional dtype (--input 16:int64).")
-@click.option("--channels-last/--channels-first", "channels_last", default=None,
-              help="--input is H x W x C, and the caption writes it so [default: for a "
-                   "keras.Model].")
-@click.option("-f", "--format", "format_", type=click.Choice(TABLE_FORMATS),
-              help="Output format [default: terminal, or from the -o file's suffix].")
+@options.input_size("C x H x W (3x227x227; with --channels-last H x W x C), H x W, or one "
+                    "size; default: the model's own. A traced module takes one per input "
+                    "(--input 3x224x224 --input 10), with an optional dtype (--input "
+                    "16:int64).", type=click.STRING, dest="inputs", multiple=True,
+                    metavar="SIZE[:DTYPE]")
+@options.channels_last("--input is H x W x C, and the caption writes it so [default: for a "
+                       "keras.Model].", either=True)
+@options.output_format(TABLE_FORMATS, "Output format [default: terminal, or from the -o "
+                       "file's suffix].", short=True)
 @click.option("--columns", help="Comma-separated columns, e.g. layer,output,params.")
-@click.option("--symbolic", is_flag=True, help="Sizes as expressions of H and W.")
+@options.symbolic("Sizes as expressions of H and W.")
 @click.option("--verify", is_flag=True,
               help="Check every row's shape and parameters against torch; exit 1 on mismatch.")
-@click.option("-o", "--output", type=PathType(dir_okay=False, writable=True),
-              help="Write to this file (atomically) instead of the screen.")
+@options.output_file("Write to this file (atomically) instead of the screen.", required=False,
+                     writable=True)
 @click.option("--order", type=click.Choice(SHAPE_ORDERS), default="hwc", show_default=True,
               help="Shapes as H x W x C (course notes) or C x H x W (PyTorch).")
 @click.option("--all-layers", is_flag=True,

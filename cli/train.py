@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import replace as dataclass_replace
 from pathlib import Path
 from typing import Any
 
@@ -14,39 +13,15 @@ from convarith.choices import (
     AUGMENTATIONS,
     DATASETS,
     ENGINES,
-    FREEZE_PARTS,
     NORMALISATIONS,
     OPTIMIZERS,
     PLOT_FORMATS,
     SCHEDULES,
     TRAIN_MODELS,
 )
-from convarith.cli import Interrupted
-from convarith.cli.types import SEED, FiniteFloatRange, PathType
+from convarith.cli import Interrupted, options
+from convarith.cli.types import FiniteFloatRange, PathType
 from convarith.errors import ConvArithError
-
-
-def _numbers(text: str | None, kind: type, option: str) -> tuple[Any, ...] | None:
-    if text is None:
-        return None
-    try:
-        return tuple(kind(part) for part in text.replace(" ", "").split(",") if part)
-    except ValueError:
-        raise ConvArithError(
-            f"Could not read {option} {text!r}: write numbers separated by commas, "
-            f"e.g. {option} {'1e-3,1e-2' if kind is float else '0,1,2,3,4'}."
-        ) from None
-
-
-def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
-    names = tuple(part for part in (text or "").replace(" ", "").split(",") if part)
-    unknown = [name for name in names if name not in allowed]
-    if unknown:
-        raise ConvArithError(
-            f"Unknown {option} value {', '.join(unknown)}. Use one or more of "
-            f"{', '.join(allowed)}, separated by commas."
-        )
-    return names
 
 
 @click.command(context_settings={"show_default": True})
@@ -73,11 +48,10 @@ def _names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str
 @click.option("--logit-scale", type=FiniteFloatRange(min=0, min_open=True),
               help="The loss is the cross-entropy of this times the model's outputs. "
                    "[default: 1; lenet5 on digits: 0.1]")
-@click.option("--seed", type=SEED, default=0)
+@options.seed()
 @click.option("--threads", type=click.IntRange(min=1), default=1,
               help="torch threads (one is fastest for LeNet-sized batches).")
-@click.option("--out", type=PathType(file_okay=False),
-              help="Run folder [default: runs/MODEL-DATASET].")
+@options.out_folder("Run folder [default: runs/MODEL-DATASET].")
 @click.option("--resume", is_flag=True, help="Continue the run in --out from its last.pt.")
 @click.option("--engine", type=click.Choice(ENGINES), default="torch",
               help="numpy: the from-scratch layers of convarith.scratch (lenet5-modern).")
@@ -129,84 +103,12 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
     from rich.console import Console
 
     from convarith.train import distributed
-    from convarith.train.checkpoint import LAST, load_checkpoint
-    from convarith.train.loop import TrainConfig, check_resume
-    from convarith.train.run import (
-        RunSpec,
-        check_writable,
-        defaults,
-        existing_run,
-        resumed_settings,
-    )
+    from convarith.train.run import configure
 
-    folder = Path(out or f"runs/{model}-{dataset}")
-    rates = _numbers(lr_sweep, float, "--lr-sweep")
-    frozen = _names(freeze, FREEZE_PARTS, "--freeze")
-    fresh = _names(reset, FREEZE_PARTS, "--reset")
-    if (frozen or fresh) and not finetune:
-        raise ConvArithError(f"--{'freeze' if frozen else 'reset'} applies to a fine-tuning run. "
-                             "Add --finetune RUN_DIR.")
-    if rates is not None and (resume or finetune):
-        raise ConvArithError("--lr-sweep starts fresh runs. Drop --resume/--finetune.")
-    if finetune_demo and (resume or finetune or rates is not None):
-        raise ConvArithError("--finetune-demo runs its own two trainings. Drop "
-                             "--resume/--finetune/--lr-sweep.")
-    if engine == "numpy":
-        given = [name for name, value in (("--resume", resume), ("--lr-sweep", rates),
-                                          ("--finetune", finetune),
-                                          ("--finetune-demo", finetune_demo))
-                 if value not in (None, False)]
-        if given:
-            raise ConvArithError(
-                f"--engine numpy trains one fresh run; it has no {', '.join(given)}. Drop "
-                f"{'it' if len(given) == 1 else 'them'}, or use --engine torch."
-            )
-    if rates is not None and any(rate <= 0 or rate != rate or rate == float("inf")
-                                 for rate in rates):
-        raise ConvArithError(f"--lr-sweep {lr_sweep!r}: every rate must be a positive finite "
-                             "number, e.g. --lr-sweep 1e-3,1e-2,1e-1.")
-    holds = existing_run(folder)
-    if not resume and not finetune_demo and holds:
-        raise ConvArithError(
-            f"{folder} already holds {holds}. "
-            + ("Add --resume to continue it, or choose" if holds == "a run" else "Choose")
-            + " another --out (or delete the folder)."
-        )
-    chosen = _numbers(classes, int, "--classes")
-    if chosen is not None and len(chosen) < 2:
-        raise ConvArithError(
-            f"--classes {classes!r} names {len(chosen)} class{'' if len(chosen) == 1 else 'es'}; "
-            "a classifier needs at least 2 (with one, every answer is right). Give two or "
-            "more, e.g. --classes 0,1."
-        )
-    preset, state = defaults(model, dataset), None
-    augment_names = (preset["augment"] if augment is None else () if augment == "none"
-                     else _names(augment, AUGMENTATIONS, "--augment"))
-    spec = RunSpec(model=model, dataset=dataset, data_dir=data_dir, download=download,
-                   normalisation=normalisation,
-                   classes=chosen, per_class=per_class,
-                   augment=augment_names, crop=crop_pad,
-                   ten_crop=ten_crop, plot_format=plot_format)
-    if resume:
-        state = load_checkpoint(folder / LAST)
-        context = click.get_current_context()
-        given = {{"crop_pad": "crop"}.get(name, name) for name in context.params
-                 if context.get_parameter_source(name) is ParameterSource.COMMANDLINE}
-        settings = resumed_settings(state, given)  # what the run was started with
-        spec_fields = RunSpec.__dataclass_fields__
-        preset = {**preset, **{k: v for k, v in settings.items() if k not in spec_fields}}
-        spec = dataclass_replace(spec, **{k: v for k, v in settings.items() if k in spec_fields})
-    schedule = schedule or ("none" if rates is not None or finetune_demo else preset["schedule"])
-    config = TrainConfig(epochs=epochs or preset["epochs"],
-                         batch_size=batch_size or preset["batch_size"], lr=lr or preset["lr"],
-                         optimizer=optimizer or preset["optimizer"], schedule=schedule,
-                         weight_decay=preset.get("weight_decay", weight_decay),
-                         logit_scale=logit_scale or preset["logit_scale"],
-                         seed=preset.get("seed", seed), threads=threads)
-    if state is not None:
-        check_resume(state, config, {"model": model, "dataset": dataset}, folder / LAST,
-                     spec=spec.__dict__)
-    check_writable(folder)
+    context = click.get_current_context()
+    settings = configure(**{k: v for k, v in context.params.items() if k != "quiet"},
+                         given=set(options.given_options()))
+    folder, spec, config, rates = settings.folder, settings.spec, settings.config, settings.rates
     console = Console(highlight=False)
     if not console.is_terminal:
         console = Console(highlight=False, width=max(console.width, 140))
@@ -227,8 +129,8 @@ def train(model: str, dataset: str, data_dir: str, download: bool, epochs: int |
     world = distributed.from_environment()
     try:
         _train(spec, config, rates, folder=folder, console=console, quiet=quiet, world=world,
-               resume=resume, finetune=finetune, frozen=frozen, fresh=fresh,
-               plot_format=plot_format)
+               resume=resume, finetune=finetune, frozen=settings.freeze,
+               fresh=settings.reset, plot_format=plot_format)
     except KeyboardInterrupt as error:
         raise Interrupted(_resume_hint(folder, rates is not None)) from error
     finally:
@@ -264,7 +166,14 @@ def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: P
            frozen: tuple[str, ...], fresh: tuple[str, ...], plot_format: str) -> None:
     """The torch engine's run or sweep, and its summary lines."""
     from convarith.train.loop import Diverged
-    from convarith.train.run import defaults, final_line, no_better_than_chance, run, sweep
+    from convarith.train.run import (
+        class_count,
+        defaults,
+        final_line,
+        no_better_than_chance,
+        run,
+        sweep,
+    )
 
     if rates is not None:
         runs = sweep(spec, config, rates, out=folder, console=console,
@@ -277,8 +186,7 @@ def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: P
                 else:
                     accuracy = entry["history"][-1]["test_accuracy"]
                     state = f"test accuracy {100 * accuracy:.2f}%"
-                    classes = len(spec.classes) if spec.classes else 10
-                    if no_better_than_chance(accuracy, classes):
+                    if no_better_than_chance(accuracy, class_count(spec)):
                         state += " (no better than chance: the network did not learn)"
                 click.echo(f"lr={entry['lr']:g}: {state}")
             click.echo(f"wrote {folder / f'lr_sweep.{plot_format}'}")
@@ -292,6 +200,6 @@ def _train(spec: Any, config: Any, rates: tuple[float, ...] | None, *, folder: P
             raise SystemExit(2) from None
         raise ConvArithError(f"{error} The metrics so far are in {folder}.") from None
     if world.main:
-        click.echo(final_line(result, classes=len(spec.classes) if spec.classes else 10,
+        click.echo(final_line(result, classes=class_count(spec),
                               lr=config.lr, usual_lr=defaults(spec.model, spec.dataset)["lr"]))
         click.echo(f"wrote metrics, checkpoints and plots to {folder}/")

@@ -7,7 +7,6 @@ from typing import Any
 
 import click
 
-from convarith.choices import CONVENTIONS
 from convarith.errors import ConvArithError
 from convarith.formulas.notation import parse_padding, parse_size, show_size
 
@@ -68,22 +67,10 @@ class PathType(click.Path):
 #: Seeds: torch, numpy and Python all take 0 .. 2**32 - 1 (numpy refuses negative seeds).
 SEED = click.IntRange(min=0, max=2**32 - 1)
 
-def reject_unused(kind: str, applies: dict[str, tuple[str, ...]]) -> None:
-    """Refuse, in one line, options given on the command line that ``kind`` does not use
-    (``applies``: option name -> the kinds it applies to), instead of ignoring them."""
-    context = click.get_current_context()
-    for parameter in context.command.params:
-        name = parameter.name or ""
-        if name not in applies or kind in applies[name]:
-            continue
-        if context.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE:
-            flag = parameter.opts[-1] if isinstance(parameter, click.Option) else name
-            kinds = applies[name]
-            listed = (", ".join(kinds[:-1]) + f" and {kinds[-1]}" if len(kinds) > 1
-                      else kinds[0] if kinds else "no kind here")
-            raise ConvArithError(f"{flag} applies to {listed}, not {kind}. Drop it.")
+#: A size, kernel, stride or dilation as one whole number (the scalar solvers, compare).
+WHOLE = click.IntRange(min=1)
 
-
+#: ``224``, ``224x224``, ``8x32x32``; a padding or a padding mode.
 SIZE = SizeType()
 PADDING = PaddingType()
 
@@ -91,14 +78,3 @@ PADDING = PaddingType()
 #: A size as the command line writes it: ``55`` or ``55x55``.
 show = show_size
 
-
-#: ``--convention``: whose padding and output-size rules apply (shared by size and solve).
-CONVENTION = click.option(
-    "--convention", type=click.Choice(CONVENTIONS), default="torch", show_default=True,
-    help="Whose rules: PyTorch's, or Keras'/TensorFlow's (padding valid or same; same works "
-         "at any stride and gives ceil(i/s)).")
-
-#: ``--channels-last``: read sizes as H x W x C (Keras' order), not C x H x W (PyTorch's).
-CHANNELS_LAST = click.option(
-    "--channels-last", is_flag=True,
-    help="--input is HxWxC (Keras' channels-last order), not CxHxW; shapes are shown so.")

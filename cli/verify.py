@@ -9,7 +9,7 @@ import click
 
 from convarith.bridges.loading import CALL_TIMEOUT
 from convarith.choices import HOMEWORK_CONVENTIONS, IMPL_LAYERS, VERIFY_LAYERS, VERIFY_PROFILES
-from convarith.cli.types import SEED
+from convarith.cli import options
 
 if TYPE_CHECKING:
     from convarith.bridges.verify.bench import Report
@@ -19,18 +19,18 @@ if TYPE_CHECKING:
 @click.option("--examples", type=click.IntRange(min=1), default=None,
               help="Cases per layer kind (default: the profile's; with --impl, 100 per "
                    "pass).")
-@click.option("--seed", type=SEED, default=0, show_default=True,
-              help="Seed of the case generator: the same seed gives the same run.")
-@click.option("--layer", "layers", type=click.Choice(VERIFY_LAYERS), multiple=True,
-              help="Check only this layer kind (repeatable; default: all; with --impl, read "
-                   "from the function's name).")
+@options.seed("Seed of the case generator: the same seed gives the same run.",
+              show_default=True)
+@options.layer("Check only this layer kind (repeatable; default: all; with --impl, read "
+               "from the function's name).", type=click.Choice(VERIFY_LAYERS), dest="layers",
+               multiple=True)
 @click.option("--profile", type=click.Choice(VERIFY_PROFILES), default="quick",
               show_default=True, help="quick: 300 cases per layer kind; thorough: 2,000.")
 @click.option("--impl", "target", metavar="FILE.py:NAME",
               help="Check your own layer (path/file.py:NAME or module:NAME, a function or a "
                    f"class) against torch, as one of: {', '.join(IMPL_LAYERS)}.")
-@click.option("--convention", type=click.Choice(HOMEWORK_CONVENTIONS), default=None,
-              help="How --impl is called (default: read from its signature).")
+@options.convention("How --impl is called (default: read from its signature).",
+                    choices=HOMEWORK_CONVENTIONS, default=None, show_default=False)
 @click.option("--backward", "backward", metavar="NAME",
               help="The backward function of --impl (default: found beside it, e.g. "
                    "conv_backward_naive for conv_forward_naive).")

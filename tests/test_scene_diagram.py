@@ -106,9 +106,11 @@ def test_formula_sheet_examples_end_in_the_formula_cores_numbers(i, k, s, p, d, 
                                                 output_padding=a, dilation=d)
     except ConvArithError:
         with pytest.raises(ConvArithError):
-            formula_sheet(i=i, k=k, s=s, p=p, d=d, a=a)
+            formula_sheet(input_size=i, kernel_size=k, stride=s, padding=p, dilation=d,
+                          output_padding=a)
         return
-    sheet = formula_sheet(i=i, k=k, s=s, p=p, d=d, a=a)
+    sheet = formula_sheet(input_size=i, kernel_size=k, stride=s, padding=p, dilation=d,
+                          output_padding=a)
     ends = [panel.example[-1].rsplit("= ", 1)[-1] for panel in sheet.panels]
     assert ends == [str(conv), str(pool), str(transposed)]
     outputs = [next(t.value for t in panel.terms if t.symbol == "o") for panel in sheet.panels]

@@ -185,7 +185,7 @@ def test_kind_to_scene_dispatch_is_one_table_for_cli_and_lecture_set():
                                                         "numerical")
     assert {item.kind for item in LECTURE_SET if animated(item)} == set(ANIMATION_KINDS)
     assert animation_scene("numerical", 5, kernel_size=3).output_values[0] == (12, 12, 17)
-    with pytest.raises(ConvArithError, match=r"^--output-padding applies to transposed, not "
+    with pytest.raises(ConvArithError, match=r"^output_padding=1 applies to transposed, not "
                                              r"pool\. Drop it\.$"):
         animation_scene("pool", 4, kernel_size=2, output_padding=1)
 
@@ -223,7 +223,8 @@ def test_formula_sheet_says_tap_spacing_and_substitutes_term_by_term():
 @pytest.mark.parametrize("i, k, s, p, d, a", [(7, 3, 2, 1, 2, 1), (32, 5, 1, 2, 1, 0),
                                               (9, 4, 3, 0, 1, 2)])
 def test_formula_sheet_worked_lines_put_every_term_in(i, k, s, p, d, a):
-    conv = formula_sheet(i=i, k=k, s=s, p=p, d=d, a=a).panels[0]
+    conv = formula_sheet(input_size=i, kernel_size=k, stride=s, padding=p, dilation=d,
+                         output_padding=a).panels[0]
     assert conv.example[0].startswith(f"⌊({i} + 2·{p} − {d}·({k} − 1) − 1)/{s}⌋ + 1 = ")
     assert conv.example[0].endswith(
         f" = {conv_output_size(i, kernel_size=k, stride=s, padding=p, dilation=d)}")

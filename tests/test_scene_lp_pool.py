@@ -157,7 +157,7 @@ def test_the_default_power_is_the_kinds_and_the_scene_table_has_every_animated_k
      "divisor= is not an argument of pool_scene"),
     (lambda: pool_scene(5, kernel_size=2, padding=1, kind="lp"), "LPPool has no padding"),
     (lambda: animation_scene("conv", 5, kernel_size=2, norm_type=2),
-     "--norm-type applies to pool, not conv. Drop it."),
+     "norm_type=2 applies to pool, not conv. Drop it."),
 ])
 def test_bad_arguments_are_one_line_errors(call, message):
     with pytest.raises(ConvArithError, match=message.replace("(", r"\(").replace(")", r"\)")

@@ -42,7 +42,7 @@ def test_lenet5_has_60000_trainable_parameters_and_paper_layers():
 def test_lenet5_modern_has_61706_parameters_for_every_option():
     for activation in ("relu", "tanh", "sigmoid"):
         for pool in ("max", "avg"):
-            net = zoo.get("lenet5-modern", activation=activation, pool=pool)
+            net = zoo.get("lenet5-modern", activation=activation, kind=pool)
             assert net.params() == 61706
             assert net.shapes()[-1] == (10,)
 

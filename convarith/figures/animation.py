@@ -24,13 +24,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from convarith import kinds as layer_kinds
 from convarith.choices import POOL_MODES
-from convarith.errors import ConvArithError
+from convarith.errors import ConvArithError, Spelling
 from convarith.formulas.explain import (
     Derivations,
     explain_conv,
@@ -703,19 +703,21 @@ _ONLY_FOR: dict[str, tuple[tuple[str, ...], Any]] = {
 }
 
 
-def animation_scene(kind: str, input_size: Any, /, **params: Any) -> Scene:
+def animation_scene(kind: str, input_size: Any, /, *, spelling: Mapping[str, str] | None = None,
+                    **params: Any) -> Scene:
     """The scene of animation ``kind`` (:data:`ANIMATION_KINDS`); an option that does not
     apply to the kind is an error, not silently dropped. ``stride=None`` means the kind's
     default (1 for convolutions, the window for pooling); ``kind=`` among the parameters is
     the pooling kind (:data:`~convarith.choices.POOL_MODES`), ``norm_type=`` its power when
-    it has one (None: the kind's default).
+    it has one (None: the kind's default). Errors name the arguments as ``spelling`` maps them
+    (a command line passes its options), else as Python keywords.
 
     >>> animation_scene("pool", 4, kernel_size=2, stride=None).output_shape
     (2, 2)
     >>> animation_scene("conv", 4, kernel_size=3, ceil_mode=True)
     Traceback (most recent call last):
     ...
-    convarith.errors.ConvArithError: --ceil-mode applies to pool, not conv. Drop it.
+    convarith.errors.ConvArithError: ceil_mode=True applies to pool, not conv. Drop it.
     """
     if kind not in SCENE_BUILDERS:
         raise ConvArithError(f"Error building an animation: kind={kind!r} is not an animation. "
@@ -725,10 +727,9 @@ def animation_scene(kind: str, input_size: Any, /, **params: Any) -> Scene:
         if name in given and kind not in kinds:
             value = given.pop(name)
             if value not in (unset, (unset, unset)):
-                # named as the command line spells it, the one place these options come from
-                option = "--" + {"kind": "pool"}.get(name, name).replace("_", "-")
-                raise ConvArithError(f"{option} applies to {' and '.join(kinds)}, not {kind}. "
-                                     "Drop it.")
+                argument = Spelling(spelling).argument(name, value)
+                raise ConvArithError(f"{argument} applies to {' and '.join(kinds)}, not "
+                                     f"{kind}. Drop it.")
     from convarith.figures.render_budget import check_grid
 
     check_grid(input_size, kernel=given.get("kernel_size"), stride=given.get("stride"),

@@ -328,10 +328,19 @@ def substitute(pieces: Sequence[str], values: dict[str, str]) -> str:
     return out
 
 
-def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
-                  a: int = 1) -> FormulaSheet:
+#: ``formula_sheet``'s old keywords, the paper's letters, and their torch names.
+_SHEET_LETTERS = {"i": "input_size", "k": "kernel_size", "s": "stride", "p": "padding",
+                  "d": "dilation", "a": "output_padding"}
+
+
+def formula_sheet(*, input_size: int = 5, kernel_size: int = 3, stride: int = 2,
+                  padding: int = 1, dilation: int = 1, output_padding: int = 1,
+                  **letters: int) -> FormulaSheet:
     """The output-size formulas of convolution, pooling and transposed convolution with each
-    term labelled, and the derivation of each for one set of numbers.
+    term labelled (in the paper's letters), and the derivation of each for one set of numbers.
+
+    ``i=, k=, s=, p=, d=, a=`` are the old names of the arguments (deprecated: torch's names
+    are the rule).
 
     >>> sheet = formula_sheet()
     >>> sheet.panels[0].example[0]
@@ -339,6 +348,19 @@ def formula_sheet(*, i: int = 5, k: int = 3, s: int = 2, p: int = 1, d: int = 1,
     >>> [t.symbol for t in sheet.panels[0].terms]
     ['i', 'p', 'd', 'k', 's', 'o']
     """
+    unknown = sorted(set(letters) - set(_SHEET_LETTERS))
+    if unknown:
+        raise TypeError(f"formula_sheet() got an unexpected keyword argument {unknown[0]!r}")
+    given = {"input_size": input_size, "kernel_size": kernel_size, "stride": stride,
+             "padding": padding, "dilation": dilation, "output_padding": output_padding}
+    if letters:
+        import warnings
+
+        names = ", ".join(f"{letter}= -> {_SHEET_LETTERS[letter]}=" for letter in letters)
+        warnings.warn(f"formula_sheet's letter keywords are deprecated; use torch's names "
+                      f"({names}).", DeprecationWarning, stacklevel=2)
+        given.update({_SHEET_LETTERS[letter]: value for letter, value in letters.items()})
+    i, k, s, p, d, a = given.values()  # the paper's letters, as the sheet shows them
     conv_o = conv_output_size(i, kernel_size=k, stride=s, padding=p, dilation=d)
     k_eff = effective_kernel(k, d)
     shared = (

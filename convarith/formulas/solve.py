@@ -89,6 +89,23 @@ def padding_for(
     return found
 
 
+def no_padding_found(input_size: int, output_size: int, *, kernel_size: int, stride: int = 1,
+                     dilation: int = 1) -> str:
+    """What to say when :func:`padding_for` finds nothing: that no symmetric padding does,
+    and, where one exists (stride 1, the size kept), the asymmetric padding that does.
+
+    >>> no_padding_found(32, 32, kernel_size=4)
+    "No symmetric padding maps 32 to 32 with kernel 4, stride 1, dilation 1. Asymmetric padding does: 1 on the left and 2 on the right (PyTorch's padding='same')."
+    """
+    message = (f"No symmetric padding maps {input_size} to {output_size} with kernel "
+               f"{kernel_size}, stride {stride}, dilation {dilation}.")
+    if stride == 1 and input_size == output_size:
+        total, left, right = same_padding(kernel_size, dilation=dilation)
+        message += (f" Asymmetric padding does: {left} on the left and {right} on the right "
+                    f"(PyTorch's padding='same').")
+    return message
+
+
 def valid_input_sizes(
     *,
     kernel_size: int,

@@ -5,7 +5,7 @@
 ((1, 32, 32), 60000)
 >>> get("alexnet").shapes()[0]
 (96, 55, 55)
->>> get("lenet5-modern", activation="relu", pool="max").params()
+>>> get("lenet5-modern", activation="relu", kind="max").params()
 61706
 >>> get("resnet")
 Traceback (most recent call last):
@@ -100,20 +100,35 @@ def lenet5(*, in_channels: int = 1, num_classes: int = 10,
 
 
 def lenet5_modern(*, in_channels: int = 1, num_classes: int = 10, input_size: Any = 32,
-                  activation: str = "relu", pool: str = "max") -> Network:
-    """LeNet-5 as course notes teach it: full C3, parameter-free pooling, linear output."""
+                  activation: str = "relu", kind: str = "max",
+                  pool: str | None = None) -> Network:
+    """LeNet-5 as course notes teach it: full C3, parameter-free pooling, linear output.
+
+    ``kind`` is the pooling kind (``max`` or ``avg``: the rule's name and values, as in
+    ``pool_output_size(kind=)``); ``pool=`` is its old name (deprecated).
+
+    >>> type(lenet5_modern(kind="avg").layers[2]).__name__
+    'AvgPool'
+    """
+    named = "kind"
+    if pool is not None:
+        import warnings
+
+        warnings.warn("lenet5_modern(pool=...) is deprecated; use kind=..., the name of a "
+                      "pooling kind everywhere.", DeprecationWarning, stacklevel=2)
+        kind, named = pool, "pool"
     if activation not in LENET_ACTIVATIONS:
         raise ConvArithError(
             f"Error building lenet5-modern: activation={activation!r} is not known. "
             f"Use one of {', '.join(LENET_ACTIVATIONS)}."
         )
-    if pool not in LENET_POOLS:
+    if kind not in LENET_POOLS:
         raise ConvArithError(
-            f"Error building lenet5-modern: pool={pool!r} is not known. "
+            f"Error building lenet5-modern: {named}={kind!r} is not known. "
             f"Use one of {', '.join(LENET_POOLS)}."
         )
     size = _square(input_size)
-    act, pooling = LENET_ACTIVATIONS[activation], LENET_POOLS[pool]
+    act, pooling = LENET_ACTIVATIONS[activation], LENET_POOLS[kind]
     layers: list[Layer] = [
         Conv(6, 5, padding=_lenet_c1_padding(size), name="C1"), act(),
         pooling(2, name="S2"),
@@ -345,6 +360,10 @@ def _factory(name: str) -> Callable[..., Network]:
     return FACTORIES[name]
 
 
+#: Old option names the zoo's models still take (each warns), left out of the lists of names.
+DEPRECATED = frozenset({"pool"})
+
+
 def get(name: str, **options: Any) -> Network:
     """Build a zoo model; ``options`` are the model's own (``in_channels``, ``num_classes``,
     ``input_size``, ...)."""
@@ -354,7 +373,7 @@ def get(name: str, **options: Any) -> Network:
     if unknown:
         raise ConvArithError(
             f"Error building {name}: option(s) {', '.join(unknown)} not known. "
-            f"Use {', '.join(accepted)}."
+            f"Use {', '.join(name for name in accepted if name not in DEPRECATED)}."
         )
     return factory(**options)
 

@@ -122,6 +122,149 @@ class RunSpec:
     plot_format: str = "png"
 
 
+@dataclass(frozen=True)
+class Settings:
+    """A ``convarith train`` run as :func:`configure` settles it: where, what, how."""
+
+    folder: Path
+    spec: RunSpec
+    config: TrainConfig
+    rates: tuple[float, ...] | None = None  # a learning-rate sweep
+    freeze: tuple[str, ...] = ()
+    reset: tuple[str, ...] = ()
+
+
+def class_count(spec: RunSpec) -> int:
+    """How many classes ``spec`` trains on: those it picks, else all of its dataset's.
+
+    >>> class_count(RunSpec(classes=(0, 1, 2))), class_count(RunSpec(dataset="cifar10"))
+    (3, 10)
+    """
+    return len(spec.classes) if spec.classes else len(datasets.CLASS_NAMES[spec.dataset])
+
+
+def numbers(text: str | None, kind: type, option: str) -> tuple[Any, ...] | None:
+    """A comma-separated list of numbers (``None`` stays ``None``).
+
+    >>> numbers("1e-3, 1e-2", float, "--lr-sweep")
+    (0.001, 0.01)
+    """
+    if text is None:
+        return None
+    try:
+        return tuple(kind(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError:
+        raise ConvArithError(
+            f"Could not read {option} {text!r}: write numbers separated by commas, "
+            f"e.g. {option} {'1e-3,1e-2' if kind is float else '0,1,2,3,4'}."
+        ) from None
+
+
+def names(text: str | None, allowed: tuple[str, ...], option: str) -> tuple[str, ...]:
+    """A comma-separated list of names, each one of ``allowed``."""
+    picked = tuple(part for part in (text or "").replace(" ", "").split(",") if part)
+    unknown = [name for name in picked if name not in allowed]
+    if unknown:
+        raise ConvArithError(
+            f"Unknown {option} value {', '.join(unknown)}. Use one or more of "
+            f"{', '.join(allowed)}, separated by commas."
+        )
+    return picked
+
+
+def configure(model: str, *, dataset: str = "digits", data_dir: str | None = "data",
+              download: bool = False, epochs: int | None = None,
+              batch_size: int | None = None, lr: float | None = None,
+              lr_sweep: str | None = None, optimizer: str | None = None,
+              schedule: str | None = None, weight_decay: float = 0.0,
+              logit_scale: float | None = None, seed: int = 0, threads: int = 1,
+              out: str | None = None, resume: bool = False, engine: str = "torch",
+              normalisation: str | None = None, classes: str | None = None,
+              per_class: int | None = None, augment: str | None = None, crop_pad: int = 4,
+              ten_crop: bool = False, finetune: str | None = None, freeze: str | None = None,
+              reset: str | None = None, finetune_demo: bool = False,
+              plot_format: str = "png", given: set[str] | frozenset[str] = frozenset(),
+              ) -> Settings:
+    """The settings of one ``convarith train`` run from its options (as the command line
+    writes them: comma lists as text, ``None`` for "not given"), or one ConvArithError for
+    options that do not go together. A resumed run takes every setting not
+    ``given`` again from its checkpoint (and refuses one that differs); unset ones come from
+    :func:`defaults`; a sweep and the fine-tuning demo run without a schedule. The run
+    folder is checked writable."""
+    from dataclasses import replace as replace_fields
+
+    from convarith.choices import AUGMENTATIONS, FREEZE_PARTS
+    from convarith.train.checkpoint import LAST, load_checkpoint
+    from convarith.train.loop import check_resume
+
+    folder = Path(out or f"runs/{model}-{dataset}")
+    rates = numbers(lr_sweep, float, "--lr-sweep")
+    frozen = names(freeze, FREEZE_PARTS, "--freeze")
+    fresh = names(reset, FREEZE_PARTS, "--reset")
+    if (frozen or fresh) and not finetune:
+        raise ConvArithError(f"--{'freeze' if frozen else 'reset'} applies to a fine-tuning run. "
+                             "Add --finetune RUN_DIR.")
+    if rates is not None and (resume or finetune):
+        raise ConvArithError("--lr-sweep starts fresh runs. Drop --resume/--finetune.")
+    if finetune_demo and (resume or finetune or rates is not None):
+        raise ConvArithError("--finetune-demo runs its own two trainings. Drop "
+                             "--resume/--finetune/--lr-sweep.")
+    if engine == "numpy":
+        extra = [name for name, value in (("--resume", resume), ("--lr-sweep", rates),
+                                          ("--finetune", finetune),
+                                          ("--finetune-demo", finetune_demo))
+                 if value not in (None, False)]
+        if extra:
+            raise ConvArithError(
+                f"--engine numpy trains one fresh run; it has no {', '.join(extra)}. Drop "
+                f"{'it' if len(extra) == 1 else 'them'}, or use --engine torch."
+            )
+    if rates is not None and any(rate <= 0 or rate != rate or rate == float("inf")
+                                 for rate in rates):
+        raise ConvArithError(f"--lr-sweep {lr_sweep!r}: every rate must be a positive finite "
+                             "number, e.g. --lr-sweep 1e-3,1e-2,1e-1.")
+    holds = existing_run(folder)
+    if not resume and not finetune_demo and holds:
+        raise ConvArithError(
+            f"{folder} already holds {holds}. "
+            + ("Add --resume to continue it, or choose" if holds == "a run" else "Choose")
+            + " another --out (or delete the folder)."
+        )
+    chosen = numbers(classes, int, "--classes")
+    if chosen is not None and len(chosen) < 2:
+        raise ConvArithError(
+            f"--classes {classes!r} names {len(chosen)} class{'' if len(chosen) == 1 else 'es'}; "
+            "a classifier needs at least 2 (with one, every answer is right). Give two or "
+            "more, e.g. --classes 0,1."
+        )
+    preset, state = defaults(model, dataset), None
+    augment_names = (preset["augment"] if augment is None else () if augment == "none"
+                     else names(augment, AUGMENTATIONS, "--augment"))
+    spec = RunSpec(model=model, dataset=dataset, data_dir=data_dir, download=download,
+                   normalisation=normalisation, classes=chosen, per_class=per_class,
+                   augment=augment_names, crop=crop_pad, ten_crop=ten_crop,
+                   plot_format=plot_format)
+    if resume:
+        state = load_checkpoint(folder / LAST)
+        again = {{"crop_pad": "crop"}.get(name, name) for name in given}
+        settings = resumed_settings(state, again)  # what the run was started with
+        spec_fields = RunSpec.__dataclass_fields__
+        preset = {**preset, **{k: v for k, v in settings.items() if k not in spec_fields}}
+        spec = replace_fields(spec, **{k: v for k, v in settings.items() if k in spec_fields})
+    schedule = schedule or ("none" if rates is not None or finetune_demo else preset["schedule"])
+    config = TrainConfig(epochs=epochs or preset["epochs"],
+                         batch_size=batch_size or preset["batch_size"], lr=lr or preset["lr"],
+                         optimizer=optimizer or preset["optimizer"], schedule=schedule,
+                         weight_decay=preset.get("weight_decay", weight_decay),
+                         logit_scale=logit_scale or preset["logit_scale"],
+                         seed=preset.get("seed", seed), threads=threads)
+    if state is not None:
+        check_resume(state, config, {"model": model, "dataset": dataset}, folder / LAST,
+                     spec=spec.__dict__)
+    check_writable(folder)
+    return Settings(folder, spec, config, rates, frozen, fresh)
+
+
 def build(spec: RunSpec, *, classes: int) -> tuple[Any, Any]:
     """``(network spec, torch module)`` of the zoo model for ``spec``'s dataset."""
     from convarith.specs import zoo
@@ -187,7 +330,7 @@ def run(spec: RunSpec, config: TrainConfig, *, out: str | Path, resume: bool = F
     """Train ``spec.model`` as ``config`` says, writing everything into ``out``."""
     world = world or current()
     folder = Path(out)
-    data_classes = len(spec.classes) if spec.classes else 10
+    data_classes = class_count(spec)
     seed(config.seed)
     network, model = build(spec, classes=data_classes)
     data = load_data(spec, size=int(network.input_shape[-1]), seed_value=config.seed)
@@ -225,7 +368,7 @@ def sweep(spec: RunSpec, config: TrainConfig, rates: tuple[float, ...], *, out: 
     if not rates:
         raise ConvArithError("A learning-rate sweep needs rates. Give e.g. --lr-sweep 1e-3,1e-2.")
     folder = Path(out)
-    classes = len(spec.classes) if spec.classes else len(datasets.CLASS_NAMES[spec.dataset])
+    classes = class_count(spec)
     runs = []
     for rate in rates:
         try:

@@ -50,10 +50,27 @@ class ConvGeometry:
         return tuple(i + left + right for i, (left, right) in zip(spatial, self.p))
 
 
-def geometry(spatial: tuple[int, ...], kernel: tuple[int, ...], stride: Any, padding: Any,
-             dilation: Any) -> ConvGeometry:
-    """Normalise torch-style arguments once, and take the output size from the formula core."""
+def geometry(spatial: tuple[int, ...], kernel_size: Any = None,
+             stride: Any = 1, padding: Any = 0, dilation: Any = 1, *,
+             kernel: tuple[int, ...] | None = None) -> ConvGeometry:
+    """Normalise torch-style arguments once, and take the output size from the formula core.
+
+    ``kernel=`` is the old name of ``kernel_size=`` (deprecated: torch's name is the rule).
+
+    >>> geometry((5, 5), kernel_size=3, stride=2, padding=1).o
+    (3, 3)
+    """
+    if kernel is not None:
+        import warnings
+
+        warnings.warn("geometry(kernel=...) is deprecated; use kernel_size=..., torch's name.",
+                      DeprecationWarning, stacklevel=2)
+        kernel_size = kernel
+    if kernel_size is None:
+        raise ConvArithError("Error in the scratch convolution's geometry: no kernel_size. Give "
+                             "the kernel's spatial shape, e.g. kernel_size=(3, 3).")
     n = len(spatial)
+    kernel = broadcast(kernel_size, n)
     stride, dilation = broadcast(stride, n), broadcast(dilation, n)
     padding = padding if isinstance(padding, str) else broadcast(padding, n)
     a = conv_arguments(spatial, kernel, stride, padding, dilation)
