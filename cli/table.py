@@ -60,7 +60,7 @@ def _options(pairs: tuple[str, ...]) -> dict[str, Any]:
               help="Batch size for activation memory.")
 @click.option("--num-classes", type=click.IntRange(min=1), help="Size of the last layer.")
 @click.option("-O", "--option", "extra", multiple=True, metavar="KEY=VALUE",
-              help="A model option, e.g. -O activation=tanh -O pool=avg (lenet5-modern).")
+              help="A model option, e.g. -O activation=tanh -O kind=avg (lenet5-modern).")
 @click.option("--depth", type=click.IntRange(min=1),
               help="Traced module: fold modules deeper than this into their parent's row.")
 @click.option("--mode", type=click.Choice(TRACE_MODES), default="eval", show_default=True,
