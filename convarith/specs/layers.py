@@ -32,6 +32,7 @@ Each spec answers, for an input shape:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -39,15 +40,26 @@ from typing import Any, ClassVar
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import broadcast, conv_arguments, padding_pairs, per_dim
+from convarith.formulas.normalise import (
+    broadcast,
+    collapse,
+    collapse_padding,
+    conv_arguments,
+    integer,
+    padding_pairs,
+    per_dim,
+)
 from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
     adaptive_output_size,
     adaptive_pool_bins,
+    adaptive_window,
     conv_output_size,
     conv_transpose_output_size,
+    conv_transpose_window,
     lost_input,
     pool_output_size,
+    pool_window,
 )
 from convarith.formulas.receptive import RFLayer
 
@@ -78,6 +90,12 @@ def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
 def _called(name: str) -> str:
     return f" {name}" if name else ""
 
+
+
+def _store(spec: Any, **values: Any) -> None:
+    """Keep the canonical spelling of a frozen spec's arguments (from its ``__post_init__``)."""
+    for name, value in values.items():
+        object.__setattr__(spec, name, value)
 
 
 def _size_arg(value: Any) -> Any:
@@ -149,6 +167,42 @@ class Layer:
     def label(self) -> str:
         """The layer's name, or its kind when it has none."""
         return self.name or self.kind
+
+    @classmethod
+    def unchecked(cls, **arguments: Any) -> Any:
+        """The spec with its arguments as given, skipping the checks of ``__post_init__``.
+
+        For ``convarith verify`` only, which hands torch configurations torch may reject to
+        see that convarith rejects the same ones; :meth:`checked` runs the checks later.
+
+        >>> MaxPool.unchecked(kernel_size=0).kernel_size
+        0
+        >>> MaxPool.unchecked(kernel_size=0).checked()
+        Traceback (most recent call last):
+        ...
+        convarith.errors.ConvArithError: Error computing the output size of a pooling: kernel_size=0 must be at least 1. Use kernel_size >= 1.
+        """
+        values = {}
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            if f.name in arguments:
+                values[f.name] = arguments.pop(f.name)
+            elif f.default is not dataclasses.MISSING:
+                values[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                values[f.name] = f.default_factory()
+            else:
+                raise TypeError(f"{cls.__name__}.unchecked() needs {f.name}")
+        if arguments:
+            raise TypeError(f"{cls.__name__} has no {', '.join(arguments)}")
+        spec = object.__new__(cls)
+        _store(spec, **values)
+        return spec
+
+    def checked(self) -> Any:
+        """The spec built again through its checks (raises where they fail)."""
+        return dataclasses.replace(self)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
@@ -242,6 +296,16 @@ class Conv(Layer):
 
     kind: ClassVar[str] = "conv"
     rf_effect: ClassVar[str] = "window"
+
+    def __post_init__(self) -> None:
+        # every rule that needs no input, by the formula layer's normaliser and counts
+        a = conv_arguments(None, self.kernel_size, self.stride, self.padding, self.dilation,
+                           convention=self.convention)
+        _, c_out, g = counting.channels(None, self.out_channels, self.groups, "convolution")
+        padding = a.mode or (self.padding if isinstance(self.padding, str)
+                             else collapse_padding(a.p))
+        _store(self, out_channels=c_out, kernel_size=collapse(a.k), stride=collapse(a.s),
+               padding=padding, dilation=collapse(a.d), groups=g)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -356,6 +420,17 @@ class ConvTranspose(Layer):
     kind: ClassVar[str] = "transposed conv"
     rf_effect: ClassVar[str] = "global"  # the Distill recurrences do not cover upsampling
 
+    def __post_init__(self) -> None:
+        a, op = conv_transpose_window(self.kernel_size, self.stride, self.padding,
+                                      self.output_padding, self.dilation,
+                                      convention=self.convention)
+        _, c_out, g = counting.channels(None, self.out_channels, self.groups,
+                                        "transposed convolution")
+        _store(self, out_channels=c_out, kernel_size=collapse(a.k), stride=collapse(a.s),
+               padding=a.mode or collapse(tuple(left for left, _ in a.p)),
+               output_padding=None if op[0] is None else collapse(op),
+               dilation=collapse(a.d), groups=g)
+
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
         self.params(input_shape)
@@ -444,6 +519,18 @@ class _Windowed:
     def actual_stride(self) -> Any:
         """The stride torch uses: the window's size when none is given."""
         return self.kernel_size if self.stride is None else self.stride
+
+    def __post_init__(self) -> None:
+        # every rule that needs no input, by the formula layer's pooling normaliser; the
+        # stride is None (torch's default) whenever it is the kernel
+        a = pool_window(self.kernel_size, self.stride, self.padding, self.dilation,
+                        ceil_mode=self.ceil_mode, kind=self.pool_kind,
+                        convention=self.convention)
+        values = {"kernel_size": collapse(a.k), "stride": None if a.s == a.k else collapse(a.s)}
+        if "padding" in self.__dataclass_fields__:  # not LPPool's (a class constant)
+            values["padding"] = a.mode or collapse(tuple(left for left, _ in a.p))
+            values["dilation"] = collapse(a.d)
+        _store(self, **values)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
@@ -589,6 +676,9 @@ class AdaptiveAvgPool(Layer):
     kind: ClassVar[str] = "adaptive avg-pool"
     rf_effect: ClassVar[str] = "window"
 
+    def __post_init__(self) -> None:
+        _store(self, output_size=collapse(adaptive_window(self.output_size)))
+
     def _out(self, dims: int, minimum: int = 1) -> tuple[Any, ...]:
         return per_dim("output_size", self.output_size, dims, minimum=minimum,
                        context=f"Error reading the adaptive pooling{_called(self.name)}")
@@ -684,6 +774,9 @@ class Linear(Layer):
     kind: ClassVar[str] = "dense"
     rf_effect: ClassVar[str] = "global"
 
+    def __post_init__(self) -> None:
+        _store(self, out_features=counting.features(None, self.out_features)[1])
+
     def output_shape(self, input_shape: Shape) -> Shape:
         self.params(input_shape)
         return (*input_shape[:-1], self.out_features)
@@ -737,6 +830,16 @@ class ScaledTanh(Layer):
     kind: ClassVar[str] = "scaled tanh"
 
 
+def _probability(spec: Dropout | SpatialDropout) -> None:
+    """torch's rule for a dropout: ``0 <= p <= 1`` ("dropout probability has to be between 0
+    and 1")."""
+    if isinstance(spec.p, bool) or not isinstance(spec.p, (int, float)) or not 0 <= spec.p <= 1:
+        raise ConvArithError(
+            f"Error reading the {spec.kind}{_called(spec.name)}: p={spec.p!r} is not a "
+            "probability. Use a number with 0 <= p <= 1."
+        )
+
+
 @SPECS.register("dropout")
 @dataclass(frozen=True)
 class Dropout(Layer):
@@ -745,6 +848,9 @@ class Dropout(Layer):
     p: float = 0.5
 
     kind: ClassVar[str] = "dropout"
+
+    def __post_init__(self) -> None:
+        _probability(self)
 
     def describe(self) -> str:
         return f"dropout {self.p:g}"
@@ -760,6 +866,9 @@ class SpatialDropout(Layer):
     p: float = 0.5
 
     kind: ClassVar[str] = "spatial dropout"
+
+    def __post_init__(self) -> None:
+        _probability(self)
 
     def describe(self) -> str:
         return f"spatial dropout {self.p:g}"
@@ -842,6 +951,12 @@ class PartialConv(Layer):
     kind: ClassVar[str] = "partial conv"
     rf_effect: ClassVar[str] = "window"
 
+    def __post_init__(self) -> None:
+        table = tuple(tuple(maps) for maps in self.table)
+        conv = self._conv()  # the kernel's geometry, checked as a convolution's
+        _store(self, table=table, kernel_size=conv.kernel_size, stride=conv.stride,
+               padding=conv.padding)
+
     @property
     def out_channels(self) -> int:
         return len(self.table)
@@ -915,6 +1030,9 @@ class Subsampling(Layer):
     kind: ClassVar[str] = "subsampling"
     rf_effect: ClassVar[str] = "window"
 
+    def __post_init__(self) -> None:
+        _store(self, kernel_size=self._pool().kernel_size)  # checked as an average pooling's
+
     def _pool(self) -> AvgPool:
         return AvgPool(self.kernel_size, name=self.name)
 
@@ -967,6 +1085,10 @@ class RBFOutput(Layer):
 
     kind: ClassVar[str] = "RBF"
     rf_effect: ClassVar[str] = "global"
+
+    def __post_init__(self) -> None:
+        _store(self, units=integer("units", self.units, minimum=1,
+                                   context=f"Error reading the RBF output{_called(self.name)}"))
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
