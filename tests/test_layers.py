@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
 from convarith.specs.layers import (
-    LAYER_KINDS,
     LENET5_C3_TABLE,
+    SPECS,
     AdaptiveAvgPool,
     AvgPool,
     BatchNorm,
@@ -99,7 +99,7 @@ def test_spec_matches_its_torch_module(layer, shape):
 
 def test_every_layer_kind_is_checked_against_torch():
     checked = {type(layer) for layer, _ in SPEC_CASES}
-    assert set(LAYER_KINDS.values()) <= checked
+    assert set(SPECS.entries.values()) <= checked
 
 
 def test_spatial_batch_norm_counts_two_trainable_per_channel_and_running_statistics():

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -74,6 +75,17 @@ SCALED_TANH_S = 2 / 3
 #: The spec class of every layer kind a network can hold (:mod:`convarith.kinds`).
 SPECS = kinds.table("spec", covers=lambda kind: not kind.functional_only,
                     doc="the frozen spec class")
+
+
+def _spec(name: str) -> Callable[[type[Any]], type[Any]]:
+    """Register a spec class as the kind ``name``, which also gives it its kind name and the
+    title tables and errors show (:attr:`convarith.kinds.Kind.title`)."""
+    def register(cls: type[Any]) -> type[Any]:
+        cls.kind_name = name
+        cls.kind = kinds.get(name).title
+        return SPECS.register(name)(cls)
+
+    return register
 
 
 def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
@@ -156,7 +168,10 @@ class Layer:
     name: str = field(default="", kw_only=True)
     note: str = field(default="", kw_only=True)
 
-    #: Short kind shown in tables ("conv", "max-pool", ...).
+    #: The kind's name (:mod:`convarith.kinds`: "conv", "max_pool", ...), set on registration.
+    kind_name: ClassVar[str] = ""
+    #: How tables and errors call the kind ("conv", "max-pool", ...): its title in
+    #: :mod:`convarith.kinds`, set on registration (the specs write none themselves).
     kind: ClassVar[str] = "layer"
     #: How the layer acts on the receptive field: through a window ("window"), one position
     #: at a time ("pointwise": the field is unchanged), or over everything ("global": the
@@ -263,7 +278,7 @@ class Layer:
 # --------------------------------------------------------------------------- convolutions
 
 
-@SPECS.register("conv")
+@_spec("conv")
 @dataclass(frozen=True)
 class Conv(Layer):
     """``nn.Conv1d/2d/3d``; the dimension comes from the input shape.
@@ -294,7 +309,6 @@ class Conv(Layer):
     bias: bool = True
     convention: str = field(default="torch", kw_only=True)
 
-    kind: ClassVar[str] = "conv"
     rf_effect: ClassVar[str] = "window"
 
     def __post_init__(self) -> None:
@@ -391,7 +405,7 @@ class Conv(Layer):
                f"{self.out_channels}{extra}"
 
 
-@SPECS.register("conv_transpose")
+@_spec("conv_transpose")
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     """``nn.ConvTranspose1d/2d/3d``.
@@ -417,7 +431,6 @@ class ConvTranspose(Layer):
     bias: bool = True
     convention: str = field(default="torch", kw_only=True)
 
-    kind: ClassVar[str] = "transposed conv"
     rf_effect: ClassVar[str] = "global"  # the Distill recurrences do not cover upsampling
 
     def __post_init__(self) -> None:
@@ -592,7 +605,7 @@ class _Pool(_Windowed, Layer):
     convention: str = field(default="torch", kw_only=True)  # type: ignore[misc]
 
 
-@SPECS.register("max_pool")
+@_spec("max_pool")
 @dataclass(frozen=True)
 class MaxPool(_Pool):
     """``nn.MaxPool1d/2d/3d``.
@@ -603,10 +616,9 @@ class MaxPool(_Pool):
     (8, 3, 3)
     """
 
-    kind: ClassVar[str] = "max-pool"
 
 
-@SPECS.register("avg_pool")
+@_spec("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
     """``nn.AvgPool1d/2d/3d``; the padding is counted in the mean unless
@@ -618,11 +630,10 @@ class AvgPool(_Pool):
 
     count_include_pad: bool = True
 
-    kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
 
 
-@SPECS.register("lp_pool")
+@_spec("lp_pool")
 @dataclass(frozen=True)
 class LPPool(_Windowed, Layer):
     """``nn.LPPool1d/2d/3d``: power-average pooling, ``(sum x^p)^(1/p)`` over each window
@@ -642,7 +653,6 @@ class LPPool(_Windowed, Layer):
 
     padding: ClassVar[Any] = 0
     dilation: ClassVar[Any] = 1
-    kind: ClassVar[str] = "lp-pool"
 
     @property
     def pool_kind(self) -> str:  # type: ignore[override]
@@ -660,7 +670,7 @@ class LPPool(_Windowed, Layer):
                f"{show_axes(self.actual_stride())}"
 
 
-@SPECS.register("adaptive_avg_pool")
+@_spec("adaptive_avg_pool")
 @dataclass(frozen=True)
 class AdaptiveAvgPool(Layer):
     """``nn.AdaptiveAvgPool1d/2d/3d``: a fixed output size whatever the input.
@@ -673,7 +683,6 @@ class AdaptiveAvgPool(Layer):
 
     output_size: Any
 
-    kind: ClassVar[str] = "adaptive avg-pool"
     rf_effect: ClassVar[str] = "window"
 
     def __post_init__(self) -> None:
@@ -715,7 +724,7 @@ class AdaptiveAvgPool(Layer):
         return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
-@SPECS.register("global_avg_pool")
+@_spec("global_avg_pool")
 @dataclass(frozen=True)
 class GlobalAvgPool(Layer):
     """Global average pooling: each feature map becomes its mean, ``(C, H, W) -> (C,)``.
@@ -729,7 +738,6 @@ class GlobalAvgPool(Layer):
     25088
     """
 
-    kind: ClassVar[str] = "global avg-pool"
     rf_effect: ClassVar[str] = "global"
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -743,7 +751,7 @@ class GlobalAvgPool(Layer):
 # --------------------------------------------------------------------------- dense part
 
 
-@SPECS.register("flatten")
+@_spec("flatten")
 @dataclass(frozen=True)
 class Flatten(Layer):
     """``nn.Flatten``: ``(C, H, W) -> (C*H*W,)``.
@@ -752,14 +760,13 @@ class Flatten(Layer):
     (9216,)
     """
 
-    kind: ClassVar[str] = "flatten"
     rf_effect: ClassVar[str] = "global"
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (_prod(input_shape),)
 
 
-@SPECS.register("linear")
+@_spec("linear")
 @dataclass(frozen=True)
 class Linear(Layer):
     """``nn.Linear`` on the last axis (in-features come from the input shape).
@@ -771,7 +778,6 @@ class Linear(Layer):
     out_features: int
     bias: bool = True
 
-    kind: ClassVar[str] = "dense"
     rf_effect: ClassVar[str] = "global"
 
     def __post_init__(self) -> None:
@@ -809,25 +815,24 @@ class _Elementwise(Layer):
     torch_name: ClassVar[str] = ""
 
 
-def _elementwise(kind_name: str, kind: str, torch_name: str, doc: str) -> Any:
+def _elementwise(kind_name: str, torch_name: str, doc: str) -> Any:
     """A spec class for the torch activation ``torch_name``, registered as ``kind_name``."""
-    namespace = {"__doc__": doc, "__module__": __name__, "kind": kind, "torch_name": torch_name}
-    return SPECS.register(kind_name)(dataclass(frozen=True)(
+    namespace = {"__doc__": doc, "__module__": __name__, "torch_name": torch_name}
+    return _spec(kind_name)(dataclass(frozen=True)(
         type(torch_name, (_Elementwise,), namespace)))
 
 
-ReLU = _elementwise("relu", "relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
-Tanh = _elementwise("tanh", "tanh", "Tanh", "``nn.Tanh``.")
-Sigmoid = _elementwise("sigmoid", "sigmoid", "Sigmoid", "``nn.Sigmoid``.")
+ReLU = _elementwise("relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
+Tanh = _elementwise("tanh", "Tanh", "``nn.Tanh``.")
+Sigmoid = _elementwise("sigmoid", "Sigmoid", "``nn.Sigmoid``.")
 
 
-@SPECS.register("scaled_tanh")
+@_spec("scaled_tanh")
 @dataclass(frozen=True)
 class ScaledTanh(Layer):
     """LeNet-5's squashing function ``f(a) = A tanh(S a)``, ``A = 1.7159``, ``S = 2/3``
     (LeCun et al. 1998, appendix A: chosen so that f(1) = 1 and f(-1) = -1)."""
 
-    kind: ClassVar[str] = "scaled tanh"
 
 
 def _probability(spec: Dropout | SpatialDropout) -> None:
@@ -840,14 +845,13 @@ def _probability(spec: Dropout | SpatialDropout) -> None:
         )
 
 
-@SPECS.register("dropout")
+@_spec("dropout")
 @dataclass(frozen=True)
 class Dropout(Layer):
     """``nn.Dropout``: each unit is zeroed with probability ``p`` in training."""
 
     p: float = 0.5
 
-    kind: ClassVar[str] = "dropout"
 
     def __post_init__(self) -> None:
         _probability(self)
@@ -856,7 +860,7 @@ class Dropout(Layer):
         return f"dropout {self.p:g}"
 
 
-@SPECS.register("spatial_dropout")
+@_spec("spatial_dropout")
 @dataclass(frozen=True)
 class SpatialDropout(Layer):
     """Spatial dropout: whole feature maps are zeroed with probability ``p`` (Tompson et al.,
@@ -865,7 +869,6 @@ class SpatialDropout(Layer):
 
     p: float = 0.5
 
-    kind: ClassVar[str] = "spatial dropout"
 
     def __post_init__(self) -> None:
         _probability(self)
@@ -874,7 +877,7 @@ class SpatialDropout(Layer):
         return f"spatial dropout {self.p:g}"
 
 
-@SPECS.register("batch_norm")
+@_spec("batch_norm")
 @dataclass(frozen=True)
 class BatchNorm(Layer):
     """``nn.BatchNorm1d/2d/3d``; on ``(C, H, W)`` this is spatial batch normalisation (Ioffe &
@@ -891,7 +894,6 @@ class BatchNorm(Layer):
     momentum: float = 0.1
     affine: bool = True
 
-    kind: ClassVar[str] = "batch norm"
 
     def params(self, input_shape: Shape) -> Any:
         return counting.batch_norm_params(input_shape[0], affine=self.affine)
@@ -900,7 +902,7 @@ class BatchNorm(Layer):
         return counting.batch_norm_buffers(input_shape[0])
 
 
-@SPECS.register("local_response_norm")
+@_spec("local_response_norm")
 @dataclass(frozen=True)
 class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (Krizhevsky,
@@ -915,7 +917,6 @@ class LocalResponseNorm(Layer):
     beta: float = 0.75
     k: float = 2.0
 
-    kind: ClassVar[str] = "LRN"
 
     def describe(self) -> str:
         return f"LRN n={self.size}"
@@ -932,7 +933,7 @@ LENET5_C3_TABLE: tuple[tuple[int, ...], ...] = (
 )
 
 
-@SPECS.register("partial_conv")
+@_spec("partial_conv")
 @dataclass(frozen=True)
 class PartialConv(Layer):
     """A convolution whose output map ``m`` reads only the input maps ``table[m]``
@@ -948,7 +949,6 @@ class PartialConv(Layer):
     stride: Any = 1
     padding: Any = 0
 
-    kind: ClassVar[str] = "partial conv"
     rf_effect: ClassVar[str] = "window"
 
     def __post_init__(self) -> None:
@@ -1014,7 +1014,7 @@ class PartialConv(Layer):
         return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
-@SPECS.register("subsampling")
+@_spec("subsampling")
 @dataclass(frozen=True)
 class Subsampling(Layer):
     """LeNet-5's S2/S4: each unit sums a ``k x k`` window, multiplies the sum by a trainable
@@ -1027,7 +1027,6 @@ class Subsampling(Layer):
 
     kernel_size: int = 2
 
-    kind: ClassVar[str] = "subsampling"
     rf_effect: ClassVar[str] = "window"
 
     def __post_init__(self) -> None:
@@ -1065,7 +1064,7 @@ class Subsampling(Layer):
         return f"subsampling {self.kernel_size}/{self.kernel_size}"
 
 
-@SPECS.register("rbf_output")
+@_spec("rbf_output")
 @dataclass(frozen=True)
 class RBFOutput(Layer):
     """LeNet-5's output layer: Euclidean radial basis units ``y_i = sum_j (x_j - w_ij)^2``,
@@ -1083,7 +1082,6 @@ class RBFOutput(Layer):
 
     units: int
 
-    kind: ClassVar[str] = "RBF"
     rf_effect: ClassVar[str] = "global"
 
     def __post_init__(self) -> None:
@@ -1110,6 +1108,3 @@ class RBFOutput(Layer):
     def describe(self) -> str:
         return f"RBF {self.units}"
 
-
-#: Every spec class, by the kind it shows in tables ("max-pool", ...).
-LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in SPECS.entries.values()}
