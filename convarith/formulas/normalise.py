@@ -373,7 +373,14 @@ def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class Geometry:
-    """Canonical per-dimension arguments of a convolution-like layer."""
+    """Canonical per-dimension arguments of a convolution-like layer: the one per-axis
+    geometry. The formulas read it; a spec's :class:`~convarith.specs.layers.Window` is made
+    from it; the scratch layers carry it with the output sizes ``o`` they computed.
+
+    >>> a = conv_arguments((5, 6), 3, 2, ((1, 1), (0, 2)))
+    >>> a.k, a.p, a.padded()
+    ((3, 3), ((1, 1), (0, 2)), (7, 8))
+    """
 
     n: int | None  # None: every argument was a scalar, answer with a scalar
     i: tuple[Any, ...]
@@ -382,6 +389,12 @@ class Geometry:
     p: Pairs
     d: tuple[Any, ...]
     mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
+    o: tuple[Any, ...] = ()  # the output sizes, where a caller has computed them
+
+    def padded(self, spatial: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
+        """The padded input size per axis (of ``spatial``, or of the geometry's input)."""
+        sizes = self.i if spatial is None else spatial
+        return tuple(i + left + right for i, (left, right) in zip(sizes, self.p))
 
     def context(self, what: str, axis: int) -> str:
         """The start of an error about one axis (without ``i=`` before an input is given).

@@ -42,6 +42,7 @@ from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
 from convarith.formulas.normalise import (
+    Geometry,
     broadcast,
     collapse,
     collapse_padding,
@@ -49,6 +50,7 @@ from convarith.formulas.normalise import (
     integer,
     padding_pairs,
     per_dim,
+    pool_arguments,
 )
 from convarith.formulas.notation import show_axes, show_size
 from convarith.formulas.output_size import (
@@ -137,6 +139,11 @@ class Window:
     padding: tuple[tuple[Any, Any], ...]
     dilation: tuple[Any, ...]
     groups: int = 1
+
+    @classmethod
+    def of(cls, a: Geometry, groups: int = 1) -> Window:
+        """The window of the formula layer's geometry ``a`` (the one per-axis form)."""
+        return cls(tuple(a.k), tuple(a.s), tuple(a.p), tuple(a.d), groups)
 
 
 def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
@@ -385,13 +392,9 @@ class Conv(Layer):
 
     def window(self, input_shape: Shape) -> Window:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
-        context = f"Error reading the convolution{_called(self.name)}"
-        dims = len(spatial)
-        return Window(self._kernel(dims),
-                      per_dim("stride", self.stride, dims, minimum=1, context=context),
-                      self._pairs(dims, spatial),
-                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
-                      self.groups)
+        return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
+                                        self.padding, self.dilation,
+                                        convention=self.convention), self.groups)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -495,14 +498,10 @@ class ConvTranspose(Layer):
         convolution's); None in Keras' convention, where the crop follows the output size."""
         if self.convention != "torch":
             return None
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        context = f"Error reading the transposed convolution{_called(self.name)}"
-        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
-        return Window(self._kernel(dims),
-                      per_dim("stride", self.stride, dims, minimum=1, context=context),
-                      tuple((x, x) for x in p),
-                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
-                      self.groups)
+        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
+                                        self.padding, self.dilation,
+                                        what="transposed convolution"), self.groups)
 
     def describe(self) -> str:
         return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
@@ -566,15 +565,14 @@ class _Windowed:
         return _prod(self.output_shape(input_shape)) * _prod(k)
 
     def window(self, input_shape: Shape) -> Window:
-        dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
-        context = f"Error reading the {self.kind}{_called(self.name)}"
-        k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
-        s = per_dim("stride", self.actual_stride(), dims, minimum=1, context=context)
-        p = (self._keras_pairs(input_shape) if self.convention == "keras"
-             else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
-                                                context=context)))
-        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        return Window(k, s, p, d)
+        spatial = _size_arg(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        if self.convention == "keras":
+            from convarith.formulas.normalise import keras_pool_arguments
+
+            return Window.of(keras_pool_arguments(spatial, self.kernel_size,
+                                                  self.actual_stride(), self.padding))
+        return Window.of(pool_arguments(spatial, self.kernel_size, self.actual_stride(),
+                                        self.padding, self.dilation, kind=self.pool_kind))
 
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return _rf_steps("pool", self.window(input_shape), self.label)
