@@ -80,10 +80,20 @@ def to_torch(spec: L.Layer, input_shape: Shape) -> Any:
 
 
 def spec_of(module: Any) -> L.Layer | None:
-    """The layer spec equivalent to a torch module, when convarith knows its kind exactly."""
+    """The layer spec equivalent to a torch module, when convarith knows its kind exactly
+    (None also for a module whose arguments a spec refuses, e.g. zero output channels, which
+    torch builds).
+
+    >>> import torch
+    >>> spec_of(torch.nn.Conv2d(3, 0, 3)) is None
+    True
+    """
     for entry in TORCH.entries.values():
         if type(module) in entry.modules():
-            return entry.read(module)
+            try:
+                return entry.read(module)
+            except ConvArithError:
+                return None
     return None
 
 
