@@ -25,6 +25,7 @@ from convarith.formulas.output_size import (
 )
 from convarith.specs import layers as L
 from convarith.specs.network import Network
+from convarith.tables.records import describe, geometry
 
 
 def _message(call) -> str:
@@ -258,7 +259,7 @@ def test_the_reviewers_round_trip_holds():
 def test_canonical_specs_show_as_before():
     # the display collapses per-axis values as it did: the table cells do not change
     spec = L.Conv(96, (11, 11), stride=[4, 4], padding=((2, 2), (2, 2)))
-    assert spec.describe() == "conv 11/4, 96"
-    assert spec.geometry((3, 224, 224)) == {"kernel": "11", "stride": "4", "padding": "2"}
-    assert L.Conv(8, 4, padding=((1, 2), (1, 2))).geometry((3, 8, 8))["padding"] == "1:2"
+    assert describe(spec) == "conv 11/4, 96"
+    assert geometry(spec, (3, 224, 224)) == {"kernel": "11", "stride": "4", "padding": "2"}
+    assert geometry(L.Conv(8, 4, padding=((1, 2), (1, 2))), (3, 8, 8))["padding"] == "1:2"
     assert L.Conv(8, 3, padding="SAME", convention="keras").padding == "same"

@@ -52,7 +52,7 @@ from convarith.formulas.normalise import (
     per_dim,
     pool_arguments,
 )
-from convarith.formulas.notation import show_axes, show_size
+from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_output_size,
     adaptive_pool_bins,
@@ -124,8 +124,8 @@ def _prod(values: Any) -> Any:
 @dataclass(frozen=True)
 class Window:
     """Where a sliding-window layer reads, per spatial axis, at one input: numbers, not text
-    (the architecture figure labels its arrows from it; :meth:`Layer.geometry` is the table's
-    text).
+    (the architecture figure labels its arrows from it; :func:`convarith.tables.records.geometry`
+    writes it as the table's text).
 
     ``padding`` is ``(before, after)`` per axis, as torch would apply it (Keras' convention:
     where Keras pads this input).
@@ -151,21 +151,6 @@ def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
     return tuple(RFLayer(kind, k, s, p[0], d, name=name)
                  for k, s, p, d in zip(window.kernel, window.stride, window.padding,
                                        window.dilation))
-
-
-def _cells(window: Window, convention: str, padding: Any) -> dict[str, str]:
-    """A window as the table prints it: ``11``, ``2x3``; padding ``2``, ``1:2`` (before:after),
-    ``1:2x0`` per axis; dilation and groups only where they are not 1."""
-    sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
-    out = {"kernel": show_axes(window.kernel), "stride": show_axes(window.stride),
-           "padding": show_axes(sides)}
-    if convention == "keras" and not all(isinstance(x, int) for p in window.padding for x in p):
-        out["padding"] = str(padding)  # Keras' padding of a symbolic size: its mode
-    if show_axes(window.dilation) != "1":
-        out["dilation"] = show_axes(window.dilation)
-    if window.groups != 1:
-        out["groups"] = str(window.groups)
-    return out
 
 
 @dataclass(frozen=True)
@@ -257,10 +242,6 @@ class Layer:
         """One :class:`RFLayer` per spatial axis for a window layer; None otherwise."""
         return None
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        """Kernel, stride, padding, dilation and groups as the table prints them."""
-        return {}
-
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         """Input rows/columns (per axis) that no window reaches; None for non-window layers."""
         return None
@@ -269,10 +250,6 @@ class Layer:
         """Kernel, stride, padding, dilation and groups per axis (a :class:`Window`) of a
         layer that slides a kernel; None for the others."""
         return None
-
-    def describe(self) -> str:
-        """The spec in a few words: ``conv 11x11/4 p2, 96``."""
-        return self.kind
 
     def to_torch(self, input_shape: Shape) -> Any:
         """The ``torch.nn`` module of this spec: a thin delegate to the one spec <-> module
@@ -387,9 +364,6 @@ class Conv(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return _rf_steps("conv", self.window(input_shape), self.label)
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return _cells(self.window(input_shape), self.convention, self.padding)
-
     def window(self, input_shape: Shape) -> Window:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
         return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
@@ -401,11 +375,6 @@ class Conv(Layer):
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.stride,
                                 padding=self._pairs(len(spatial), spatial),
                                 dilation=self.dilation))
-
-    def describe(self) -> str:
-        extra = "" if self.groups == 1 else f" g{self.groups}"
-        return f"conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
-               f"{self.out_channels}{extra}"
 
 
 @_spec("conv_transpose")
@@ -483,16 +452,6 @@ class ConvTranspose(Layer):
         return per_dim("kernel_size", self.kernel_size, dims, minimum=1,
                        context=f"Error reading the transposed convolution{_called(self.name)}")
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
-               "padding": show_axes(self.padding)}
-        if show_axes(self.dilation) != "1":
-            out["dilation"] = show_axes(self.dilation)
-        if self.groups != 1:
-            out["groups"] = str(self.groups)
-        return out
-
     def window(self, input_shape: Shape) -> Window | None:
         """The window of the convolution this one transposes (torch's ``padding`` is that
         convolution's); None in Keras' convention, where the crop follows the output size."""
@@ -502,10 +461,6 @@ class ConvTranspose(Layer):
         return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
                                         self.padding, self.dilation,
                                         what="transposed convolution"), self.groups)
-
-    def describe(self) -> str:
-        return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
-               f"{self.out_channels}"
 
 
 # --------------------------------------------------------------------------- pooling
@@ -577,9 +532,6 @@ class _Windowed:
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return _rf_steps("pool", self.window(input_shape), self.label)
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return _cells(self.window(input_shape), self.convention, self.padding)
-
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         if self.ceil_mode:
             return None  # ceil mode adds a partial window instead of dropping input
@@ -588,9 +540,6 @@ class _Windowed:
                    else self.padding)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                 padding=padding, dilation=self.dilation))
-
-    def describe(self) -> str:
-        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self.actual_stride())}"
 
 
 @dataclass(frozen=True)
@@ -663,9 +612,6 @@ class LPPool(_Windowed, Layer):
         """
         return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
-    def describe(self) -> str:
-        return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
-               f"{show_axes(self.actual_stride())}"
 
 
 @_spec("adaptive_avg_pool")
@@ -715,11 +661,7 @@ class AdaptiveAvgPool(Layer):
         return tuple(RFLayer("pool", i // o, i // o, name=self.label)
                      for i, o in zip(spatial, out))
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return {"kernel": f"-> {show_axes(self.output_size)}"}
 
-    def describe(self) -> str:
-        return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
 @_spec("global_avg_pool")
@@ -799,8 +741,6 @@ class Linear(Layer):
     def connections(self, input_shape: Shape) -> Any:
         return _prod(input_shape[:-1]) * self.params(input_shape)
 
-    def describe(self) -> str:
-        return f"dense {self.out_features}"
 
 
 # --------------------------------------------------------------------------- element-wise
@@ -854,8 +794,6 @@ class Dropout(Layer):
     def __post_init__(self) -> None:
         _probability(self)
 
-    def describe(self) -> str:
-        return f"dropout {self.p:g}"
 
 
 @_spec("spatial_dropout")
@@ -871,8 +809,6 @@ class SpatialDropout(Layer):
     def __post_init__(self) -> None:
         _probability(self)
 
-    def describe(self) -> str:
-        return f"spatial dropout {self.p:g}"
 
 
 @_spec("batch_norm")
@@ -916,8 +852,6 @@ class LocalResponseNorm(Layer):
     k: float = 2.0
 
 
-    def describe(self) -> str:
-        return f"LRN n={self.size}"
 
 
 # --------------------------------------------------------------------------- LeNet-5
@@ -999,8 +933,6 @@ class PartialConv(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return self._conv().rf_layers((1, *input_shape[1:]))
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return self._conv().geometry((1, *input_shape[1:]))
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         return self._conv().lost((1, *input_shape[1:]))
@@ -1008,8 +940,6 @@ class PartialConv(Layer):
     def window(self, input_shape: Shape) -> Window:
         return self._conv().window((1, *input_shape[1:]))
 
-    def describe(self) -> str:
-        return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
 @_spec("subsampling")
@@ -1049,8 +979,6 @@ class Subsampling(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return self._pool().rf_layers(input_shape)
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return self._pool().geometry(input_shape)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         return self._pool().lost(input_shape)
@@ -1058,8 +986,6 @@ class Subsampling(Layer):
     def window(self, input_shape: Shape) -> Window:
         return self._pool().window(input_shape)
 
-    def describe(self) -> str:
-        return f"subsampling {self.kernel_size}/{self.kernel_size}"
 
 
 @_spec("rbf_output")
@@ -1103,6 +1029,4 @@ class RBFOutput(Layer):
     def connections(self, input_shape: Shape) -> Any:
         return self.buffers(input_shape)
 
-    def describe(self) -> str:
-        return f"RBF {self.units}"
 

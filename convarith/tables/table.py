@@ -87,6 +87,7 @@ from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
 from convarith.specs.records import Record, spec_record
+from convarith.tables.records import record_describe, record_geometry
 
 #: Layer kinds folded into the row before them: element-wise, without parameters (the
 #: activation and dropout families of :mod:`convarith.kinds`, by the titles records carry).
@@ -231,9 +232,9 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
             jump = tuple(f.j if f else 1 for f in fields)
-        parts = [first.kind] + [records[p].describe for p in group[1:]]
+        parts = [first.kind] + [record_describe(records[p]) for p in group[1:]]
         notes = [n for n in (first.note, _lost_note(first.lost)) if n]
-        geometry = first.geometry
+        geometry = record_geometry(first)
         rows.append(Row(
             index=group[0] + 1, layers=tuple(p + 1 for p in group), name=first.name,
             type=" + ".join(parts), kernel=geometry.get("kernel", ""),
