@@ -8,7 +8,7 @@ import click
 
 from convarith.choices import POOL_MODES
 from convarith.cli import options
-from convarith.figures.animation import ANIMATION_KINDS
+from convarith.figures.animation import ANIMATION_KINDS, pool_option_help
 
 
 @click.command(context_settings={"show_default": True})
@@ -21,7 +21,8 @@ from convarith.figures.animation import ANIMATION_KINDS
 @options.output_padding("Transposed: output padding a.")
 @options.ceil_mode("Pool: round the output size up.")
 @click.option("--values", is_flag=True, help="Conv: show the numbers (same as 'numerical').")
-@options.pool_kind("Pool: max or average.", dest="pool_mode", choices=POOL_MODES)
+@options.pool_kind("Pool: the pooling kind.", dest="pool_mode", choices=POOL_MODES)
+@click.option("--norm-type", type=float, default=None, help=pool_option_help("norm_type"))
 @options.output_file("File to write; the suffix picks the format: .gif .mp4 .png .svg .pdf.")
 @options.fps("Frames per second (GIF, MP4) [1 s a frame, 2 s for numerical and pool; the "
              "last frame held 3 times as long].")
@@ -33,8 +34,8 @@ from convarith.figures.animation import ANIMATION_KINDS
               help="With .png: one file per frame (NAME-000.png, ...) instead of one sheet.")
 def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: Any,
             dilation: Any, output_padding: Any, ceil_mode: bool, values: bool,
-            pool_mode: str, output: str, fps: float | None, dpi: int, theme: str, style: str,
-            every_frame: bool) -> None:
+            pool_mode: str, norm_type: float | None, output: str, fps: float | None, dpi: int,
+            theme: str, style: str, every_frame: bool) -> None:
     """Animate a convolution, transposed convolution, pooling or numerical convolution.
 
     One frame per output position; the kernel's window at step n starts at n*s - p; zero
@@ -57,7 +58,8 @@ def animate(kind: str, input_size: Any, kernel_size: Any, stride: Any, padding: 
 
     built = animation_scene(kind, input_size, kernel_size=kernel_size, stride=stride,
                             padding=padding, dilation=dilation, output_padding=output_padding,
-                            ceil_mode=ceil_mode, kind=pool_mode, values=values)
+                            ceil_mode=ceil_mode, kind=pool_mode, norm_type=norm_type,
+                            values=values)
     suffix = output.lower().rsplit(".", 1)[-1]
     check_frames(frames=len(built.frames), dpi=dpi,
                  animated=suffix in ("gif", "mp4") or (suffix == "png" and every_frame))

@@ -28,13 +28,101 @@ This module is pure Python and imports nothing of convarith but the errors, so e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from convarith.errors import ConvArithError
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Option:
+    """An argument only some pooling kinds take (LPPool's ``norm_type``): torch's name, the
+    letter formulas and titles write it with, the value a figure uses when none is given, and
+    what it means (the command line's help). Its value is a positive number, ``inf`` allowed."""
+
+    name: str
+    symbol: str
+    default: float
+    help: str
+
+
+@dataclass(frozen=True)
+class Window:
+    """What one window of a pooling kind reads and writes: the scene draws every pooling kind
+    from this, naming none.
+
+    ``padding``: the value a padding cell reads as (average pooling: 0, counted in the mean,
+    torch's ``count_include_pad``); ``None``: the window reads no padding (max pooling pads
+    with -inf, which never wins; a kind that lacks padding has none). Cells a ceil-mode window
+    hangs over beyond the padded input are never read. ``write(values, kernel, options)``: the
+    value written from the values read (``kernel``: the window's cells, more than the values
+    when ceil mode cuts it) and the positions among the values that hold it (a maximum's);
+    ``show(terms, kernel, options)``: the same as a formula of the printed values.
+    """
+
+    write: Callable[[Sequence[float], int, Mapping[str, float]], tuple[float, tuple[int, ...]]]
+    show: Callable[[Sequence[str], int, Mapping[str, float]], str]
+    padding: float | None = None
+    options: tuple[Option, ...] = ()
+
+
+def _largest(values: Sequence[float]) -> tuple[float, tuple[int, ...]]:
+    top = max(values, default=-math.inf)
+    return top, tuple(n for n, v in enumerate(values) if v == top)
+
+
+def _power(x: float, p: float) -> float:
+    """``x ** p`` as torch's ``pow`` gives it: NaN for a negative base and a fractional power."""
+    try:
+        return math.pow(x, p)
+    except ValueError:
+        return math.nan
+
+
+def _power_mean(values: Sequence[float], kernel: int, options: Mapping[str, float]
+                ) -> tuple[float, tuple[int, ...]]:
+    """torch's LPPool: ``(K/n * sum x^p)^(1/p)``, the average of ``x^p`` over the ``n`` cells
+    read times the window's ``K`` (``lp_pool2d`` runs ``avg_pool2d`` on ``x^p`` and multiplies
+    by ``kw*kh``: a ceil-mode window cut to ``n < K`` cells is scaled up), and ``p = inf`` the
+    maximum of ``|x|`` (``max_pool2d`` of ``input.abs()``). Checked against torch 2.13.
+
+    >>> _power_mean([3, 4], 2, {"norm_type": 2})
+    (5.0, ())
+    >>> _power_mean([3, -4], 4, {"norm_type": 1}), _power_mean([3, -4], 2, {"norm_type": math.inf})
+    ((-2.0, ()), (4, (1,)))
+    """
+    p = options["norm_type"]
+    if math.isinf(p):
+        return _largest([abs(v) for v in values])
+    total = math.fsum(_power(v, p) for v in values) * kernel / len(values)
+    return _power(total, 1 / p), ()
+
+
+def _power_terms(terms: Sequence[str], kernel: int, options: Mapping[str, float]) -> str:
+    """``(3² + 4²)^(1/2)``; a window cut to n of K cells: ``(4/2 · (3² + 4²))^(1/2)``."""
+    p = options["norm_type"]
+    if math.isinf(p):
+        return f"max({', '.join(f'|{t}|' for t in terms)})"
+    shown = f"{p:g}"
+    power = {1.0: "", 2.0: "²", 3.0: "³"}.get(p, f"^{shown}")
+    inner = " + ".join((f"({t})" if t.startswith("−") and power else t) + power for t in terms)
+    if len(terms) < kernel:
+        inner = f"{kernel}/{len(terms)} · ({inner})"
+    return inner if p == 1 else f"({inner})^(1/{shown})"
+
+
+MAX_WINDOW = Window(lambda values, kernel, options: _largest(values),
+                    lambda terms, kernel, options: f"max({', '.join(terms)})")
+MEAN_WINDOW = Window(lambda values, kernel, options: (sum(values) / len(values), ()),
+                     lambda terms, kernel, options: f"({' + '.join(terms)}) / {len(terms)}",
+                     padding=0)
+POWER_MEAN_WINDOW = Window(_power_mean, _power_terms, options=(
+    Option("norm_type", "p", 2.0, "the power p: a window writes (K/n * sum x^p)^(1/p) over the "
+           "n of its K cells inside the input; 1 sums, inf takes the maximum of |x|"),))
 
 
 @dataclass(frozen=True)
@@ -53,7 +141,8 @@ class Kind:
     class stem errors name ("AvgPool"); ``lacks``, the geometry arguments torch's layer does
     not have (the normaliser refuses any value but the neutral one, the strategies draw none);
     ``unpadded_3d``: torch's 3-D kernel wants the unpadded input to hold the kernel (AvgPool3d,
-    and what runs it); ``animated``: ``convarith animate`` has a scene for it.
+    and what runs it); ``animated``: ``convarith animate`` has a scene for it; ``window``: what
+    a pooling window reads and writes (:class:`Window`), all the scene needs of a pooling kind.
     """
 
     name: str
@@ -68,6 +157,7 @@ class Kind:
     lacks: tuple[str, ...] = ()
     unpadded_3d: bool = False
     animated: bool = False
+    window: Window | None = None
 
     @property
     def layer_names(self) -> tuple[str, ...]:
@@ -108,16 +198,18 @@ _ALL_DIMS = (1, 2, 3)
 
 #: Every kind, in the order lists of choices show them.
 KINDS: dict[str, Kind] = {kind.name: kind for kind in (
-    Kind("conv", "conv", _ALL_DIMS, sized=True, scratch=True),
-    Kind("conv_transpose", "transposed", _ALL_DIMS, sized=True, scratch=True),
+    Kind("conv", "conv", _ALL_DIMS, sized=True, scratch=True, animated=True),
+    Kind("conv_transpose", "transposed", _ALL_DIMS, sized=True, scratch=True, animated=True),
     Kind("max_pool", "pool", _ALL_DIMS, sized=True, scratch=True, torch_name="MaxPool",
-         animated=True),
+         animated=True, window=MAX_WINDOW),
     Kind("avg_pool", "pool", _ALL_DIMS, sized=True, scratch=True, noun="average pooling",
-         torch_name="AvgPool", lacks=("dilation",), unpadded_3d=True, animated=True),
+         torch_name="AvgPool", lacks=("dilation",), unpadded_3d=True, animated=True,
+         window=MEAN_WINDOW),
     # torch.nn.LPPool1d/2d/3d: (sum x^p)^(1/p) over each window; it runs avg_pool (so
     # AvgPool3d's input check), with neither padding nor dilation
     Kind("lp_pool", "pool", _ALL_DIMS, sized=True, scratch=True, noun="power-average pooling",
-         torch_name="LPPool", lacks=("padding", "dilation"), unpadded_3d=True),
+         torch_name="LPPool", lacks=("padding", "dilation"), unpadded_3d=True, animated=True,
+         window=POWER_MEAN_WINDOW),
     Kind("adaptive_avg_pool", "adaptive", _ALL_DIMS, sized=True, scratch=True),
     Kind("global_avg_pool", "global"),
     Kind("unfold", "unfold", (2,), sized=True, scratch=True, functional_only=True,

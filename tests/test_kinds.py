@@ -25,7 +25,7 @@ def _import_every_module() -> None:
 _import_every_module()
 
 #: Tables the house has today; others that declare themselves later are checked too.
-EXPECTED_TABLES = ("output_size", "explain", "spec", "scratch")
+EXPECTED_TABLES = ("output_size", "explain", "spec", "scratch", "scene")
 
 
 def test_the_tables_of_the_house_are_declared():
@@ -91,10 +91,16 @@ def test_every_sized_kind_answers_through_its_formula():
 def test_the_pooling_kinds_marked_animated_are_the_ones_the_scene_draws():
     from convarith.figures.animation import pool_scene
 
+    drawn = [kind.short for kind in kinds.of_family("pool", sized=True) if kind.animated]
+    assert drawn == ["max", "avg", "lp"]  # every sized pooling kind has a window to draw
     for kind in kinds.of_family("pool", sized=True):
         if kind.animated:
+            assert kind.window is not None
             assert pool_scene(4, kernel_size=2, kind=kind.short).output_shape == (2, 2)
         else:
             with pytest.raises(ConvArithError, match=f"kind='{kind.short}' is not a pooling "
-                                                     "kind it draws. Use max or avg."):
+                                                     "kind it draws"):
                 pool_scene(4, kernel_size=2, kind=kind.short)
+    with pytest.raises(ConvArithError, match="kind='median' is not a pooling kind it draws. "
+                                             "Use max or avg or lp."):
+        pool_scene(4, kernel_size=2, kind="median")

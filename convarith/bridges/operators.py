@@ -47,18 +47,25 @@ _POINTWISE = {"native_batch_norm", "_native_batch_norm_legit",
               "bernoulli", "clamp", "where", "masked_fill", "fill", "zero", "copy_"}
 
 
+def _aten_axes(value: Any, dims: int) -> tuple[Any, ...]:
+    """An aten ``int[]`` argument per axis: aten reads a one-element list as every axis."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    return broadcast(value, dims)
+
+
 def op_spec(op: Op, graph: Graph) -> L.Layer | None:
     """The layer spec of a convolution or pooling operator, from its arguments."""
     name, args = op.name, op.args
     if name == CONV:
         x, w = args[0], args[1]
         dims = x.dim() - 2
-        stride, padding, dilation = (broadcast(a, dims) for a in args[3:6])
+        stride, padding, dilation = (_aten_axes(a, dims) for a in args[3:6])
         kernel = tuple(w.shape[2:])
         if args[6]:  # transposed: weight is (C_in, C_out / groups, *k)
             return L.ConvTranspose(w.shape[1] * args[8], collapse(kernel), stride=collapse(stride),
                                    padding=collapse(padding),
-                                   output_padding=collapse(broadcast(args[7], dims)),
+                                   output_padding=collapse(_aten_axes(args[7], dims)),
                                    dilation=collapse(dilation), groups=args[8],
                                    bias=args[2] is not None)
         return L.Conv(w.shape[0], collapse(kernel), stride=collapse(stride), padding=collapse(padding),
@@ -66,11 +73,11 @@ def op_spec(op: Op, graph: Graph) -> L.Layer | None:
     if name in MAX_POOLS or name in AVG_POOLS:
         dims = args[0].dim() - 2
         values = list(args[1:]) + [None] * 6
-        kernel = broadcast(values[0], dims)
-        stride = broadcast(values[1] or kernel, dims)
-        padding = broadcast(values[2] if values[2] is not None else 0, dims)
+        kernel = _aten_axes(values[0], dims)
+        stride = _aten_axes(values[1] or kernel, dims)
+        padding = _aten_axes(values[2] if values[2] is not None else 0, dims)
         if name in MAX_POOLS:
-            dilation = broadcast(values[3] if values[3] is not None else 1, dims)
+            dilation = _aten_axes(values[3] if values[3] is not None else 1, dims)
             return L.MaxPool(collapse(kernel), stride=collapse(stride), padding=collapse(padding),
                              dilation=collapse(dilation), ceil_mode=bool(values[4]))
         return L.AvgPool(collapse(kernel), stride=collapse(stride), padding=collapse(padding),

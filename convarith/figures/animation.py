@@ -22,11 +22,13 @@ o = ⌊(i + 2p − k)/s⌋ + 1 = ⌊(5 + 2·1 − 3)/2⌋ + 1 = ⌊4/2⌋ + 1 = 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from convarith import kinds as layer_kinds
 from convarith.choices import POOL_MODES
 from convarith.errors import ConvArithError
 from convarith.formulas.explain import (
@@ -136,6 +138,8 @@ class Scene:
     kernel_values: tuple[tuple[float, ...], ...] | None = None
     subtitle: str = ""  # a transposed convolution names the convolution it transposes
     input_label: str = ""  # "input 3×3, stretched and padded to 8×8"
+    #: the legend's words for a padding cell: what the kind's window reads there
+    padding_name: str = "zero padding"
 
     @property
     def window_name(self) -> str:
@@ -269,6 +273,8 @@ def format_value(value: float) -> str:
     """
     if value == -math.inf:
         return "−∞"
+    if value == math.inf:
+        return "∞"
     if float(value).is_integer():
         return str(int(value)).replace("-", "−")
     return f"{value:.2f}".rstrip("0").replace("-", "−")
@@ -478,6 +484,59 @@ def transposed_scene(
 # --------------------------------------------------------------------------- pooling
 
 
+#: The pooling kinds a scene draws, by their short names (``max``, ``avg``, ...): the sized
+#: "pool" kinds :mod:`convarith.kinds` marks animated, each with its window
+#: (:class:`~convarith.kinds.Window`).
+POOL_SCENE_KINDS: dict[str, layer_kinds.Kind] = {
+    k.short: k for k in layer_kinds.of_family("pool", sized=True) if k.animated}
+
+
+def pool_options(kind: layer_kinds.Kind, options: dict[str, Any], what: str) -> dict[str, float]:
+    """The values of the kind's own arguments (its window's options): given, or the default;
+    one another kind takes, or an unknown one, is an error naming it.
+
+    >>> pool_options(layer_kinds.get("max_pool"), {"norm_type": None}, "max pooling")
+    {}
+    """
+    own = {option.name: option for option in kind.window.options} if kind.window else {}
+    values = {}
+    for name, value in options.items():
+        if name in own:
+            continue
+        if value is None:  # not given (the command line passes every option)
+            continue
+        takers = [k.short for k in POOL_SCENE_KINDS.values()
+                  if k.window and any(o.name == name for o in k.window.options)]
+        if not takers:
+            raise ConvArithError(f"Error building the {what} animation: {name}= is not an "
+                                 f"argument of pool_scene. Drop it.")
+        raise ConvArithError(f"Error building the {what} animation: {name}={value!r} is an "
+                             f"argument of {' and '.join(takers)} pooling, not {kind.short}. "
+                             f"Drop it, or use kind={takers[0]!r}.")
+    for name, option in own.items():
+        value = options.get(name)
+        value = option.default if value is None else value
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ConvArithError(f"Error building the {what} animation: {name}={value!r} is not "
+                                 f"a positive number. Give {option.symbol} > 0, e.g. "
+                                 f"{name}={option.default:g} (inf allowed).")
+        values[name] = float(value)
+    return values
+
+
+def pool_option_help(name: str) -> str:
+    """Help for a pooling kind's own argument, from the kinds that take it.
+
+    >>> pool_option_help("norm_type").startswith("Pool ")
+    True
+    """
+    takers = [(k, o) for k in POOL_SCENE_KINDS.values() if k.window
+              for o in k.window.options if o.name == name]
+    option = takers[0][1]
+    return (f"Pool {' and '.join(k.short for k, _ in takers)}: {option.help} "
+            f"[{option.default:g}].")
+
+
 def pool_scene(
     input_size: Any,
     *,
@@ -489,14 +548,18 @@ def pool_scene(
     kind: str = "max",
     input_values: Sequence[Sequence[float]] | None = None,
     mode: str | None = None,
+    **options: Any,
 ) -> Scene:
-    """Max or average pooling (``kind``, as :func:`pool_output_size` names it) with the
-    numbers in the cells. ``mode=`` is the old name of ``kind=`` (deprecated).
+    """Pooling (``kind``, as :func:`pool_output_size` names it: max, avg, lp) with the
+    numbers in the cells. ``mode=`` is the old name of ``kind=`` (deprecated); ``options``
+    are the kind's own arguments (power-average pooling's ``norm_type``, 2 if not given).
 
-    Max pooling marks the chosen maximum (padding is -inf, as in PyTorch); average pooling
+    What a window reads and writes is the kind's :class:`~convarith.kinds.Window`: max
+    pooling marks the chosen maximum (padding is -inf, as in PyTorch); average pooling
     writes the mean out, dividing by the window's cells inside the padded input
     (``count_include_pad=True``, PyTorch's default; ATen's avg_pool2d clips the window to
-    ``i + p`` before counting). In ceil mode the last window may hang over the padded input:
+    ``i + p`` before counting); power-average pooling writes ``(K/n · sum x^p)^(1/p)`` as
+    torch's LPPool does. In ceil mode the last window may hang over the padded input:
     those cells are "beyond" and count for nothing. In floor mode, input no window reaches is
     "lost", as in :func:`conv_scene`.
 
@@ -518,8 +581,14 @@ def pool_scene(
     if kind not in POOL_MODES:  # the kinds convarith.kinds marks animated
         raise ConvArithError(f"Error building the pooling animation: kind={kind!r} is not a "
                              f"pooling kind it draws. Use {' or '.join(POOL_MODES)}.")
+    this = POOL_SCENE_KINDS[kind]
+    window = this.window
+    if window is None:
+        raise ConvArithError(f"Error building the pooling animation: the kind {this.name!r} has "
+                             "no window in convarith.kinds. Give it one (kinds.Window).")
     mode = kind
     what = f"{mode} pooling"
+    chosen_options = pool_options(this, options, what)
     i2 = _two_d(input_size, "input_size", what)
     k2 = _two_d(kernel_size, "kernel_size", what)
     s2 = k2 if stride is None else _two_d(stride, "stride", what)
@@ -544,47 +613,53 @@ def pool_scene(
     if len(image) != a.i[0] or any(len(row) != a.i[1] for row in image):
         raise ConvArithError(f"Error building the pooling animation: the input values are not "
                              f"{a.i[0]}x{a.i[1]}. Give one row of {a.i[1]} numbers per row.")
-    kinds = _kinds(*axes)
+    cells = _kinds(*axes)
 
     def value_at(r: int, c: int) -> float | None:
-        if kinds[r][c] in ("input", "lost"):
+        if cells[r][c] in ("input", "lost"):
             return image[r - left[0]][c - left[1]]
-        return 0 if mode == "avg" and kinds[r][c] in ("padding", "unreached") else None
+        return window.padding if cells[r][c] in ("padding", "unreached") else None
 
     grid_values = tuple(tuple(value_at(r, c) for c in range(extent[1]))
                         for r in range(extent[0]))
-    grid = Grid(kinds, grid_values, (-left[0], -left[1]))
+    grid = Grid(cells, grid_values, (-left[0], -left[1]))
     frames, results = [], []
-    for n, (cell, start, taps, window) in enumerate(_frames(o, a.k, a.s, left, a.d, left)):
-        if mode == "max":
-            seen = [(image[r - left[0]][c - left[1]], (r, c)) for r, c in taps
-                    if kinds[r][c] == "input"]
-            value = max((v for v, _ in seen), default=-math.inf)
-            chosen = tuple(rc for v, rc in seen if v == value)
-            listed = ", ".join(format_value(v) for v, _ in seen)
-            note = f"o({cell[0]}, {cell[1]}) = max({listed}) = {format_value(value)}"
-        else:
-            counted = [(r, c) for r, c in taps if kinds[r][c] != "beyond"]
-            total = sum(image[r - left[0]][c - left[1]] for r, c in counted
-                        if kinds[r][c] == "input")
-            value = total / len(counted)
-            shown = " + ".join(format_value(grid_values[r][c] or 0) for r, c in counted)
-            note = f"o({cell[0]}, {cell[1]}) = ({shown}) / {len(counted)} = {format_value(value)}"
-            chosen = ()
+    for n, (cell, start, taps, corners) in enumerate(_frames(o, a.k, a.s, left, a.d, left)):
+        # the cells the window reads: the input, and the padding if the kind reads it
+        read = [(r, c) for r, c in taps if grid_values[r][c] is not None]
+        values = [grid_values[r][c] for r, c in read]
+        value, picked = window.write(values, len(taps), chosen_options)
+        chosen = tuple(read[x] for x in picked)
+        shown = window.show([format_value(v) for v in values], len(taps), chosen_options)
+        note = f"o({cell[0]}, {cell[1]}) = {shown} = {format_value(value)}"
         results.append(value)
-        frames.append(Frame(n, cell, start, tuple(taps), window, None, chosen, value, note))
+        frames.append(Frame(n, cell, start, tuple(taps), corners, None, chosen, value, note))
     caption, notes = _caption(explain_pool(a.i, kernel_size=a.k, stride=a.s,
                                            padding=tuple(left), dilation=a.d,
-                                           ceil_mode=ceil_mode))
-    name = "Max pooling" if mode == "max" else "Average pooling"
-    title = (f"{name}: i = {show_axes(a.i)}, k = {show_axes(a.k)}, s = {show_axes(a.s)}, p = {show_axes(left)}"
+                                           ceil_mode=ceil_mode, kind=mode))
+    name = this.noun or f"{this.short} pooling"
+    own = {option.name: option for option in window.options}
+    # the kind's own arguments, said once (the title writes them by their letter)
+    notes += tuple(f"{own[key].symbol} = {format_value(v)} is {this.torch_name}'s {key}, "
+                   f"{own[key].help}"
+                   + (f"; the formula's p, the padding, is 0 ({this.torch_name} has none)."
+                      if "padding" in this.lacks else ".")
+                   for key, v in chosen_options.items())
+    settings = "".join(f" ({own[key].symbol} = {format_value(v)})"
+                       for key, v in chosen_options.items())
+    title = (f"{name[:1].upper()}{name[1:]}{settings}: i = {show_axes(a.i)}, "
+             f"k = {show_axes(a.k)}, s = {show_axes(a.s)}"
+             + ("" if "padding" in this.lacks else f", p = {show_axes(left)}")
              + ("" if set(a.d) == {1} else f", d = {show_axes(a.d)}")
              + (", ceil mode" if ceil_mode else ""))
     return Scene(kind="pool", title=title, input=grid, output_shape=o, input_size=a.i,
                  frames=tuple(frames),
                  caption=caption, notes=notes, output_values=_rows(results, o),
                  input_label=_input_label(a.i, (a.i[0] + 2 * left[0], a.i[1] + 2 * left[1]),
-                                          padded=any(left)))
+                                          padded=any(left)),
+                 # a window that reads no padding pads with -inf, as torch's max pooling does
+                 padding_name="zero padding" if window.padding is not None
+                 else "padding (−∞ for max)")
 
 
 
@@ -608,11 +683,22 @@ SCENE_BUILDERS: dict[str, Any] = {
 #: Kinds of animation, in the order ``convarith animate`` lists them.
 ANIMATION_KINDS: tuple[str, ...] = tuple(SCENE_BUILDERS)
 
+#: The scene of each layer kind :mod:`convarith.kinds` marks animated. The pooling kinds'
+#: entries are written from the kinds' data (one :func:`pool_scene` draws them all, from each
+#: kind's window), so a pooling kind marked animated has its scene with no line here.
+SCENES = layer_kinds.table("scene", covers=lambda kind: kind.animated,
+                     doc="the scene of each animated layer kind, convarith.figures.animation")
+SCENES.add("conv", conv_scene)
+SCENES.add("conv_transpose", transposed_scene)
+for _pool in POOL_SCENE_KINDS.values():
+    SCENES.add(_pool.name, functools.partial(pool_scene, kind=_pool.short))
+
 #: Options only some kinds take, with the value that means "not given".
 _ONLY_FOR: dict[str, tuple[tuple[str, ...], Any]] = {
     "output_padding": (("transposed",), 0),
     "ceil_mode": (("pool",), False),
     "kind": (("pool",), "max"),
+    "norm_type": (("pool",), None),
     "values": (("conv", "numerical"), False),
 }
 
@@ -621,7 +707,8 @@ def animation_scene(kind: str, input_size: Any, /, **params: Any) -> Scene:
     """The scene of animation ``kind`` (:data:`ANIMATION_KINDS`); an option that does not
     apply to the kind is an error, not silently dropped. ``stride=None`` means the kind's
     default (1 for convolutions, the window for pooling); ``kind=`` among the parameters is
-    the pooling kind (``max``, ``avg``).
+    the pooling kind (:data:`~convarith.choices.POOL_MODES`), ``norm_type=`` its power when
+    it has one (None: the kind's default).
 
     >>> animation_scene("pool", 4, kernel_size=2, stride=None).output_shape
     (2, 2)

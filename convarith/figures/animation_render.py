@@ -81,11 +81,9 @@ def _legend_entries(scene: Scene, theme: Theme, style: str) -> list[tuple[str, d
     """Swatches naming the states this scene shows, in the words of its kind."""
     grid = scene.input
     padded = grid.count("padding") + grid.count("unreached") > 0
-    max_pool = any(frame.chosen for frame in scene.frames) or (
-        scene.kind == "pool" and scene.title.startswith("Max"))
     names = {
         "input": "input",
-        "padding": "padding (−∞ for max)" if max_pool else "zero padding",
+        "padding": scene.padding_name,
         "unreached": "padding no window reaches",
         "inserted": "inserted zero (stride)",
         "lost": "input never covered (lost)",

@@ -23,7 +23,7 @@ from typing import Any
 
 from convarith.choices import DTYPE_BYTES
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import integer, ndim_of, per_dim
+from convarith.formulas.normalise import broadcast, integer, ndim_of, per_dim
 from convarith.formulas.output_size import conv_output_size, conv_transpose_output_size
 
 
@@ -332,7 +332,7 @@ def conv_count(
     weights = count(in_channels, out_channels, kernel_size, groups=groups, bias=False, dims=dims)
     if input_size is None:
         return LayerCount(total, weights, total - weights)
-    spatial = tuple(input_size) if isinstance(input_size, (tuple, list)) else (input_size,) * dims
+    spatial = broadcast(input_size, dims)
     if transposed:
         out = conv_transpose_output_size(spatial, kernel_size, stride=stride, padding=padding,
                                          dilation=dilation)

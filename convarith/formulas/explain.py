@@ -15,6 +15,7 @@ from typing import Any
 
 from convarith import kinds
 from convarith.errors import ConvArithError
+from convarith.formulas.normalise import broadcast
 from convarith.formulas.notation import closing_bracket
 from convarith.formulas.output_size import (
     conv_arguments,
@@ -418,7 +419,7 @@ def explain_conv_transpose(
     a = conv_arguments(input_size, kernel_size, stride, padding, dilation,
                        what="transposed convolution", extra=(output_padding,))
     _require_numbers(a)
-    ops = output_padding if isinstance(output_padding, (tuple, list)) else (output_padding,) * len(a.i)
+    ops = broadcast(output_padding, len(a.i))
     out = []
     for x, label in _axes(a, (ops,)):
         i, k, s, p, d, op = a.i[x], a.k[x], a.s[x], a.p[x], a.d[x], ops[x]

@@ -152,15 +152,14 @@ def ndim_of(*values: Any) -> int | None:
 
 
 def broadcast(value: Any, n: int) -> tuple[Any, ...]:
-    """``value`` as one entry per axis: a scalar or a 1-sequence repeated ``n`` times, a
-    longer sequence as it is, as aten's convolution and pooling read their ``int[]``
-    arguments (no checks: for values torch has accepted).
+    """``value`` as one entry per axis: a scalar repeated ``n`` times, a sequence as it is
+    (torch's ``_ntuple``; no checks: a sequence of the wrong length is the caller's to
+    refuse, as :func:`per_dim` and :func:`padding_pairs` do).
 
-    >>> broadcast(3, 2), broadcast([3], 2), broadcast((2, 3), 2)
-    ((3, 3), (3, 3), (2, 3))
+    >>> broadcast(3, 2), broadcast((2, 3), 2), broadcast([3], 2)
+    ((3, 3), (2, 3), (3,))
     """
-    items = list(value) if isinstance(value, (tuple, list)) else [value]
-    return tuple(items * n) if len(items) == 1 else tuple(items)
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
 
 
 def collapse(values: Any) -> Any:
@@ -191,7 +190,7 @@ def collapse_padding(pairs: Pairs) -> Any:
 
 def per_dim(name: str, value: Any, n: int, *, minimum: int, context: str) -> tuple[Any, ...]:
     """``value`` as an n-tuple of checked integers."""
-    items = tuple(value) if isinstance(value, (tuple, list)) else (value,) * n
+    items = broadcast(value, n)
     return tuple(integer(name, v, minimum=minimum, context=context) for v in items)
 
 
@@ -231,7 +230,7 @@ def padding_pairs(
                 f"(stride={show_argument(stride)}), as in PyTorch. Use stride=1, or a number for padding."
             )
         return tuple((t // 2, t - t // 2) for t in totals)
-    items = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * n
+    items = broadcast(padding, n)
     if len(items) != n:
         raise ConvArithError(
             f"{context}: padding={padding!r} has {len(items)} entries for {n} dimension(s). "

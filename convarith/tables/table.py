@@ -155,6 +155,9 @@ class Row:
     fields: tuple[RFRow | None, ...] | None = None
     calls: str = ""
     frozen: Any = 0
+    #: the kind of the row's first layer, as ``type`` writes it (what ``layer`` shows when
+    #: the layer has no name)
+    kind: str = ""
 
     @property
     def left(self) -> tuple[int | None, ...] | None:
@@ -247,7 +250,7 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             macs=sum(records[p].macs for p in group),
             memory=last.memory, rf=rf, jump=jump, lost=first.lost, note="; ".join(notes),
             fields=None if fields is None else tuple(fields),
-            calls=first.calls, frozen=sum(records[p].frozen for p in group),
+            calls=first.calls, frozen=sum(records[p].frozen for p in group), kind=first.kind,
         ))
     return rows
 
@@ -427,7 +430,7 @@ class Table:
         if column == "index":
             return str(row.index) if row.index else ""
         if column == "layer":
-            return row.name or (row.type.split(" + ")[0])
+            return row.name or row.kind or row.type
         if column == "output":
             return show_shape(row.output_shape, self.order)
         if column in _COUNTS:
