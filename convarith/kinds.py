@@ -183,6 +183,16 @@ class Kind:
         """Its worked-derivation function (from the formula layer's ``explain`` table)."""
         return tables()["explain"][self.name]
 
+    @property
+    def title(self) -> str:
+        """How tables and error messages call it: ``max-pool``, ``transposed conv``, ``dense``
+        (:data:`TITLES`; otherwise its name with spaces).
+
+        >>> get("max_pool").title, get("batch_norm").title
+        ('max-pool', 'batch norm')
+        """
+        return TITLES.get(self.name, self.name.replace("_", " "))
+
 
 _ALL_DIMS = (1, 2, 3)
 
@@ -220,6 +230,20 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in (
     Kind("rbf_output", "dense"),
     Kind("cross_entropy", "loss", scratch=True, functional_only=True),
 )}
+
+
+#: The titles that are not the kind's name with spaces (the one place they are written).
+TITLES: dict[str, str] = {
+    "conv_transpose": "transposed conv",
+    "max_pool": "max-pool",
+    "avg_pool": "avg-pool",
+    "lp_pool": "lp-pool",
+    "adaptive_avg_pool": "adaptive avg-pool",
+    "global_avg_pool": "global avg-pool",
+    "linear": "dense",
+    "local_response_norm": "LRN",
+    "rbf_output": "RBF",
+}
 
 
 def get(name: str) -> Kind:

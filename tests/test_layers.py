@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from convarith.errors import ConvArithError
 from convarith.specs.layers import (
-    LAYER_KINDS,
     LENET5_C3_TABLE,
+    SPECS,
     AdaptiveAvgPool,
     AvgPool,
     BatchNorm,
@@ -99,7 +99,7 @@ def test_spec_matches_its_torch_module(layer, shape):
 
 def test_every_layer_kind_is_checked_against_torch():
     checked = {type(layer) for layer, _ in SPEC_CASES}
-    assert set(LAYER_KINDS.values()) <= checked
+    assert set(SPECS.entries.values()) <= checked
 
 
 def test_spatial_batch_norm_counts_two_trainable_per_channel_and_running_statistics():
@@ -227,17 +227,23 @@ def test_layer_errors_name_the_layer_and_values():
 
 # --------------------------------------------------------------------------- property
 
+# drawn unchecked: a stack may hold a layer its own checks refuse (pool padding over half
+# the kernel, output_padding at the stride), which torch must refuse as well
 _spatial_layers = st.one_of(
-    st.builds(lambda c, k, s, p, d: Conv(c, k, stride=s, padding=p, dilation=d),
+    st.builds(lambda c, k, s, p, d: Conv.unchecked(out_channels=c, kernel_size=k, stride=s,
+                                                   padding=p, dilation=d),
               st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2),
               st.integers(1, 2)),
-    st.builds(lambda c, k, s, p, d, a: ConvTranspose(c, k, stride=s, padding=p, dilation=d,
-                                                     output_padding=a),
+    st.builds(lambda c, k, s, p, d, a: ConvTranspose.unchecked(
+                  out_channels=c, kernel_size=k, stride=s, padding=p, dilation=d,
+                  output_padding=a),
               st.integers(1, 4), st.integers(1, 4), st.integers(1, 3), st.integers(0, 2),
               st.integers(1, 2), st.integers(0, 1)),
-    st.builds(lambda k, s, p, c: MaxPool(k, stride=s, padding=p, ceil_mode=c),
+    st.builds(lambda k, s, p, c: MaxPool.unchecked(kernel_size=k, stride=s, padding=p,
+                                                   ceil_mode=c),
               st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.booleans()),
-    st.builds(lambda k, s, p, c: AvgPool(k, stride=s, padding=p, ceil_mode=c),
+    st.builds(lambda k, s, p, c: AvgPool.unchecked(kernel_size=k, stride=s, padding=p,
+                                                   ceil_mode=c),
               st.integers(1, 4), st.integers(1, 3), st.integers(0, 2), st.booleans()),
     st.builds(AdaptiveAvgPool, st.integers(1, 4)),
     st.sampled_from([ReLU(), BatchNorm(), SpatialDropout(0.1), LocalResponseNorm(3)]),
@@ -251,7 +257,8 @@ def test_random_sequential_stacks_match_torch(channels, size, dims, stack, head)
     input_shape = (channels,) + (size,) * dims
     net = Network("random", input_shape, (*stack, head, Linear(3)))
     try:
-        shapes = net.shapes()
+        shapes = Network("random", input_shape,
+                         tuple(layer.checked() for layer in net.layers)).shapes()
     except ConvArithError:
         # convarith rejects: torch itself must reject the stack too
         with pytest.raises((RuntimeError, ValueError)) as rejected:

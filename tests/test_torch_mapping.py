@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from convarith.bridges.torch import BRIDGES, same_spec, spec_of, to_torch
+from convarith.bridges.torch import TORCH, same_spec, spec_of, to_torch
 from convarith.specs import layers as L
 
 # one spec per kind, at an input shape it fits (channels first, no batch)
@@ -37,8 +37,10 @@ SAMPLES = [
 
 
 def test_every_layer_kind_has_a_bridge_and_a_sample():
-    assert set(BRIDGES) == set(L.LAYER_KINDS)
-    assert {spec.kind for spec, _ in SAMPLES} == set(L.LAYER_KINDS)
+    assert set(TORCH) == set(L.SPECS)
+    assert {spec.kind_name for spec, _ in SAMPLES} == set(L.SPECS)
+    # keyed by kind name, each bridge is its spec class's
+    assert all(TORCH[name].spec is cls for name, cls in L.SPECS.entries.items())
 
 
 @pytest.mark.parametrize("spec, shape", SAMPLES, ids=lambda v: getattr(v, "kind", ""))

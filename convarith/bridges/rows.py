@@ -205,6 +205,7 @@ class _Draft:
     calls: str = ""
     ops: list[Op] = field(default_factory=list)
     claimed: list[int] = field(default_factory=list)
+    exact: L.Layer | None = None  # the spec the module is, when torch's module reads as one
 
 
 def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
@@ -231,10 +232,10 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             row_kind = spec.kind if spec else type(module).__name__
             count = totals[id(module)]
             drafts.append(_Draft(segment, name, row_kind,
-                                 spec.describe() if spec else row_kind, shown, module,
+                                 "" if spec else row_kind, shown, module,
                                  first_input, out,
                                  calls=f"{call.nth}/{count}" if count > 1 else "",
-                                 ops=list(segment.ops)))
+                                 ops=list(segment.ops), exact=spec))
             continue
         if drafts and not _worth_a_row(segment, graph):
             drafts[-1].ops.extend(segment.ops)
@@ -290,13 +291,13 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             jumps = tuple(_jump(f.jump) for _, f in rf.axes)
             fields = tuple(f for _, f in rf.axes)
         notes = [merge_notes[op.index] for op in draft.ops if op.index in merge_notes]
-        geometry, lost = {}, None
+        lost = None
         spec = draft.spec
         if spec is not None and i:
             try:
-                geometry, lost = spec.geometry(i), spec.lost(i)
+                lost = spec.lost(i)
             except ConvArithError:
-                geometry, lost = {}, None
+                lost = None
         if isinstance(draft.module, nn.modules.conv._ConvNd) and \
                 draft.module.padding_mode != "zeros":
             notes.append(f"{draft.module.padding_mode} padding")
@@ -304,7 +305,7 @@ def records_of(graph: Graph, *, depth: int | None = None, dtype: str = "float32"
             name=draft.name, kind=draft.kind, describe=draft.describe, input_shape=i,
             output_shape=o, params=count["params"], buffers=count["buffers"], macs=macs,
             memory=activation_bytes(o, dtype=dtype, batch=batch) if o else 0,
-            geometry=geometry, lost=lost, note="; ".join(dict.fromkeys(notes)),
+            spec=draft.exact, window_spec=spec, lost=lost, note="; ".join(dict.fromkeys(notes)),
             rf_effect="global", traced=True, rf=sizes, jump=jumps, fields=fields,
             calls=draft.calls,
             frozen=count["frozen"]))

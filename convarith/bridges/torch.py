@@ -1,11 +1,11 @@
 """Layer spec <-> ``torch.nn`` module: one table, read in both directions.
 
-Each entry of :data:`BRIDGES` (filled by :func:`bridge`) pairs a spec class with the torch
+Each entry of :data:`TORCH` (keyed by kind name, filled by :func:`bridge`) pairs a spec class with the torch
 module classes it stands for, a ``build(spec, input_shape)`` that makes the module and a
 ``read(module)`` that gives the spec back (None when the module is configured in a way the
 spec cannot say, e.g. a convolution with ``padding_mode="reflect"``). ``Layer.to_torch`` and
-the tracer both go through it (:data:`TORCH` is the same table keyed by kind name, for
-``convarith.kinds``), and a test walks every kind both ways:
+the tracer both go through it, ``tests/test_kinds.py`` names any kind it misses, and a test
+walks every kind both ways:
 ``read(build(spec)) == spec``.
 
 >>> from convarith.specs import layers as L
@@ -26,7 +26,7 @@ from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas.normalise import collapse
 from convarith.specs import layers as L
-from convarith.specs.layers import SPECS, Shape
+from convarith.specs.layers import Shape
 
 
 @dataclass(frozen=True)
@@ -39,9 +39,8 @@ class Bridge:
     read: Callable[[Any], L.Layer | None]
 
 
-#: Spec kind (as tables show it) -> its bridge; every spec class has one.
-BRIDGES: dict[str, Bridge] = {}
-#: The same bridges keyed by kind name (``tests/test_kinds.py`` names any kind it misses).
+#: Kind name -> its bridge; every spec class has one (``tests/test_kinds.py`` names any kind
+#: it misses).
 TORCH = kinds.table("torch", covers=lambda kind: not kind.functional_only,
                     doc="the spec <-> torch.nn module bridge")
 
@@ -53,11 +52,7 @@ def bridge(spec: type[L.Layer], modules: Callable[[], tuple[type, ...]]) -> Call
         read = getattr(build, "read", None)
         if read is None:
             raise TypeError(f"the bridge of {spec.kind} needs a read function")
-        entry = Bridge(spec, modules, build, read)
-        BRIDGES[spec.kind] = entry
-        for name, cls in SPECS.entries.items():
-            if cls is spec:
-                TORCH.add(name, entry)
+        TORCH.add(spec.kind_name, Bridge(spec, modules, build, read))
         return build
 
     return register
@@ -75,7 +70,7 @@ def reads(read: Callable[[Any], L.Layer | None]) -> Callable[..., Any]:
 
 def to_torch(spec: L.Layer, input_shape: Shape) -> Any:
     """The torch module of ``spec`` at ``input_shape`` (channels first, no batch)."""
-    entry = BRIDGES.get(spec.kind)
+    entry = TORCH.get(spec.kind_name)
     if entry is None:
         raise ConvArithError(
             f"Error building the torch module of {spec.label}: kind {spec.kind!r} has no "
@@ -85,10 +80,20 @@ def to_torch(spec: L.Layer, input_shape: Shape) -> Any:
 
 
 def spec_of(module: Any) -> L.Layer | None:
-    """The layer spec equivalent to a torch module, when convarith knows its kind exactly."""
-    for entry in BRIDGES.values():
+    """The layer spec equivalent to a torch module, when convarith knows its kind exactly
+    (None also for a module whose arguments a spec refuses, e.g. zero output channels, which
+    torch builds).
+
+    >>> import torch
+    >>> spec_of(torch.nn.Conv2d(3, 0, 3)) is None
+    True
+    """
+    for entry in TORCH.entries.values():
         if type(module) in entry.modules():
-            return entry.read(module)
+            try:
+                return entry.read(module)
+            except ConvArithError:
+                return None
     return None
 
 

@@ -27,17 +27,36 @@ from convarith.formulas.normalise import broadcast, integer, ndim_of, per_dim
 from convarith.formulas.output_size import conv_output_size, conv_transpose_output_size
 
 
-def _channels(in_channels: int, out_channels: int, groups: int, what: str) -> tuple[int, int, int]:
+def channels(in_channels: int | None, out_channels: int, groups: int,
+             what: str) -> tuple[int | None, int, int]:
+    """Channels and groups checked as PyTorch wants them: at least 1, both channel counts
+    divisible by ``groups`` (``in_channels=None``: not known yet, as in a layer spec).
+
+    >>> channels(None, 8, 3, "convolution")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error counting the parameters of a convolution: out_channels=8 is not divisible by groups=3, as PyTorch requires. Use a groups value that divides 8.
+    """
     context = f"Error counting the parameters of a {what}"
-    c_in = integer("in_channels", in_channels, minimum=1, context=context)
+    c_in = (None if in_channels is None
+            else integer("in_channels", in_channels, minimum=1, context=context))
     c_out = integer("out_channels", out_channels, minimum=1, context=context)
     g = integer("groups", groups, minimum=1, context=context)
-    for name, c in (("in_channels", c_in), ("out_channels", c_out)):
+    counts = (("out_channels", c_out),) if c_in is None else (("in_channels", c_in),
+                                                               ("out_channels", c_out))
+    for name, c in counts:
         if c % g:
+            divides = f"both {c_in} and {c_out}" if c_in is not None else str(c_out)
             raise ConvArithError(
                 f"{context}: {name}={c} is not divisible by groups={g}, as PyTorch requires. "
-                f"Use a groups value that divides both {c_in} and {c_out}."
+                f"Use a groups value that divides {divides}."
             )
+    return c_in, c_out, g
+
+
+def _channels(in_channels: int, out_channels: int, groups: int, what: str) -> tuple[int, int, int]:
+    c_in, c_out, g = channels(in_channels, out_channels, groups, what)
+    assert c_in is not None
     return c_in, c_out, g
 
 
@@ -98,10 +117,24 @@ def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> 
     >>> linear_params(9216, 4096)
     37752832
     """
-    context = "Error counting the parameters of a linear layer"
-    n_in = integer("in_features", in_features, minimum=1, context=context)
-    n_out = integer("out_features", out_features, minimum=1, context=context)
+    n_in, n_out = features(in_features, out_features)
+    assert n_in is not None
     return n_in * n_out + (n_out if bias else 0)
+
+
+def features(in_features: int | None, out_features: int) -> tuple[int | None, int]:
+    """A linear layer's feature counts checked: at least 1 each (``in_features=None``: not
+    known yet, as in a layer spec).
+
+    >>> features(None, 0)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error counting the parameters of a linear layer: out_features=0 must be at least 1. Use out_features >= 1.
+    """
+    context = "Error counting the parameters of a linear layer"
+    n_in = (None if in_features is None
+            else integer("in_features", in_features, minimum=1, context=context))
+    return n_in, integer("out_features", out_features, minimum=1, context=context)
 
 
 def batch_norm_params(num_features: int, *, affine: bool = True) -> int:

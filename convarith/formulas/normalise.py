@@ -173,6 +173,21 @@ def collapse(values: Any) -> Any:
     return values
 
 
+def collapse_padding(pairs: Pairs) -> Any:
+    """Canonical ``(left, right)`` pairs as specs write them: one number when every side of
+    every axis agrees, one per axis when each axis is symmetric, else the pairs.
+
+    >>> collapse_padding(((1, 1), (1, 1))), collapse_padding(((1, 1), (0, 0)))
+    (1, (1, 0))
+    >>> collapse_padding(((1, 1), (0, 2)))
+    ((1, 1), (0, 2))
+    """
+    pairs = tuple(tuple(pair) for pair in pairs)
+    if all(left == right for left, right in pairs):
+        return collapse(tuple(left for left, _ in pairs))
+    return pairs
+
+
 def per_dim(name: str, value: Any, n: int, *, minimum: int, context: str) -> tuple[Any, ...]:
     """``value`` as an n-tuple of checked integers."""
     items = broadcast(value, n)
@@ -357,7 +372,14 @@ def keras_same_padding_axis(i: Any, k: Any, s: Any, d: Any) -> tuple[Any, Any]:
 
 @dataclass(frozen=True)
 class Geometry:
-    """Canonical per-dimension arguments of a convolution-like layer."""
+    """Canonical per-dimension arguments of a convolution-like layer: the one per-axis
+    geometry. The formulas read it; a spec's :class:`~convarith.specs.layers.Window` is made
+    from it; the scratch layers carry it with the output sizes ``o`` they computed.
+
+    >>> a = conv_arguments((5, 6), 3, 2, ((1, 1), (0, 2)))
+    >>> a.k, a.p, a.padded()
+    ((3, 3), ((1, 1), (0, 2)), (7, 8))
+    """
 
     n: int | None  # None: every argument was a scalar, answer with a scalar
     i: tuple[Any, ...]
@@ -366,14 +388,26 @@ class Geometry:
     p: Pairs
     d: tuple[Any, ...]
     mode: str = ""  # Keras' convention: "valid" or "same"; "" for PyTorch's
+    o: tuple[Any, ...] = ()  # the output sizes, where a caller has computed them
+
+    def padded(self, spatial: tuple[Any, ...] | None = None) -> tuple[Any, ...]:
+        """The padded input size per axis (of ``spatial``, or of the geometry's input)."""
+        sizes = self.i if spatial is None else spatial
+        return tuple(i + left + right for i, (left, right) in zip(sizes, self.p))
 
     def context(self, what: str, axis: int) -> str:
+        """The start of an error about one axis (without ``i=`` before an input is given).
+
+        >>> conv_arguments(None, 3, 2, 1).context("convolution", 0)
+        'Error computing the output size of a convolution for k=3, s=2, p=1, d=1'
+        """
         dim = f" along dimension {axis + 1}" if self.n is not None and self.n > 1 else ""
         padding = (f"padding={self.mode!r}" if self.mode
                    else f"p={show_padding(self.p[axis])}")
         where_ = " (Keras)" if self.mode else ""
+        i = f"i={self.i[axis]}, " if self.i else ""
         return (
-            f"Error computing the output size of a {what}{where_}{dim} for i={self.i[axis]}, "
+            f"Error computing the output size of a {what}{where_}{dim} for {i}"
             f"k={self.k[axis]}, s={self.s[axis]}, {padding}, d={self.d[axis]}"
         )
 
@@ -397,13 +431,22 @@ def conv_arguments(
 
     With ``convention="keras"`` the padding is Keras' "valid" or "same" and the pairs are
     where Keras puts it (:func:`keras_same_padding_axis`).
+
+    ``input_size=None``: no input yet (a layer spec checks its own arguments this way, with
+    every rule that does not depend on the input, and the same messages); ``i`` is then
+    ``()``, and so are Keras' pairs, which depend on the input.
+
+    >>> conv_arguments(None, (3, 3), 1, ((1, 1), (0, 2))).p
+    ((1, 1), (0, 2))
     """
     context = f"Error computing the output size of a {what}"
     check_convention(convention, context)
-    n = ndim_of(input_size, kernel_size, stride, dilation,
+    given = () if input_size is None else (input_size,)
+    n = ndim_of(*given, kernel_size, stride, dilation,
                 0 if isinstance(padding, str) else padding, *extra)
     dims = n or 1
-    i = per_dim("input_size", input_size, dims, minimum=1, context=context)
+    i = () if input_size is None else per_dim("input_size", input_size, dims, minimum=1,
+                                              context=context)
     k = per_dim("kernel_size", kernel_size, dims, minimum=1, context=context)
     s = per_dim("stride", stride, dims, minimum=1, context=context)
     d = per_dim("dilation", dilation, dims, minimum=1, context=context)
@@ -416,7 +459,7 @@ def conv_arguments(
                 "Use stride 1 or dilation 1."
             )
         p = tuple(keras_same_padding_axis(i[x], k[x], s[x], d[x]) if mode == "same" else (0, 0)
-                  for x in range(dims))
+                  for x in range(dims)) if i or mode == "valid" else ()
         return Geometry(n, i, k, s, p, d, mode)
     p = padding_pairs(padding, dims, kernel_size=k, stride=s, dilation=d, context=context)
     return Geometry(n, i, k, s, p, d)

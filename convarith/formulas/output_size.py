@@ -100,11 +100,7 @@ def conv_transpose_axis(
     >>> conv_transpose_axis(2, 3, 1, (0, 0), 0, 1, context="x")
     4
     """
-    if known(a >= s) and known(a >= d):
-        raise ConvArithError(
-            f"{_text(context)}: output_padding={a} must be smaller than either stride={s} or "
-            f"dilation={d}. Use output_padding <= {max(s, d) - 1}."
-        )
+    output_padding_rule(a, s, d, context=context)
     o = (i - 1) * s - p[0] - p[1] + d * (k - 1) + a + 1
     if known(o < 1):
         raise ConvArithError(
@@ -112,6 +108,21 @@ def conv_transpose_axis(
             f"Use padding <= {_max_transpose_padding(i, k, s, a, d)} or a larger input."
         )
     return o
+
+
+def output_padding_rule(a: Any, s: Any, d: Any, *, context: Context) -> None:
+    """torch's rule for a transposed convolution's output padding: ``a < max(s, d)``.
+
+    >>> output_padding_rule(2, 2, 1, context="x")
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: x: output_padding=2 must be smaller than either stride=2 or dilation=1. Use output_padding <= 1.
+    """
+    if known(a >= s) and known(a >= d):
+        raise ConvArithError(
+            f"{_text(context)}: output_padding={a} must be smaller than either stride={s} or "
+            f"dilation={d}. Use output_padding <= {max(s, d) - 1}."
+        )
 
 
 def _max_transpose_padding(i: Any, k: Any, s: Any, a: Any, d: Any) -> Any:
@@ -136,13 +147,7 @@ def pool_axis(
     >>> pool_axis(7, 1, 2, 0, 1, True, context="x", plain_limit=True)
     4
     """
-    limit = k if plain_limit else effective_kernel(k, d)
-    if known(2 * p > limit):
-        what = "kernel_size" if plain_limit else "the effective kernel d(k-1)+1"
-        raise ConvArithError(
-            f"{_text(context)}: padding={p} is more than half of {what} ({limit}), which PyTorch "
-            f"rejects. Use padding <= {limit // 2}, or a larger kernel."
-        )
+    pool_padding_rule(k, p, d, context=context, plain_limit=plain_limit)
     numerator = i + 2 * p - effective_kernel(k, d) + (s - 1 if ceil_mode else 0)
     o = numerator // s + 1
     # the last window starts before i + 2p - d(k-1) + s, so it can start at or past i + p (and
@@ -156,6 +161,24 @@ def pool_axis(
             f"the padded input ({i + 2 * p}). Use a larger input, more padding or a smaller kernel."
         )
     return o
+
+
+def pool_padding_rule(k: Any, p: Any, d: Any, *, context: Context, plain_limit: bool) -> None:
+    """torch's rule for a pooling's padding: ``p <= k/2`` (the plain kernel when
+    ``plain_limit``, else the effective one; see :func:`pool_axis`).
+
+    >>> pool_padding_rule(3, 2, 1, context="x", plain_limit=True)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: x: padding=2 is more than half of kernel_size (3), which PyTorch rejects. Use padding <= 1, or a larger kernel.
+    """
+    limit = k if plain_limit else effective_kernel(k, d)
+    if known(2 * p > limit):
+        what = "kernel_size" if plain_limit else "the effective kernel d(k-1)+1"
+        raise ConvArithError(
+            f"{_text(context)}: padding={p} is more than half of {what} ({limit}), which PyTorch "
+            f"rejects. Use padding <= {limit // 2}, or a larger kernel."
+        )
 
 
 def window_reach(o: Any, k: Any, s: Any, d: Any) -> Any:
@@ -418,16 +441,7 @@ def conv_transpose_output_size(
                                 dilation)
     if output_padding is None:
         output_padding = 0
-    if isinstance(padding, str):
-        raise ConvArithError(
-            f"Error computing the output size of a transposed convolution: padding={padding!r} "
-            "is not supported by ConvTranspose in PyTorch. Give a number or one per dimension."
-        )
-    if isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding):
-        raise ConvArithError(
-            f"Error computing the output size of a transposed convolution: padding={padding!r} "
-            "is asymmetric, which ConvTranspose does not support. Give one number per dimension."
-        )
+    _transpose_padding_form(padding)
     values, restore = with_integer_symbols(
         {"i": input_size, "k": kernel_size, "s": stride, "p": padding, "a": output_padding,
          "d": dilation},
@@ -446,6 +460,73 @@ def conv_transpose_output_size(
     return restore(a.answer(out))
 
 
+def _transpose_padding_form(padding: Any) -> None:
+    """Refuse the paddings torch's ConvTranspose has no form for: modes and pairs."""
+    if isinstance(padding, str):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is not supported by ConvTranspose in PyTorch. Give a number or one per dimension."
+        )
+    if isinstance(padding, (tuple, list)) and any(isinstance(x, (tuple, list)) for x in padding):
+        raise ConvArithError(
+            f"Error computing the output size of a transposed convolution: padding={padding!r} "
+            "is asymmetric, which ConvTranspose does not support. Give one number per dimension."
+        )
+
+
+def conv_transpose_window(kernel_size: SizeArg, stride: SizeArg = 1, padding: Any = 0,
+                          output_padding: Any = None, dilation: SizeArg = 1, *,
+                          convention: str = "torch") -> tuple[Geometry, tuple[Any, ...]]:
+    """A transposed convolution's own arguments checked before any input is given (a layer
+    spec's check): every rule of :func:`conv_transpose_output_size` that does not depend on
+    the input, with its messages. The geometry (``i = ()``) and one output padding per axis
+    (None: Keras' default).
+
+    >>> conv_transpose_window(3, 2, output_padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a transposed convolution for k=3, s=2, p=0, d=1: output_padding=2 must be smaller than either stride=2 or dilation=1. Use output_padding <= 1.
+    """
+    if convention == "keras":
+        return keras_transpose_arguments(None, kernel_size, stride, padding, output_padding,
+                                         dilation)
+    check_convention(convention, "Error computing the output size of a transposed convolution")
+    output_padding = 0 if output_padding is None else output_padding
+    _transpose_padding_form(padding)
+    what = "transposed convolution"
+    a = conv_arguments(None, kernel_size, stride, padding, dilation, what=what,
+                       extra=(output_padding,))
+    op = per_dim("output_padding", output_padding, len(a.k), minimum=0,
+                 context=f"Error computing the output size of a {what}")
+    for x in range(len(a.k)):
+        output_padding_rule(op[x], a.s[x], a.d[x], context=partial(a.context, what, x))
+    return a, op
+
+
+def pool_window(kernel_size: SizeArg, stride: SizeArg | None = None, padding: Any = 0,
+                dilation: SizeArg = 1, *, ceil_mode: bool = False, kind: str = "max",
+                convention: str = "torch") -> Geometry:
+    """A pooling's own arguments checked before any input is given (a layer spec's check):
+    every rule of :func:`pool_output_size` that does not depend on the input, with its
+    messages (``i = ()`` in the geometry).
+
+    >>> pool_window(3, padding=2)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of a pooling for k=3, s=3, p=2, d=1: padding=2 is more than half of kernel_size (3), which PyTorch rejects. Use padding <= 1, or a larger kernel.
+    """
+    stride = kernel_size if stride is None else stride
+    if convention == "keras":
+        return keras_pool_arguments(None, kernel_size, stride, padding, dilation, ceil_mode,
+                                    kind)
+    check_convention(convention, "Error computing the output size of a pooling")
+    a = pool_arguments(None, kernel_size, stride, padding, dilation, kind=kind)
+    for x in range(len(a.k)):
+        pool_padding_rule(a.k[x], a.p[x][0], a.d[x], context=partial(a.context, "pooling", x),
+                          plain_limit=True)
+    return a
+
+
 def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride: SizeArg,
                               padding: Any, output_padding: Any,
                               dilation: SizeArg) -> tuple[Geometry, tuple[Any, ...]]:
@@ -459,9 +540,9 @@ def keras_transpose_arguments(input_size: SizeArg, kernel_size: SizeArg, stride:
     mode = keras_mode(padding, context=context)
     a = Geometry(a.n, a.i, a.k, a.s, a.p, a.d, mode)
     if output_padding is None:
-        return a, (None,) * len(a.i)
-    op = per_dim("output_padding", output_padding, len(a.i), minimum=0, context=context)
-    for x in range(len(a.i)):
+        return a, (None,) * len(a.k)
+    op = per_dim("output_padding", output_padding, len(a.k), minimum=0, context=context)
+    for x in range(len(a.k)):
         if known(op[x] >= a.s[x]):
             raise ConvArithError(
                 f"{context} for stride={show_argument(a.s)}: output_padding={show_argument(op)} must "
@@ -624,9 +705,22 @@ def adaptive_output_size(input_size: SizeArg, output_size: SizeArg) -> Any:
     """
     adaptive_pool_bins(input_size, output_size)
     n = ndim_of(input_size, output_size)
-    o = per_dim("output_size", output_size, n or 1, minimum=0,
-                context="Error computing the output size of an adaptive pooling")
+    o = adaptive_window(output_size, n)
     return o[0] if n is None else o
+
+
+def adaptive_window(output_size: SizeArg, n: int | None = None) -> tuple[Any, ...]:
+    """An adaptive pooling's output size checked before any input (a layer spec's check):
+    one entry per axis, each at least 0 (``n``: the axes, when known).
+
+    >>> adaptive_window(-1)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: Error computing the output size of an adaptive pooling: output_size=-1 must be at least 0. Use output_size >= 0.
+    """
+    n = n or ndim_of(output_size)
+    return per_dim("output_size", output_size, n or 1, minimum=0,
+                   context="Error computing the output size of an adaptive pooling")
 
 
 # --------------------------------------------------------------------------- by kind

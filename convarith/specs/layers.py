@@ -32,22 +32,37 @@ Each spec answers, for an input shape:
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from convarith import kinds
 from convarith.errors import ConvArithError
 from convarith.formulas import counting
-from convarith.formulas.normalise import broadcast, conv_arguments, padding_pairs, per_dim
-from convarith.formulas.notation import show_axes, show_size
+from convarith.formulas.normalise import (
+    Geometry,
+    broadcast,
+    collapse,
+    collapse_padding,
+    conv_arguments,
+    integer,
+    padding_pairs,
+    per_dim,
+    pool_arguments,
+)
+from convarith.formulas.notation import show_size
 from convarith.formulas.output_size import (
     adaptive_output_size,
     adaptive_pool_bins,
+    adaptive_window,
     conv_output_size,
     conv_transpose_output_size,
+    conv_transpose_window,
     lost_input,
     pool_output_size,
+    pool_window,
 )
 from convarith.formulas.receptive import RFLayer
 
@@ -62,6 +77,17 @@ SCALED_TANH_S = 2 / 3
 #: The spec class of every layer kind a network can hold (:mod:`convarith.kinds`).
 SPECS = kinds.table("spec", covers=lambda kind: not kind.functional_only,
                     doc="the frozen spec class")
+
+
+def _spec(name: str) -> Callable[[type[Any]], type[Any]]:
+    """Register a spec class as the kind ``name``, which also gives it its kind name and the
+    title tables and errors show (:attr:`convarith.kinds.Kind.title`)."""
+    def register(cls: type[Any]) -> type[Any]:
+        cls.kind_name = name
+        cls.kind = kinds.get(name).title
+        return SPECS.register(name)(cls)
+
+    return register
 
 
 def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
@@ -80,6 +106,12 @@ def _called(name: str) -> str:
 
 
 
+def _store(spec: Any, **values: Any) -> None:
+    """Keep the canonical spelling of a frozen spec's arguments (from its ``__post_init__``)."""
+    for name, value in values.items():
+        object.__setattr__(spec, name, value)
+
+
 def _size_arg(value: Any) -> Any:
     """A spatial size tuple as the formula core takes it (1-D: a one-tuple stays a tuple)."""
     return tuple(value)
@@ -92,8 +124,8 @@ def _prod(values: Any) -> Any:
 @dataclass(frozen=True)
 class Window:
     """Where a sliding-window layer reads, per spatial axis, at one input: numbers, not text
-    (the architecture figure labels its arrows from it; :meth:`Layer.geometry` is the table's
-    text).
+    (the architecture figure labels its arrows from it; :func:`convarith.tables.records.geometry`
+    writes it as the table's text).
 
     ``padding`` is ``(before, after)`` per axis, as torch would apply it (Keras' convention:
     where Keras pads this input).
@@ -108,27 +140,17 @@ class Window:
     dilation: tuple[Any, ...]
     groups: int = 1
 
+    @classmethod
+    def of(cls, a: Geometry, groups: int = 1) -> Window:
+        """The window of the formula layer's geometry ``a`` (the one per-axis form)."""
+        return cls(tuple(a.k), tuple(a.s), tuple(a.p), tuple(a.d), groups)
+
 
 def _rf_steps(kind: str, window: Window, name: str) -> tuple[RFLayer, ...]:
     """A window's steps of the receptive-field recurrence, one per axis (left padding)."""
     return tuple(RFLayer(kind, k, s, p[0], d, name=name)
                  for k, s, p, d in zip(window.kernel, window.stride, window.padding,
                                        window.dilation))
-
-
-def _cells(window: Window, convention: str, padding: Any) -> dict[str, str]:
-    """A window as the table prints it: ``11``, ``2x3``; padding ``2``, ``1:2`` (before:after),
-    ``1:2x0`` per axis; dilation and groups only where they are not 1."""
-    sides = [str(a) if a == b else f"{a}:{b}" for a, b in window.padding]
-    out = {"kernel": show_axes(window.kernel), "stride": show_axes(window.stride),
-           "padding": show_axes(sides)}
-    if convention == "keras" and not all(isinstance(x, int) for p in window.padding for x in p):
-        out["padding"] = str(padding)  # Keras' padding of a symbolic size: its mode
-    if show_axes(window.dilation) != "1":
-        out["dilation"] = show_axes(window.dilation)
-    if window.groups != 1:
-        out["groups"] = str(window.groups)
-    return out
 
 
 @dataclass(frozen=True)
@@ -138,7 +160,10 @@ class Layer:
     name: str = field(default="", kw_only=True)
     note: str = field(default="", kw_only=True)
 
-    #: Short kind shown in tables ("conv", "max-pool", ...).
+    #: The kind's name (:mod:`convarith.kinds`: "conv", "max_pool", ...), set on registration.
+    kind_name: ClassVar[str] = ""
+    #: How tables and errors call the kind ("conv", "max-pool", ...): its title in
+    #: :mod:`convarith.kinds`, set on registration (the specs write none themselves).
     kind: ClassVar[str] = "layer"
     #: How the layer acts on the receptive field: through a window ("window"), one position
     #: at a time ("pointwise": the field is unchanged), or over everything ("global": the
@@ -149,6 +174,42 @@ class Layer:
     def label(self) -> str:
         """The layer's name, or its kind when it has none."""
         return self.name or self.kind
+
+    @classmethod
+    def unchecked(cls, **arguments: Any) -> Any:
+        """The spec with its arguments as given, skipping the checks of ``__post_init__``.
+
+        For ``convarith verify`` only, which hands torch configurations torch may reject to
+        see that convarith rejects the same ones; :meth:`checked` runs the checks later.
+
+        >>> MaxPool.unchecked(kernel_size=0).kernel_size
+        0
+        >>> MaxPool.unchecked(kernel_size=0).checked()
+        Traceback (most recent call last):
+        ...
+        convarith.errors.ConvArithError: Error computing the output size of a pooling: kernel_size=0 must be at least 1. Use kernel_size >= 1.
+        """
+        values = {}
+        for f in dataclasses.fields(cls):
+            if not f.init:
+                continue
+            if f.name in arguments:
+                values[f.name] = arguments.pop(f.name)
+            elif f.default is not dataclasses.MISSING:
+                values[f.name] = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                values[f.name] = f.default_factory()
+            else:
+                raise TypeError(f"{cls.__name__}.unchecked() needs {f.name}")
+        if arguments:
+            raise TypeError(f"{cls.__name__} has no {', '.join(arguments)}")
+        spec = object.__new__(cls)
+        _store(spec, **values)
+        return spec
+
+    def checked(self) -> Any:
+        """The spec built again through its checks (raises where they fail)."""
+        return dataclasses.replace(self)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return tuple(input_shape)
@@ -181,10 +242,6 @@ class Layer:
         """One :class:`RFLayer` per spatial axis for a window layer; None otherwise."""
         return None
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        """Kernel, stride, padding, dilation and groups as the table prints them."""
-        return {}
-
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         """Input rows/columns (per axis) that no window reaches; None for non-window layers."""
         return None
@@ -193,10 +250,6 @@ class Layer:
         """Kernel, stride, padding, dilation and groups per axis (a :class:`Window`) of a
         layer that slides a kernel; None for the others."""
         return None
-
-    def describe(self) -> str:
-        """The spec in a few words: ``conv 11x11/4 p2, 96``."""
-        return self.kind
 
     def to_torch(self, input_shape: Shape) -> Any:
         """The ``torch.nn`` module of this spec: a thin delegate to the one spec <-> module
@@ -209,7 +262,7 @@ class Layer:
 # --------------------------------------------------------------------------- convolutions
 
 
-@SPECS.register("conv")
+@_spec("conv")
 @dataclass(frozen=True)
 class Conv(Layer):
     """``nn.Conv1d/2d/3d``; the dimension comes from the input shape.
@@ -240,8 +293,17 @@ class Conv(Layer):
     bias: bool = True
     convention: str = field(default="torch", kw_only=True)
 
-    kind: ClassVar[str] = "conv"
     rf_effect: ClassVar[str] = "window"
+
+    def __post_init__(self) -> None:
+        # every rule that needs no input, by the formula layer's normaliser and counts
+        a = conv_arguments(None, self.kernel_size, self.stride, self.padding, self.dilation,
+                           convention=self.convention)
+        _, c_out, g = counting.channels(None, self.out_channels, self.groups, "convolution")
+        padding = a.mode or (self.padding if isinstance(self.padding, str)
+                             else collapse_padding(a.p))
+        _store(self, out_channels=c_out, kernel_size=collapse(a.k), stride=collapse(a.s),
+               padding=padding, dilation=collapse(a.d), groups=g)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -302,18 +364,11 @@ class Conv(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return _rf_steps("conv", self.window(input_shape), self.label)
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return _cells(self.window(input_shape), self.convention, self.padding)
-
     def window(self, input_shape: Shape) -> Window:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
-        context = f"Error reading the convolution{_called(self.name)}"
-        dims = len(spatial)
-        return Window(self._kernel(dims),
-                      per_dim("stride", self.stride, dims, minimum=1, context=context),
-                      self._pairs(dims, spatial),
-                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
-                      self.groups)
+        return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
+                                        self.padding, self.dilation,
+                                        convention=self.convention), self.groups)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         spatial = _spatial(input_shape, "a convolution", name=self.name)
@@ -321,13 +376,8 @@ class Conv(Layer):
                                 padding=self._pairs(len(spatial), spatial),
                                 dilation=self.dilation))
 
-    def describe(self) -> str:
-        extra = "" if self.groups == 1 else f" g{self.groups}"
-        return f"conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
-               f"{self.out_channels}{extra}"
 
-
-@SPECS.register("conv_transpose")
+@_spec("conv_transpose")
 @dataclass(frozen=True)
 class ConvTranspose(Layer):
     """``nn.ConvTranspose1d/2d/3d``.
@@ -353,8 +403,18 @@ class ConvTranspose(Layer):
     bias: bool = True
     convention: str = field(default="torch", kw_only=True)
 
-    kind: ClassVar[str] = "transposed conv"
     rf_effect: ClassVar[str] = "global"  # the Distill recurrences do not cover upsampling
+
+    def __post_init__(self) -> None:
+        a, op = conv_transpose_window(self.kernel_size, self.stride, self.padding,
+                                      self.output_padding, self.dilation,
+                                      convention=self.convention)
+        _, c_out, g = counting.channels(None, self.out_channels, self.groups,
+                                        "transposed convolution")
+        _store(self, out_channels=c_out, kernel_size=collapse(a.k), stride=collapse(a.s),
+               padding=a.mode or collapse(tuple(left for left, _ in a.p)),
+               output_padding=None if op[0] is None else collapse(op),
+               dilation=collapse(a.d), groups=g)
 
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
@@ -392,33 +452,15 @@ class ConvTranspose(Layer):
         return per_dim("kernel_size", self.kernel_size, dims, minimum=1,
                        context=f"Error reading the transposed convolution{_called(self.name)}")
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        out = {"kernel": show_axes(self._kernel(dims)), "stride": show_axes(self.stride),
-               "padding": show_axes(self.padding)}
-        if show_axes(self.dilation) != "1":
-            out["dilation"] = show_axes(self.dilation)
-        if self.groups != 1:
-            out["groups"] = str(self.groups)
-        return out
-
     def window(self, input_shape: Shape) -> Window | None:
         """The window of the convolution this one transposes (torch's ``padding`` is that
         convolution's); None in Keras' convention, where the crop follows the output size."""
         if self.convention != "torch":
             return None
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
-        context = f"Error reading the transposed convolution{_called(self.name)}"
-        p = per_dim("padding", self.padding, dims, minimum=0, context=context)
-        return Window(self._kernel(dims),
-                      per_dim("stride", self.stride, dims, minimum=1, context=context),
-                      tuple((x, x) for x in p),
-                      per_dim("dilation", self.dilation, dims, minimum=1, context=context),
-                      self.groups)
-
-    def describe(self) -> str:
-        return f"transposed conv {show_axes(self.kernel_size)}/{show_axes(self.stride)}, " \
-               f"{self.out_channels}"
+        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
+                                        self.padding, self.dilation,
+                                        what="transposed convolution"), self.groups)
 
 
 # --------------------------------------------------------------------------- pooling
@@ -445,6 +487,18 @@ class _Windowed:
         """The stride torch uses: the window's size when none is given."""
         return self.kernel_size if self.stride is None else self.stride
 
+    def __post_init__(self) -> None:
+        # every rule that needs no input, by the formula layer's pooling normaliser; the
+        # stride is None (torch's default) whenever it is the kernel
+        a = pool_window(self.kernel_size, self.stride, self.padding, self.dilation,
+                        ceil_mode=self.ceil_mode, kind=self.pool_kind,
+                        convention=self.convention)
+        values = {"kernel_size": collapse(a.k), "stride": None if a.s == a.k else collapse(a.s)}
+        if "padding" in self.__dataclass_fields__:  # not LPPool's (a class constant)
+            values["padding"] = a.mode or collapse(tuple(left for left, _ in a.p))
+            values["dilation"] = collapse(a.d)
+        _store(self, **values)
+
     def output_shape(self, input_shape: Shape) -> Shape:
         spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
         out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
@@ -466,21 +520,17 @@ class _Windowed:
         return _prod(self.output_shape(input_shape)) * _prod(k)
 
     def window(self, input_shape: Shape) -> Window:
-        dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
-        context = f"Error reading the {self.kind}{_called(self.name)}"
-        k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context=context)
-        s = per_dim("stride", self.actual_stride(), dims, minimum=1, context=context)
-        p = (self._keras_pairs(input_shape) if self.convention == "keras"
-             else tuple((x, x) for x in per_dim("padding", self.padding, dims, minimum=0,
-                                                context=context)))
-        d = per_dim("dilation", self.dilation, dims, minimum=1, context=context)
-        return Window(k, s, p, d)
+        spatial = _size_arg(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        if self.convention == "keras":
+            from convarith.formulas.normalise import keras_pool_arguments
+
+            return Window.of(keras_pool_arguments(spatial, self.kernel_size,
+                                                  self.actual_stride(), self.padding))
+        return Window.of(pool_arguments(spatial, self.kernel_size, self.actual_stride(),
+                                        self.padding, self.dilation, kind=self.pool_kind))
 
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return _rf_steps("pool", self.window(input_shape), self.label)
-
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return _cells(self.window(input_shape), self.convention, self.padding)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         if self.ceil_mode:
@@ -490,9 +540,6 @@ class _Windowed:
                    else self.padding)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                 padding=padding, dilation=self.dilation))
-
-    def describe(self) -> str:
-        return f"{self.kind} {show_axes(self.kernel_size)}/{show_axes(self.actual_stride())}"
 
 
 @dataclass(frozen=True)
@@ -505,7 +552,7 @@ class _Pool(_Windowed, Layer):
     convention: str = field(default="torch", kw_only=True)  # type: ignore[misc]
 
 
-@SPECS.register("max_pool")
+@_spec("max_pool")
 @dataclass(frozen=True)
 class MaxPool(_Pool):
     """``nn.MaxPool1d/2d/3d``.
@@ -516,10 +563,9 @@ class MaxPool(_Pool):
     (8, 3, 3)
     """
 
-    kind: ClassVar[str] = "max-pool"
 
 
-@SPECS.register("avg_pool")
+@_spec("avg_pool")
 @dataclass(frozen=True)
 class AvgPool(_Pool):
     """``nn.AvgPool1d/2d/3d``; the padding is counted in the mean unless
@@ -531,11 +577,10 @@ class AvgPool(_Pool):
 
     count_include_pad: bool = True
 
-    kind: ClassVar[str] = "avg-pool"
     pool_kind: ClassVar[str] = "avg"
 
 
-@SPECS.register("lp_pool")
+@_spec("lp_pool")
 @dataclass(frozen=True)
 class LPPool(_Windowed, Layer):
     """``nn.LPPool1d/2d/3d``: power-average pooling, ``(sum x^p)^(1/p)`` over each window
@@ -555,7 +600,6 @@ class LPPool(_Windowed, Layer):
 
     padding: ClassVar[Any] = 0
     dilation: ClassVar[Any] = 1
-    kind: ClassVar[str] = "lp-pool"
 
     @property
     def pool_kind(self) -> str:  # type: ignore[override]
@@ -568,12 +612,9 @@ class LPPool(_Windowed, Layer):
         """
         return "max" if self.norm_type in (float("inf"), float("-inf")) else "lp"
 
-    def describe(self) -> str:
-        return f"lp-pool p={self.norm_type:g} {show_axes(self.kernel_size)}/" \
-               f"{show_axes(self.actual_stride())}"
 
 
-@SPECS.register("adaptive_avg_pool")
+@_spec("adaptive_avg_pool")
 @dataclass(frozen=True)
 class AdaptiveAvgPool(Layer):
     """``nn.AdaptiveAvgPool1d/2d/3d``: a fixed output size whatever the input.
@@ -586,8 +627,10 @@ class AdaptiveAvgPool(Layer):
 
     output_size: Any
 
-    kind: ClassVar[str] = "adaptive avg-pool"
     rf_effect: ClassVar[str] = "window"
+
+    def __post_init__(self) -> None:
+        _store(self, output_size=collapse(adaptive_window(self.output_size)))
 
     def _out(self, dims: int, minimum: int = 1) -> tuple[Any, ...]:
         return per_dim("output_size", self.output_size, dims, minimum=minimum,
@@ -618,14 +661,10 @@ class AdaptiveAvgPool(Layer):
         return tuple(RFLayer("pool", i // o, i // o, name=self.label)
                      for i, o in zip(spatial, out))
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return {"kernel": f"-> {show_axes(self.output_size)}"}
-
-    def describe(self) -> str:
-        return f"adaptive avg-pool -> {show_axes(self.output_size)}"
 
 
-@SPECS.register("global_avg_pool")
+
+@_spec("global_avg_pool")
 @dataclass(frozen=True)
 class GlobalAvgPool(Layer):
     """Global average pooling: each feature map becomes its mean, ``(C, H, W) -> (C,)``.
@@ -639,7 +678,6 @@ class GlobalAvgPool(Layer):
     25088
     """
 
-    kind: ClassVar[str] = "global avg-pool"
     rf_effect: ClassVar[str] = "global"
 
     def output_shape(self, input_shape: Shape) -> Shape:
@@ -653,7 +691,7 @@ class GlobalAvgPool(Layer):
 # --------------------------------------------------------------------------- dense part
 
 
-@SPECS.register("flatten")
+@_spec("flatten")
 @dataclass(frozen=True)
 class Flatten(Layer):
     """``nn.Flatten``: ``(C, H, W) -> (C*H*W,)``.
@@ -662,14 +700,13 @@ class Flatten(Layer):
     (9216,)
     """
 
-    kind: ClassVar[str] = "flatten"
     rf_effect: ClassVar[str] = "global"
 
     def output_shape(self, input_shape: Shape) -> Shape:
         return (_prod(input_shape),)
 
 
-@SPECS.register("linear")
+@_spec("linear")
 @dataclass(frozen=True)
 class Linear(Layer):
     """``nn.Linear`` on the last axis (in-features come from the input shape).
@@ -681,8 +718,10 @@ class Linear(Layer):
     out_features: int
     bias: bool = True
 
-    kind: ClassVar[str] = "dense"
     rf_effect: ClassVar[str] = "global"
+
+    def __post_init__(self) -> None:
+        _store(self, out_features=counting.features(None, self.out_features)[1])
 
     def output_shape(self, input_shape: Shape) -> Shape:
         self.params(input_shape)
@@ -702,8 +741,6 @@ class Linear(Layer):
     def connections(self, input_shape: Shape) -> Any:
         return _prod(input_shape[:-1]) * self.params(input_shape)
 
-    def describe(self) -> str:
-        return f"dense {self.out_features}"
 
 
 # --------------------------------------------------------------------------- element-wise
@@ -716,41 +753,50 @@ class _Elementwise(Layer):
     torch_name: ClassVar[str] = ""
 
 
-def _elementwise(kind_name: str, kind: str, torch_name: str, doc: str) -> Any:
+def _elementwise(kind_name: str, torch_name: str, doc: str) -> Any:
     """A spec class for the torch activation ``torch_name``, registered as ``kind_name``."""
-    namespace = {"__doc__": doc, "__module__": __name__, "kind": kind, "torch_name": torch_name}
-    return SPECS.register(kind_name)(dataclass(frozen=True)(
+    namespace = {"__doc__": doc, "__module__": __name__, "torch_name": torch_name}
+    return _spec(kind_name)(dataclass(frozen=True)(
         type(torch_name, (_Elementwise,), namespace)))
 
 
-ReLU = _elementwise("relu", "relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
-Tanh = _elementwise("tanh", "tanh", "Tanh", "``nn.Tanh``.")
-Sigmoid = _elementwise("sigmoid", "sigmoid", "Sigmoid", "``nn.Sigmoid``.")
+ReLU = _elementwise("relu", "ReLU", "``nn.ReLU``: ``max(0, a)``.")
+Tanh = _elementwise("tanh", "Tanh", "``nn.Tanh``.")
+Sigmoid = _elementwise("sigmoid", "Sigmoid", "``nn.Sigmoid``.")
 
 
-@SPECS.register("scaled_tanh")
+@_spec("scaled_tanh")
 @dataclass(frozen=True)
 class ScaledTanh(Layer):
     """LeNet-5's squashing function ``f(a) = A tanh(S a)``, ``A = 1.7159``, ``S = 2/3``
     (LeCun et al. 1998, appendix A: chosen so that f(1) = 1 and f(-1) = -1)."""
 
-    kind: ClassVar[str] = "scaled tanh"
 
 
-@SPECS.register("dropout")
+def _probability(spec: Dropout | SpatialDropout) -> None:
+    """torch's rule for a dropout: ``0 <= p <= 1`` ("dropout probability has to be between 0
+    and 1")."""
+    if isinstance(spec.p, bool) or not isinstance(spec.p, (int, float)) or not 0 <= spec.p <= 1:
+        raise ConvArithError(
+            f"Error reading the {spec.kind}{_called(spec.name)}: p={spec.p!r} is not a "
+            "probability. Use a number with 0 <= p <= 1."
+        )
+
+
+@_spec("dropout")
 @dataclass(frozen=True)
 class Dropout(Layer):
     """``nn.Dropout``: each unit is zeroed with probability ``p`` in training."""
 
     p: float = 0.5
 
-    kind: ClassVar[str] = "dropout"
 
-    def describe(self) -> str:
-        return f"dropout {self.p:g}"
+    def __post_init__(self) -> None:
+        _probability(self)
 
 
-@SPECS.register("spatial_dropout")
+
+@_spec("spatial_dropout")
 @dataclass(frozen=True)
 class SpatialDropout(Layer):
     """Spatial dropout: whole feature maps are zeroed with probability ``p`` (Tompson et al.,
@@ -759,13 +805,13 @@ class SpatialDropout(Layer):
 
     p: float = 0.5
 
-    kind: ClassVar[str] = "spatial dropout"
 
-    def describe(self) -> str:
-        return f"spatial dropout {self.p:g}"
+    def __post_init__(self) -> None:
+        _probability(self)
 
 
-@SPECS.register("batch_norm")
+
+@_spec("batch_norm")
 @dataclass(frozen=True)
 class BatchNorm(Layer):
     """``nn.BatchNorm1d/2d/3d``; on ``(C, H, W)`` this is spatial batch normalisation (Ioffe &
@@ -782,7 +828,6 @@ class BatchNorm(Layer):
     momentum: float = 0.1
     affine: bool = True
 
-    kind: ClassVar[str] = "batch norm"
 
     def params(self, input_shape: Shape) -> Any:
         return counting.batch_norm_params(input_shape[0], affine=self.affine)
@@ -791,7 +836,7 @@ class BatchNorm(Layer):
         return counting.batch_norm_buffers(input_shape[0])
 
 
-@SPECS.register("local_response_norm")
+@_spec("local_response_norm")
 @dataclass(frozen=True)
 class LocalResponseNorm(Layer):
     """Local response normalisation across ``size`` neighbouring channels (Krizhevsky,
@@ -806,10 +851,7 @@ class LocalResponseNorm(Layer):
     beta: float = 0.75
     k: float = 2.0
 
-    kind: ClassVar[str] = "LRN"
 
-    def describe(self) -> str:
-        return f"LRN n={self.size}"
 
 
 # --------------------------------------------------------------------------- LeNet-5
@@ -823,7 +865,7 @@ LENET5_C3_TABLE: tuple[tuple[int, ...], ...] = (
 )
 
 
-@SPECS.register("partial_conv")
+@_spec("partial_conv")
 @dataclass(frozen=True)
 class PartialConv(Layer):
     """A convolution whose output map ``m`` reads only the input maps ``table[m]``
@@ -839,8 +881,13 @@ class PartialConv(Layer):
     stride: Any = 1
     padding: Any = 0
 
-    kind: ClassVar[str] = "partial conv"
     rf_effect: ClassVar[str] = "window"
+
+    def __post_init__(self) -> None:
+        table = tuple(tuple(maps) for maps in self.table)
+        conv = self._conv()  # the kernel's geometry, checked as a convolution's
+        _store(self, table=table, kernel_size=conv.kernel_size, stride=conv.stride,
+               padding=conv.padding)
 
     @property
     def out_channels(self) -> int:
@@ -886,8 +933,6 @@ class PartialConv(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return self._conv().rf_layers((1, *input_shape[1:]))
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return self._conv().geometry((1, *input_shape[1:]))
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
         return self._conv().lost((1, *input_shape[1:]))
@@ -895,11 +940,9 @@ class PartialConv(Layer):
     def window(self, input_shape: Shape) -> Window:
         return self._conv().window((1, *input_shape[1:]))
 
-    def describe(self) -> str:
-        return f"partial conv {show_axes(self.kernel_size)}, {self.out_channels}"
 
 
-@SPECS.register("subsampling")
+@_spec("subsampling")
 @dataclass(frozen=True)
 class Subsampling(Layer):
     """LeNet-5's S2/S4: each unit sums a ``k x k`` window, multiplies the sum by a trainable
@@ -912,8 +955,10 @@ class Subsampling(Layer):
 
     kernel_size: int = 2
 
-    kind: ClassVar[str] = "subsampling"
     rf_effect: ClassVar[str] = "window"
+
+    def __post_init__(self) -> None:
+        _store(self, kernel_size=self._pool().kernel_size)  # checked as an average pooling's
 
     def _pool(self) -> AvgPool:
         return AvgPool(self.kernel_size, name=self.name)
@@ -934,8 +979,6 @@ class Subsampling(Layer):
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...]:
         return self._pool().rf_layers(input_shape)
 
-    def geometry(self, input_shape: Shape) -> dict[str, str]:
-        return self._pool().geometry(input_shape)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         return self._pool().lost(input_shape)
@@ -943,11 +986,9 @@ class Subsampling(Layer):
     def window(self, input_shape: Shape) -> Window:
         return self._pool().window(input_shape)
 
-    def describe(self) -> str:
-        return f"subsampling {self.kernel_size}/{self.kernel_size}"
 
 
-@SPECS.register("rbf_output")
+@_spec("rbf_output")
 @dataclass(frozen=True)
 class RBFOutput(Layer):
     """LeNet-5's output layer: Euclidean radial basis units ``y_i = sum_j (x_j - w_ij)^2``,
@@ -965,8 +1006,11 @@ class RBFOutput(Layer):
 
     units: int
 
-    kind: ClassVar[str] = "RBF"
     rf_effect: ClassVar[str] = "global"
+
+    def __post_init__(self) -> None:
+        _store(self, units=integer("units", self.units, minimum=1,
+                                   context=f"Error reading the RBF output{_called(self.name)}"))
 
     def output_shape(self, input_shape: Shape) -> Shape:
         if len(input_shape) != 1:
@@ -985,9 +1029,4 @@ class RBFOutput(Layer):
     def connections(self, input_shape: Shape) -> Any:
         return self.buffers(input_shape)
 
-    def describe(self) -> str:
-        return f"RBF {self.units}"
 
-
-#: Every spec class, by the kind it shows in tables ("max-pool", ...).
-LAYER_KINDS: dict[str, type[Layer]] = {cls.kind: cls for cls in SPECS.entries.values()}

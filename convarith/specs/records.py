@@ -1,11 +1,12 @@
 """One layer as a shape table sees it: the numbers of a spec at one input shape, or of a
 traced module (:mod:`convarith.bridges.trace`); :mod:`convarith.tables.table` turns records
-into rows.
+into rows, and :mod:`convarith.tables.records` writes a record's spec as text (a record
+holds the spec, not its words).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from convarith.formulas.receptive import RFLayer
@@ -18,7 +19,7 @@ class Record:
 
     name: str
     kind: str
-    describe: str
+    describe: str  # the "type" words of a record without a spec (a module's class); else ""
     input_shape: Shape
     output_shape: Shape
     params: Any
@@ -26,7 +27,8 @@ class Record:
     connections: Any = 0
     macs: Any = 0
     memory: Any = 0
-    geometry: dict[str, str] = field(default_factory=dict)
+    spec: Layer | None = None  # the layer the record is, when a spec says it exactly
+    window_spec: Layer | None = None  # the spec whose kernel/stride/padding it shows (default: spec)
     lost: tuple[Any, ...] | None = None
     note: str = ""
     rf_effect: str = "pointwise"  # "window", "pointwise" or "global" (see convarith.layers)
@@ -46,11 +48,11 @@ def spec_record(layer: Layer, input_shape: Shape, output_shape: Shape, *, dtype:
     steps = layer.rf_layers(input_shape) if layer.rf_effect == "window" else None
     effect = layer.rf_effect if layer.rf_effect != "window" or steps else "global"
     return Record(
-        name=name or layer.name, kind=layer.kind, describe=layer.describe(),
+        name=name or layer.name, kind=layer.kind, describe="", spec=layer,
         input_shape=input_shape, output_shape=output_shape,
         params=layer.params(input_shape), buffers=layer.buffers(input_shape),
         connections=layer.connections(input_shape), macs=layer.macs(input_shape),
         memory=layer.activation_bytes(input_shape, dtype=dtype, batch=batch),
-        geometry=layer.geometry(input_shape), lost=layer.lost(input_shape), note=layer.note,
+        lost=layer.lost(input_shape), note=layer.note,
         rf_effect=effect, rf_steps=steps,
     )

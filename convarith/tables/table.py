@@ -78,6 +78,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from convarith import kinds
 from convarith.atomic import atomic_write
 from convarith.choices import SHAPE_ORDERS, TABLE_COLUMNS, TABLE_FORMATS
 from convarith.errors import ConvArithError
@@ -86,10 +87,12 @@ from convarith.formulas.receptive import RFLayer, RFRow, receptive_field
 from convarith.specs.layers import Shape
 from convarith.specs.network import Network
 from convarith.specs.records import Record, spec_record
+from convarith.tables.records import record_describe, record_geometry
 
-#: Layer kinds folded into the row before them: element-wise, without parameters.
-FOLDED_KINDS: tuple[str, ...] = ("relu", "tanh", "sigmoid", "scaled tanh", "dropout",
-                                 "spatial dropout")
+#: Layer kinds folded into the row before them: element-wise, without parameters (the
+#: activation and dropout families of :mod:`convarith.kinds`, by the titles records carry).
+FOLDED_KINDS: tuple[str, ...] = tuple(kind.title for family in ("activation", "dropout")
+                                      for kind in kinds.of_family(family))
 
 BUFFERS_NOTE = ("Buffers: numbers kept with the model but not trained (batch norm's running "
                 "mean and variance per channel and PyTorch's batch counter; fixed RBF "
@@ -232,12 +235,12 @@ def build_rows(input_shape: Shape, records: Sequence[Record], *, fold: bool = Tr
             fields = [receptive_field(s)[-1] if s else None for s in steps]
             rf = tuple(f.r if f else 1 for f in fields)
             jump = tuple(f.j if f else 1 for f in fields)
-        kinds = [first.kind] + [records[p].describe for p in group[1:]]
+        parts = [first.kind] + [record_describe(records[p]) for p in group[1:]]
         notes = [n for n in (first.note, _lost_note(first.lost)) if n]
-        geometry = first.geometry
+        geometry = record_geometry(first)
         rows.append(Row(
             index=group[0] + 1, layers=tuple(p + 1 for p in group), name=first.name,
-            type=" + ".join(kinds), kernel=geometry.get("kernel", ""),
+            type=" + ".join(parts), kernel=geometry.get("kernel", ""),
             stride=geometry.get("stride", ""), padding=geometry.get("padding", ""),
             dilation=geometry.get("dilation", ""), groups=geometry.get("groups", ""),
             input_shape=first.input_shape, output_shape=last.output_shape,

@@ -23,8 +23,8 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -32,27 +32,13 @@ import numpy as np
 from convarith.bridges.scratch.im2col import col2im, pad, windows
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import broadcast
+from convarith.formulas.normalise import Geometry, broadcast
 from convarith.formulas.output_size import conv_arguments, conv_output_size
-
-
-@dataclass(frozen=True)
-class ConvGeometry:
-    """Per-axis kernel ``k``, stride ``s``, padding pairs ``p``, dilation ``d`` and output ``o``."""
-
-    k: tuple[int, ...]
-    s: tuple[int, ...]
-    p: tuple[tuple[int, int], ...]
-    d: tuple[int, ...]
-    o: tuple[int, ...]
-
-    def padded(self, spatial: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(i + left + right for i, (left, right) in zip(spatial, self.p))
 
 
 def geometry(spatial: tuple[int, ...], kernel_size: Any = None,
              stride: Any = 1, padding: Any = 0, dilation: Any = 1, *,
-             kernel: tuple[int, ...] | None = None) -> ConvGeometry:
+             kernel: tuple[int, ...] | None = None) -> Geometry:
     """Normalise torch-style arguments once, and take the output size from the formula core.
 
     ``kernel=`` is the old name of ``kernel_size=`` (deprecated: torch's name is the rule).
@@ -75,7 +61,7 @@ def geometry(spatial: tuple[int, ...], kernel_size: Any = None,
     padding = padding if isinstance(padding, str) else broadcast(padding, n)
     a = conv_arguments(spatial, kernel, stride, padding, dilation)
     o = conv_output_size(spatial, kernel, stride=stride, padding=a.p, dilation=dilation)
-    return ConvGeometry(tuple(a.k), tuple(a.s), tuple(a.p), tuple(a.d), tuple(o))
+    return dataclasses.replace(a, o=tuple(o))
 
 
 def check_channels(x: np.ndarray, weight: np.ndarray, groups: int, *, transposed: bool = False,
@@ -160,7 +146,7 @@ def conv1d_loop(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = Non
 # --------------------------------------------------------------------------- vectorised
 
 
-def _columns(x: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
+def _columns(x: np.ndarray, g: Geometry, groups: int) -> np.ndarray:
     """im2col: ``(N, G, C/G * prod(k), prod(o))``, one column per output position.
 
     Per image and group, the rows run over (channel, tap) and the columns over output
@@ -185,7 +171,7 @@ def conv(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = None, stri
     return y
 
 
-def convolve(x: np.ndarray, weight: np.ndarray, g: ConvGeometry, groups: int) -> np.ndarray:
+def convolve(x: np.ndarray, weight: np.ndarray, g: Geometry, groups: int) -> np.ndarray:
     """The convolution for a known geometry: ``Y = W X`` per image and group (X: im2col)."""
     batch, c_out = x.shape[0], weight.shape[0]
     w = weight.reshape(groups, c_out // groups, -1)  # (G, O/G, C/G K)
@@ -198,7 +184,7 @@ def group_rows(dy: np.ndarray, groups: int) -> np.ndarray:
     return dy.reshape(batch, groups, c_out // groups, -1)
 
 
-def weight_gradient(dy: np.ndarray, x: np.ndarray, g: ConvGeometry, groups: int,
+def weight_gradient(dy: np.ndarray, x: np.ndarray, g: Geometry, groups: int,
                     weight_shape: tuple[int, ...]) -> np.ndarray:
     """``dW = sum over images of dY X^T`` per group (X the im2col matrix of x)."""
     columns = _columns(x, g, groups)
@@ -223,7 +209,7 @@ def conv_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *, stride: 
     return dx, dweight, dbias
 
 
-def input_gradient(dcols: np.ndarray, input_shape: tuple[int, ...], g: ConvGeometry,
+def input_gradient(dcols: np.ndarray, input_shape: tuple[int, ...], g: Geometry,
                    groups: int) -> np.ndarray:
     """col2im of per-window gradients ``(N, G, C/G K, P)`` back onto the unpadded input."""
     n = len(g.k)

@@ -29,16 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from convarith.bridges.scratch.conv import ConvGeometry
 from convarith.bridges.scratch.im2col import col2im, pad, windows
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import broadcast
+from convarith.formulas.normalise import Geometry, broadcast
 from convarith.formulas.output_size import adaptive_pool_bins, pool_output_size, window_reach
 
 
 def _geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
-              ceil_mode: bool, kind: str) -> ConvGeometry:
+              ceil_mode: bool, kind: str) -> Geometry:
     n = x.ndim - 2
     k = broadcast(kernel_size, n)
     s = k if stride is None or stride == () else broadcast(stride, n)
@@ -50,10 +49,11 @@ def _geometry(x: np.ndarray, kernel_size: Any, stride: Any, padding: Any, dilati
         (pp, max(pp, window_reach(oo, kk, ss, dd) - i - pp))
         for i, kk, ss, pp, dd, oo in zip(x.shape[2:], k, s, p, d, o)
     )
-    return ConvGeometry(tuple(k), tuple(s), pairs, tuple(d), tuple(o))
+    return Geometry(n, tuple(x.shape[2:]), tuple(k), tuple(s), pairs, tuple(d),
+                        o=tuple(o))
 
 
-def _crop(dxp: np.ndarray, g: ConvGeometry, spatial: tuple[int, ...]) -> np.ndarray:
+def _crop(dxp: np.ndarray, g: Geometry, spatial: tuple[int, ...]) -> np.ndarray:
     return dxp[(Ellipsis, *(slice(left, left + i) for (left, _), i in zip(g.p, spatial)))]
 
 
@@ -80,7 +80,7 @@ def max_pool_backward(dy: np.ndarray, x: np.ndarray, kernel_size: Any, stride: A
     return _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g, x.shape[2:])
 
 
-def _divisor(x: np.ndarray, g: ConvGeometry, count_include_pad: bool) -> np.ndarray:
+def _divisor(x: np.ndarray, g: Geometry, count_include_pad: bool) -> np.ndarray:
     """Cells each average divides by, shape ``o`` (ATen's rule, see the module doc)."""
     per_axis = []
     for i, k, s, (p, _), o in zip(x.shape[2:], g.k, g.s, g.p, g.o):
@@ -115,7 +115,7 @@ def avg_pool_backward(dy: np.ndarray, x: np.ndarray, kernel_size: Any, stride: A
     return _crop(col2im(cols, g.padded(x.shape[2:]), k=g.k, s=g.s, d=g.d), g, x.shape[2:])
 
 
-def _lp_power_mean(x: np.ndarray, g: ConvGeometry, p: float) -> np.ndarray:
+def _lp_power_mean(x: np.ndarray, g: Geometry, p: float) -> np.ndarray:
     """``S = (K / n) sum x^p`` over each window, as torch's LPPool computes it: the average of
     ``x^p`` (divided by the ``n`` cells a ceil-mode window keeps) times the kernel's ``K`` cells."""
     with np.errstate(invalid="ignore"):

@@ -22,12 +22,12 @@ array([[[  1.,  10., 102.,  20., 200.]]])
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 
 from convarith.bridges.scratch.conv import (
-    ConvGeometry,
     check_channels,
     conv,
     convolve,
@@ -38,7 +38,7 @@ from convarith.bridges.scratch.conv import (
 from convarith.bridges.scratch.im2col import pad
 from convarith.bridges.scratch.layer import SCRATCH, ScratchLayer
 from convarith.errors import ConvArithError
-from convarith.formulas.normalise import broadcast
+from convarith.formulas.normalise import Geometry, broadcast
 from convarith.formulas.output_size import (
     conv_transpose_output_size,
     stretched_size,
@@ -48,7 +48,7 @@ from convarith.formulas.output_size import (
 
 
 def _geometry(x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
-              output_padding: Any, dilation: Any) -> tuple[ConvGeometry, tuple[int, ...]]:
+              output_padding: Any, dilation: Any) -> tuple[Geometry, tuple[int, ...]]:
     """The geometry of the convolution this one is the transpose of, and its input size."""
     n = x.ndim - 2
     k = tuple(weight.shape[2:])
@@ -57,7 +57,7 @@ def _geometry(x: np.ndarray, weight: np.ndarray, stride: Any, padding: Any,
     size = conv_transpose_output_size(tuple(x.shape[2:]), k, stride=s, padding=p,
                                       output_padding=a, dilation=d)
     # the forward convolution reads windows of the output (size `size`) and yields x's size
-    g = ConvGeometry(k, s, tuple((pp, pp) for pp in p), d, tuple(x.shape[2:]))
+    g = Geometry(n, (), k, s, tuple((pp, pp) for pp in p), d, o=tuple(x.shape[2:]))
     return g, tuple(size)
 
 
@@ -82,7 +82,7 @@ def conv_transpose(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None = 
     return y
 
 
-def _with_room(g: ConvGeometry, size: tuple[int, ...]) -> ConvGeometry:
+def _with_room(g: Geometry, size: tuple[int, ...]) -> Geometry:
     """Padding pairs that make ``size`` plus padding hold every window, incl. output_padding.
 
     The right padding grows by the rows the forward convolution never reached (the
@@ -91,7 +91,7 @@ def _with_room(g: ConvGeometry, size: tuple[int, ...]) -> ConvGeometry:
     pairs = []
     for i, (left, _), k, s, d, o in zip(size, g.p, g.k, g.s, g.d, g.o):
         pairs.append((left, max(window_reach(o, k, s, d) - i - left, 0)))
-    return ConvGeometry(g.k, g.s, tuple(pairs), g.d, g.o)
+    return dataclasses.replace(g, p=tuple(pairs))
 
 
 def conv_transpose_backward(dy: np.ndarray, x: np.ndarray, weight: np.ndarray, *,

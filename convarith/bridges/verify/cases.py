@@ -94,6 +94,15 @@ def spec_class(kind: str) -> type:
     return FUNCTIONAL[kind] if kinds.get(kind).functional_only else SPECS[kind]
 
 
+def drawn_spec(cls: type, **arguments: Any) -> Any:
+    """A spec of ``cls`` as drawn, checks left for later: a case may be one torch rejects,
+    and :func:`expected_shape` then raises convarith's error for it (:meth:`Layer.unchecked`).
+    """
+    if issubclass(cls, Layer):
+        return cls.unchecked(**arguments)
+    return cls(**arguments)
+
+
 def kind_of(spec: Any) -> kinds.Kind:
     """The kind a spec (or record) is registered as."""
     for table in (SPECS, FUNCTIONAL):
@@ -142,8 +151,9 @@ class LayerCase:
     def __init__(self, spec: Any, input_shape: tuple[int, ...], **arguments: Any) -> None:
         if isinstance(spec, str):
             kind, _ = kinds.split_layer_name(spec)
-            spec = spec_class(kind.name)(**self._arguments(spec_class(kind.name), arguments,
-                                                           len(input_shape) - 2))
+            spec = drawn_spec(spec_class(kind.name),
+                              **self._arguments(spec_class(kind.name), arguments,
+                                                len(input_shape) - 2))
         elif arguments:
             raise TypeError("give the arguments either in the spec or with a layer name")
         object.__setattr__(self, "spec", spec)
@@ -171,7 +181,9 @@ class LayerCase:
         """The case with some arguments changed (``input_shape=`` too)."""
         shape = changes.pop("input_shape", self.input_shape)
         arguments = self._arguments(type(self.spec), changes, len(shape) - 2)
-        return LayerCase(dataclasses.replace(self.spec, **arguments), shape)
+        given = {f.name: getattr(self.spec, f.name) for f in dataclasses.fields(self.spec)
+                 if f.init}
+        return LayerCase(drawn_spec(type(self.spec), **{**given, **arguments}), shape)
 
     def with_input(self, shape: tuple[int, ...]) -> LayerCase:
         return LayerCase(self.spec, shape)
@@ -299,9 +311,10 @@ def expected_shape(case: LayerCase) -> tuple[int, ...]:
     ...                          padding=(1, 1), dilation=(1, 1)))
     (2, 12, 9)
     """
-    if getattr(case.spec, "batched", False):
-        return tuple(case.spec.output_shape(case.input_shape))
-    return (case.input_shape[0], *case.spec.output_shape(case.input_shape[1:]))
+    spec = case.spec.checked() if isinstance(case.spec, Layer) else case.spec  # its own rules
+    if getattr(spec, "batched", False):
+        return tuple(spec.output_shape(case.input_shape))
+    return (case.input_shape[0], *spec.output_shape(case.input_shape[1:]))
 
 
 def has_empty_window(case: LayerCase) -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from convarith import kinds
-from convarith.bridges.verify.cases import LayerCase, expected_shape, spec_class
+from convarith.bridges.verify.cases import LayerCase, drawn_spec, expected_shape, spec_class
 from convarith.errors import ConvArithError
 from convarith.specs.layers import Layer
 
@@ -168,7 +168,7 @@ def _drawn(draw: Any, layer: str, kind_of_case: str, forms: tuple[str, ...]) -> 
                         + draw(st.integers(0, 4)) for a in range(n))
     else:
         spatial = _axes(draw, n, 1, MAX_INPUT[n])
-    return LayerCase(spec_class(kind.name)(**args), (batch, c_in, *spatial))
+    return LayerCase(drawn_spec(spec_class(kind.name), **args), (batch, c_in, *spatial))
 
 
 @st.composite
