@@ -263,3 +263,25 @@ def test_canonical_specs_show_as_before():
     assert geometry(spec, (3, 224, 224)) == {"kernel": "11", "stride": "4", "padding": "2"}
     assert geometry(L.Conv(8, 4, padding=((1, 2), (1, 2))), (3, 8, 8))["padding"] == "1:2"
     assert L.Conv(8, 3, padding="SAME", convention="keras").padding == "same"
+
+
+@pytest.mark.parametrize("spec, same, shape, axes", [
+    (lambda: L.Conv(8, (3, 3)), lambda: L.Conv(8, 3), (3, 8), 2),
+    (lambda: L.Conv(8, 3, stride=(2, 2, 2)), lambda: L.Conv(8, 3, stride=2), (3, 8, 8), 3),
+    (lambda: L.MaxPool((2, 2)), lambda: L.MaxPool(2), (3, 8, 8, 8), 2),
+    (lambda: L.ConvTranspose(4, 3, padding=(1,)), lambda: L.ConvTranspose(4, 3, padding=1),
+     (3, 8, 8), 1),
+])
+def test_a_spec_given_per_axis_keeps_its_number_of_axes(spec, same, shape, axes):
+    """One spelling (``Conv(8, (3, 3)) == Conv(8, 3)``) does not make a 2-D layer accept a
+    1-D input: the tuples it was given fix its axes, as torch's Conv2d would."""
+    layer = spec()
+    assert layer == same()
+    with pytest.raises(ConvArithError, match=f"given for {axes} spatial axes"):
+        layer.output_shape(shape)
+    same().output_shape(shape)  # the numbers alone apply to any axes
+
+
+def test_a_spec_given_numbers_applies_to_any_number_of_axes():
+    assert L.Conv(8, 3).output_shape((3, 8)) == (8, 6)
+    assert L.Conv(8, 3).output_shape((3, 8, 8, 8)) == (8, 6, 6, 6)

@@ -48,6 +48,7 @@ from convarith.formulas.normalise import (
     collapse_padding,
     conv_arguments,
     integer,
+    ndim_of,
     padding_pairs,
     per_dim,
     pool_arguments,
@@ -90,13 +91,23 @@ def _spec(name: str) -> Callable[[type[Any]], type[Any]]:
     return register
 
 
-def _spatial(shape: Shape, what: str, *, name: str) -> tuple[Any, ...]:
-    """The spatial sizes of a ``(C, *spatial)`` shape, checked to have 1 to 3 of them."""
+def _spatial(shape: Shape, what: str, *, spec: Any) -> tuple[Any, ...]:
+    """The spatial sizes of a ``(C, *spatial)`` shape, checked to have 1 to 3 of them, and as
+    many as the spec's arguments were given for (``Conv(8, (3, 3))`` is a 2-D layer, though
+    it keeps the one spelling ``kernel_size=3``)."""
+    name = spec.name
     if not 2 <= len(shape) <= 4:
         raise ConvArithError(
             f"Error applying {what}{_called(name)}: the input shape {show_size(shape)} is not "
             f"(C, L), (C, H, W) or (C, D, H, W). Put this layer before the flatten, or give "
             f"an input with channels and sizes, such as 3x224x224."
+        )
+    axes = spec.__dict__.get("_given_axes")
+    if axes is not None and axes != len(shape) - 1:
+        raise ConvArithError(
+            f"Error applying {what}{_called(name)}: its arguments are given for {axes} spatial "
+            f"axes, but the input shape {show_size(shape)} has {len(shape) - 1}. Give one value "
+            f"per axis of the input, or a single number for every axis."
         )
     return tuple(shape[1:])
 
@@ -106,8 +117,17 @@ def _called(name: str) -> str:
 
 
 
+#: The arguments given per spatial axis: a tuple of them fixes the spec's number of axes.
+_PER_AXIS = ("kernel_size", "stride", "padding", "dilation", "output_padding", "output_size")
+
+
 def _store(spec: Any, **values: Any) -> None:
-    """Keep the canonical spelling of a frozen spec's arguments (from its ``__post_init__``)."""
+    """Keep the canonical spelling of a frozen spec's arguments (from its ``__post_init__``),
+    and, apart from the compared fields, how many spatial axes the given tuples named."""
+    given = [getattr(spec, name) for name in values if name in _PER_AXIS and hasattr(spec, name)]
+    axes = ndim_of(*(v for v in given if not isinstance(v, str)))
+    if axes is not None:
+        object.__setattr__(spec, "_given_axes", axes)
     for name, value in values.items():
         object.__setattr__(spec, name, value)
 
@@ -306,7 +326,7 @@ class Conv(Layer):
                padding=padding, dilation=collapse(a.d), groups=g)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        spatial = _spatial(input_shape, "a convolution", spec=self)
         self.params(input_shape)  # checks channels against groups
         out = conv_output_size(_size_arg(spatial), self.kernel_size, stride=self.stride,
                                padding=self.padding, dilation=self.dilation,
@@ -321,7 +341,7 @@ class Conv(Layer):
                               self.dilation, convention=self.convention).p
 
     def params(self, input_shape: Shape) -> Any:
-        dims = len(_spatial(input_shape, "a convolution", name=self.name))
+        dims = len(_spatial(input_shape, "a convolution", spec=self))
         return counting.conv_params(input_shape[0], self.out_channels, self._kernel(dims),
                                     groups=self.groups, bias=self.bias, dims=dims)
 
@@ -336,7 +356,7 @@ class Conv(Layer):
         return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
 
     def macs(self, input_shape: Shape) -> Any:
-        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        spatial = _spatial(input_shape, "a convolution", spec=self)
         return counting.conv_macs(_size_arg(spatial), input_shape[0], self.out_channels,
                                   self._kernel(len(spatial)), stride=self.stride,
                                   padding=self._padding_at(spatial), dilation=self.dilation,
@@ -365,13 +385,13 @@ class Conv(Layer):
         return _rf_steps("conv", self.window(input_shape), self.label)
 
     def window(self, input_shape: Shape) -> Window:
-        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        spatial = _spatial(input_shape, "a convolution", spec=self)
         return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
                                         self.padding, self.dilation,
                                         convention=self.convention), self.groups)
 
     def lost(self, input_shape: Shape) -> tuple[Any, ...]:
-        spatial = _spatial(input_shape, "a convolution", name=self.name)
+        spatial = _spatial(input_shape, "a convolution", spec=self)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.stride,
                                 padding=self._pairs(len(spatial), spatial),
                                 dilation=self.dilation))
@@ -417,7 +437,7 @@ class ConvTranspose(Layer):
                dilation=collapse(a.d), groups=g)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        spatial = _spatial(input_shape, "a transposed convolution", spec=self)
         self.params(input_shape)
         out = conv_transpose_output_size(
             _size_arg(spatial), self.kernel_size, stride=self.stride, padding=self.padding,
@@ -426,7 +446,7 @@ class ConvTranspose(Layer):
         return (self.out_channels, *out)
 
     def params(self, input_shape: Shape) -> Any:
-        dims = len(_spatial(input_shape, "a transposed convolution", name=self.name))
+        dims = len(_spatial(input_shape, "a transposed convolution", spec=self))
         return counting.conv_transpose_params(input_shape[0], self.out_channels,
                                               self._kernel(dims), groups=self.groups,
                                               bias=self.bias, dims=dims)
@@ -439,7 +459,7 @@ class ConvTranspose(Layer):
         return {**shapes, "bias": (self.out_channels,)} if self.bias else shapes
 
     def macs(self, input_shape: Shape) -> Any:
-        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        spatial = _spatial(input_shape, "a transposed convolution", spec=self)
         return counting.conv_transpose_macs(_size_arg(spatial), input_shape[0],
                                             self.out_channels, self._kernel(len(spatial)),
                                             groups=self.groups)
@@ -457,7 +477,7 @@ class ConvTranspose(Layer):
         convolution's); None in Keras' convention, where the crop follows the output size."""
         if self.convention != "torch":
             return None
-        spatial = _spatial(input_shape, "a transposed convolution", name=self.name)
+        spatial = _spatial(input_shape, "a transposed convolution", spec=self)
         return Window.of(conv_arguments(_size_arg(spatial), self.kernel_size, self.stride,
                                         self.padding, self.dilation,
                                         what="transposed convolution"), self.groups)
@@ -500,7 +520,7 @@ class _Windowed:
         _store(self, **values)
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
+        spatial = _spatial(input_shape, f"a {self.kind}", spec=self)
         out = pool_output_size(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
                                padding=self.padding, dilation=self.dilation,
                                ceil_mode=self.ceil_mode, kind=self.pool_kind,
@@ -515,12 +535,12 @@ class _Windowed:
                                     self.actual_stride(), self.padding).p
 
     def connections(self, input_shape: Shape) -> Any:
-        dims = len(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        dims = len(_spatial(input_shape, f"a {self.kind}", spec=self))
         k = per_dim("kernel_size", self.kernel_size, dims, minimum=1, context="pool")
         return _prod(self.output_shape(input_shape)) * _prod(k)
 
     def window(self, input_shape: Shape) -> Window:
-        spatial = _size_arg(_spatial(input_shape, f"a {self.kind}", name=self.name))
+        spatial = _size_arg(_spatial(input_shape, f"a {self.kind}", spec=self))
         if self.convention == "keras":
             from convarith.formulas.normalise import keras_pool_arguments
 
@@ -535,7 +555,7 @@ class _Windowed:
     def lost(self, input_shape: Shape) -> tuple[Any, ...] | None:
         if self.ceil_mode:
             return None  # ceil mode adds a partial window instead of dropping input
-        spatial = _spatial(input_shape, f"a {self.kind}", name=self.name)
+        spatial = _spatial(input_shape, f"a {self.kind}", spec=self)
         padding = (self._keras_pairs(input_shape) if self.convention == "keras"
                    else self.padding)
         return tuple(lost_input(_size_arg(spatial), self.kernel_size, stride=self.actual_stride(),
@@ -637,7 +657,7 @@ class AdaptiveAvgPool(Layer):
                        context=f"Error reading the adaptive pooling{_called(self.name)}")
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        spatial = _spatial(input_shape, "an adaptive pooling", spec=self)
         self._out(len(spatial), minimum=0)  # named after this layer when it is wrong
         # the formula core's rules, torch's: an output size of 0 gives an empty output, an
         # empty input is refused unless the output size is 1
@@ -645,7 +665,7 @@ class AdaptiveAvgPool(Layer):
 
     def connections(self, input_shape: Shape) -> Any:
         # each output cell averages its bin; bins overlap when o does not divide i
-        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        spatial = _spatial(input_shape, "an adaptive pooling", spec=self)
         bins = adaptive_pool_bins(_size_arg(spatial), self._out(len(spatial)))
         cells = 1
         for axis_bins in bins:
@@ -654,7 +674,7 @@ class AdaptiveAvgPool(Layer):
 
     def rf_layers(self, input_shape: Shape) -> tuple[RFLayer, ...] | None:
         # equal, non-overlapping bins are an ordinary pooling with k = s = i/o
-        spatial = _spatial(input_shape, "an adaptive pooling", name=self.name)
+        spatial = _spatial(input_shape, "an adaptive pooling", spec=self)
         out = self._out(len(spatial))
         if any(not isinstance(i, int) or i % o for i, o in zip(spatial, out)):
             return None
@@ -681,7 +701,7 @@ class GlobalAvgPool(Layer):
     rf_effect: ClassVar[str] = "global"
 
     def output_shape(self, input_shape: Shape) -> Shape:
-        _spatial(input_shape, "a global average pooling", name=self.name)
+        _spatial(input_shape, "a global average pooling", spec=self)
         return (input_shape[0],)
 
     def connections(self, input_shape: Shape) -> Any:
