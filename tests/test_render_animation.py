@@ -23,7 +23,7 @@ def gif_frames(path):
     conv_scene(5, kernel_size=3, stride=2, padding=1),
     conv_scene((4, 4), kernel_size=(2, 3), stride=(1, 2), padding=((0, 1), (1, 1))),
     transposed_scene(2, kernel_size=3, stride=2, output_padding=1),
-    pool_scene(5, kernel_size=2, ceil_mode=True, mode="avg"),
+    pool_scene(5, kernel_size=2, ceil_mode=True, kind="avg"),
 ], ids=["conv", "non-square", "transposed", "avg-pool-ceil"])
 def test_gif_has_one_frame_per_output_position_and_is_800_px_wide(tmp_path, scene):
     path = tmp_path / "out.gif"

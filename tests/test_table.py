@@ -120,7 +120,7 @@ def test_output_file_is_written_in_the_format_of_its_suffix(tmp_path):
 
 
 def test_model_options_reach_the_zoo():
-    result = run("table", "lenet5-modern", "-O", "activation=tanh", "-O", "pool=avg",
+    result = run("table", "lenet5-modern", "-O", "activation=tanh", "-O", "kind=avg",
                  "--num-classes", "5", "--columns", "type,output")
     assert result.exit_code == 0
     assert "conv + tanh" in result.output and "avg-pool" in result.output
