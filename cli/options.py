@@ -12,7 +12,6 @@ import click
 
 from convarith.choices import CONVENTIONS, POOL_KINDS
 from convarith.cli.types import PADDING, SEED, SIZE, FiniteFloatRange, PathType
-from convarith.errors import Spelling
 from convarith.figures.style import FIGURE_STYLES, THEMES
 
 Decorator = Callable[[Any], Any]
@@ -168,11 +167,3 @@ def spellings() -> dict[str, str]:
     context = click.get_current_context()
     return {parameter.name: parameter.opts[-1] for parameter in context.command.params
             if parameter.name is not None and isinstance(parameter, click.Option)}
-
-
-def reject_unused(kind: str, applies: dict[str, tuple[str, ...]]) -> None:
-    """Refuse, in one line, options given on the command line that ``kind`` does not use
-    (``applies``: option name -> the kinds it applies to), instead of ignoring them."""
-    from convarith.formulas.size_request import refuse_unused
-
-    refuse_unused(kind, given_options(), applies, Spelling(spellings()))

@@ -8,17 +8,7 @@ import click
 
 from convarith.choices import PARAM_KINDS
 from convarith.cli import options
-from convarith.cli.options import reject_unused
 from convarith.cli.types import show
-from convarith.errors import ConvArithError
-
-#: Which options each kind uses; any other given on the command line is refused.
-_APPLIES: dict[str, tuple[str, ...]] = {
-    **{name: ("conv", "transposed") for name in ("in_channels", "out_channels", "kernel_size",
-                                                  "groups", "input_size", "stride", "padding",
-                                                  "dilation")},
-    "in_features": ("linear",), "out_features": ("linear",),
-}
 
 
 @click.command()
@@ -49,21 +39,13 @@ def params(kind: str, in_channels: int | None, out_channels: int | None, kernel_
       convarith params transposed --in-channels 16 --out-channels 8 --kernel 4 --input 8 --stride 2
       convarith params linear --in-features 9216 --out-features 4096
     """
-    from convarith.formulas import counting
+    from convarith.formulas.size_request import count_request
 
-    reject_unused(kind, _APPLIES)
-    if kind == "linear":
-        if in_features is None or out_features is None:
-            raise ConvArithError("linear needs --in-features and --out-features, e.g. 9216 4096.")
-        counts = counting.linear_count(in_features, out_features, bias=bias)
-    else:
-        if in_channels is None or out_channels is None or kernel_size is None:
-            raise ConvArithError(
-                f"{kind} needs --in-channels, --out-channels and --kernel, e.g. 3 96 11.")
-        counts = counting.conv_count(in_channels, out_channels, kernel_size,
-                                     transposed=kind == "transposed", input_size=input_size,
-                                     stride=stride, padding=padding, dilation=dilation,
-                                     groups=groups, bias=bias)
+    counts = count_request(kind, given=options.given_options(), spelling=options.spellings(),
+                           in_channels=in_channels, out_channels=out_channels,
+                           kernel_size=kernel_size, groups=groups, in_features=in_features,
+                           out_features=out_features, bias=bias, input_size=input_size,
+                           stride=stride, padding=padding, dilation=dilation)
     click.echo(f"{counts.params}")
     click.echo(f"weights {counts.weights:,} + biases {counts.biases:,} = {counts.params:,} "
                "parameters")

@@ -267,3 +267,20 @@ def test_scratch_conv_geometry_takes_kernel_size_and_its_old_name_kernel_warns()
         old = geometry((9, 7), kernel=(3, 2), stride=2, padding=1, dilation=1)
     assert old == new and new.o == (5, 4) and new.k == (3, 2)
     assert geometry((9, 7), (3, 2), 2, 1, 1) == new  # positional calls unchanged
+
+
+def test_count_request_is_what_params_prints_and_speaks_python():
+    from convarith.formulas.size_request import count_request
+
+    counts = count_request("conv", in_channels=3, out_channels=96, kernel_size=11,
+                           input_size=224, stride=4, padding=2)
+    assert (counts.params, counts.macs) == (34944, 105415200)
+    out = run("params", "conv", "--in-channels", "3", "--out-channels", "96", "--kernel", "11",
+              "--input", "224", "--stride", "4", "--padding", "2")
+    assert out.output.splitlines()[0] == "34944" and "MACs 105,415,200" in out.output
+    with pytest.raises(ConvArithError, match=r"^kernel_size applies to conv and transposed, "
+                                             r"not linear\. Drop it\.$"):
+        count_request("linear", given=["kernel_size"], in_features=2, out_features=3)
+    with pytest.raises(ConvArithError, match=r"^conv needs in_channels, out_channels and "
+                                             r"kernel_size"):
+        count_request("conv", in_channels=3)

@@ -1,4 +1,5 @@
-"""What ``convarith size`` answers: one layer's output size, read from one request.
+"""What ``convarith size`` answers: one layer's output size, read from one request (and
+what ``convarith params`` answers: one layer's counts, :func:`count_request`).
 
 The command line parses its options and hands them here; this module holds the policy:
 which options a layer kind uses, Keras' defaults, how a 2- or 3-part input is read (C x H x W,
@@ -72,6 +73,50 @@ def refuse_unused(family: str, given: Iterable[str], applies: Mapping[str, tuple
         listed = (", ".join(families[:-1]) + f" and {families[-1]}" if len(families) > 1
                   else families[0] if families else "no kind here")
         raise ConvArithError(f"{spell(name)} applies to {listed}, not {family}. Drop it.")
+
+
+#: Which arguments each kind of ``convarith params`` uses; one given to another is refused.
+COUNT_APPLIES: dict[str, tuple[str, ...]] = {
+    **{name: ("conv", "transposed") for name in ("in_channels", "out_channels", "kernel_size",
+                                                  "groups", "input_size", "stride", "padding",
+                                                  "dilation")},
+    "in_features": ("linear",), "out_features": ("linear",),
+}
+
+
+def count_request(kind: str, *, given: Iterable[str] | None = None,
+                  spelling: Mapping[str, str] | None = None, in_channels: int | None = None,
+                  out_channels: int | None = None, kernel_size: Any = None, groups: int = 1,
+                  in_features: int | None = None, out_features: int | None = None,
+                  bias: bool = True, input_size: Any = None, stride: Any = 1, padding: Any = 0,
+                  dilation: Any = 1) -> Any:
+    """The counts of one layer (``conv``, ``transposed`` or ``linear``):
+    :class:`~convarith.formulas.counting.LayerCount` from the counting functions; ``given``:
+    the arguments the caller named, refused where the kind does not use them.
+
+    >>> count_request("linear", in_features=9216, out_features=4096).params
+    37752832
+    >>> count_request("linear", in_features=9216)
+    Traceback (most recent call last):
+    ...
+    convarith.errors.ConvArithError: linear needs in_features and out_features, e.g. 9216 4096.
+    """
+    from convarith.formulas import counting
+
+    spell = Spelling(spelling)
+    refuse_unused(kind, given or (), COUNT_APPLIES, spell)
+    if kind == "linear":
+        if in_features is None or out_features is None:
+            raise ConvArithError(f"linear needs {spell('in_features')} and "
+                                 f"{spell('out_features')}, e.g. 9216 4096.")
+        return counting.linear_count(in_features, out_features, bias=bias)
+    if in_channels is None or out_channels is None or kernel_size is None:
+        raise ConvArithError(f"{kind} needs {spell('in_channels')}, {spell('out_channels')} "
+                             f"and {spell('kernel_size')}, e.g. 3 96 11.")
+    return counting.conv_count(in_channels, out_channels, kernel_size,
+                               transposed=kind == "transposed", input_size=input_size,
+                               stride=stride, padding=padding, dilation=dilation, groups=groups,
+                               bias=bias)
 
 
 def layer_kind(family: str, pool_kind: str = "max") -> kinds.Kind:
