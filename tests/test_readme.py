@@ -18,10 +18,10 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 CHECKED_COMMANDS = ("size", "solve", "params", "rf", "compare", "table", "list", "exercises")
 
 
-def console_examples() -> list[tuple[str, str]]:
-    """(command, expected output) for each `$ convarith ...` of a console block."""
+def console_examples(path: Path = README) -> list[tuple[str, str]]:
+    """(command, expected output) for each `$ convarith ...` of a console block of ``path``."""
     examples = []
-    for block in re.findall(r"```console\n(.*?)```", README.read_text(), flags=re.S):
+    for block in re.findall(r"```console\n(.*?)```", path.read_text(), flags=re.S):
         for chunk in re.split(r"^(?=\$ )", block, flags=re.M):
             if not chunk.startswith("$ convarith "):
                 continue
@@ -32,12 +32,18 @@ def console_examples() -> list[tuple[str, str]]:
     return examples
 
 
-def test_readme_python_examples_run():
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+def python_examples(path: Path = README) -> doctest.DocTestRunner:
+    """The ``>>>`` examples of the python blocks of ``path``, run as one doctest."""
+    blocks = re.findall(r"```python\n(.*?)```", path.read_text(), flags=re.S)
     text = "\n\n".join(block for block in blocks if ">>> " in block)
-    test = doctest.DocTestParser().get_doctest(text, {}, "README.md", str(README), 0)
+    test = doctest.DocTestParser().get_doctest(text, {}, path.name, str(path), 0)
     runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
     runner.run(test)
+    return runner
+
+
+def test_readme_python_examples_run():
+    runner = python_examples()
     assert runner.tries > 0
     assert runner.failures == 0
 
