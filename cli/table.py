@@ -103,13 +103,8 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
     result = build(model, input_size, columns=columns, symbolic=symbolic, order=order,
                    dtype=dtype, batch=batch, fold=not all_layers, exact=exact,
                    channels_last=channels_last, **traced, **options)
-    if output is not None:
-        written = result.write(output, format_)
-        click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
-    else:
-        use_color = sys.stdout.isatty() if color is None else color
-        click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
-    if verify:
+    problems: list[str] = []
+    if verify:  # before anything is printed: a verification that cannot run is an error
         from convarith.bridges.keras import is_keras_model
         from convarith.tables.table import resolve
         from convarith.tables.table import verify as check
@@ -117,6 +112,13 @@ def table(model: str, inputs: tuple[str, ...], format_: str | None, columns: str
         resolved = resolve(model, **options)
         problems = check(resolved, input_size, **({"mode": mode} if traced else {}),
                          **options)
+    if output is not None:
+        written = result.write(output, format_)
+        click.echo(f"Wrote {output} ({written}, {len(result.rows)} rows).")
+    else:
+        use_color = sys.stdout.isatty() if color is None else color
+        click.echo(result.render(format_ or "terminal", color=use_color), nl=False)
+    if verify:
         if problems:
             for problem in problems:
                 click.echo(f"Mismatch: {problem}", err=True)
