@@ -264,3 +264,11 @@ def test_pool_scene_old_mode_keyword_still_works_with_a_deprecation_warning():
         old = pool_scene(4, kernel_size=2, mode="avg")
     new = pool_scene(4, kernel_size=2, kind="avg")
     assert old.output_values == new.output_values and old.title == new.title
+
+
+def test_lost_input_never_counts_padding_a_long_stride_skips():
+    # found by the thorough profile: i=1 behind 2 left padding, k=1, s=3: the one window reads
+    # the first padding cell; the input cell is lost, the second padding cell is not input
+    scene = conv_scene((1, 1), kernel_size=1, stride=(3, 1), padding=((2, 0), (0, 0)))
+    assert scene.input.count("lost") == 1
+    assert lost_axis(1, 1, 3, (2, 0), 1) == 1

@@ -35,6 +35,11 @@ def test_rf_growth_sees_exactly_the_receptive_field_of_the_formula(layers, extra
     try:
         growth = rf_growth(layers, input_size=rows[-1].r + extra)
     except ConvArithError as error:
+        if "cells wide, more than" in str(error):  # the figure's own size limit
+            from convarith.figures.static import MAX_RF_CELLS
+
+            assert rows[-1].r + extra > MAX_RF_CELLS
+            return
         assert "output size" in str(error) or "effective kernel" in str(error)
         return
     assert len(growth.sizes) == len(layers) + 1
@@ -134,3 +139,13 @@ def test_channels_are_the_digit_and_the_photo_patch_as_0_255_numbers():
     assert all(0 <= v <= 255 for ch in figure.rgb for row in ch for v in row)
     with pytest.raises(ConvArithError, match="digit=5000 is not an image index"):
         channels(digit=5000)
+
+
+def test_rf_growth_wider_than_its_limit_is_one_clear_error():
+    # found by the thorough profile: four layers whose field is 109 input cells
+    layers = [RFLayer("pool", k=1, s=2), RFLayer("pool", k=1, s=3), RFLayer("pool", k=1, s=3),
+              RFLayer("conv", k=4, d=2)]
+    assert receptive_field(layers)[-1].r == 109
+    with pytest.raises(ConvArithError, match=r"a level is 109 cells wide, more than 96\. Use a "
+                                             r"smaller --input \(the field needs 109\)"):
+        rf_growth(layers, input_size=109)

@@ -226,13 +226,17 @@ def uncovered_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
 
 
 def lost_axis(i: Any, k: Any, s: Any, p: tuple[Any, Any], d: Any) -> Any:
-    """Rows of the real input (not padding) that no window reaches.
+    """Rows of the real input (not padding) that no window reaches: the uncovered end, less
+    the right padding, and never more than the input (a stride past the whole input can leave
+    left padding unreached too).
 
     >>> lost_axis(224, 11, 4, (0, 0), 1), lost_axis(224, 11, 4, (2, 2), 1)
     (1, 0)
+    >>> lost_axis(1, 1, 3, (2, 0), 1)  # padded: pad pad x; the one window reads the first pad
+    1
     """
     uncovered = uncovered_axis(i, k, s, p, d)
-    return where(uncovered > p[1], uncovered - p[1], 0)
+    return where(uncovered > p[1], minimum(uncovered - p[1], i), 0)
 
 
 # --------------------------------------------------------------------------- Keras' convention
